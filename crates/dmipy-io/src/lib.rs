@@ -1,0 +1,1 @@
+//! File formats of dmipy-rs (NIfTI, FSL, Camino, JSON schemes).

@@ -1,0 +1,206 @@
+//! The `AcquisitionScheme` type, its accessors and the Dmipy b ↔ q ↔ G relations.
+
+use crate::Error;
+
+/// Gyromagnetic ratio of the proton, γ = 267.513e6 rad s⁻¹ T⁻¹, the value Dmipy 1.x uses (`dmipy/core/constants.py`).
+pub const GYROMAGNETIC_RATIO: f64 = 267.513e6;
+
+/// A timing value that is either the same for every measurement or given per measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PerMeasurement {
+    /// One value for all measurements (s).
+    Constant(f64),
+    /// One value per measurement (s).
+    Values(Vec<f64>),
+}
+
+/// Pulse timing of a pulsed-gradient spin-echo sequence; each field optional.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PulseTiming {
+    /// Gradient pulse duration δ (s).
+    pub delta: Option<PerMeasurement>,
+    /// Gradient pulse separation Δ (s).
+    pub big_delta: Option<PerMeasurement>,
+    /// Echo time TE (s).
+    pub echo_time: Option<PerMeasurement>,
+}
+
+impl PulseTiming {
+    /// No timing known: enough for Gaussian models (stick, ball, zeppelin, tensor).
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The same δ and Δ (s) for every measurement.
+    pub fn pgse(delta: f64, big_delta: f64) -> Self {
+        Self {
+            delta: Some(PerMeasurement::Constant(delta)),
+            big_delta: Some(PerMeasurement::Constant(big_delta)),
+            echo_time: None,
+        }
+    }
+}
+
+/// Settings of scheme construction. Defaults follow Dmipy 1.x.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemeOptions {
+    /// b-values at or below this are b0 measurements (s/m²; default 10e6).
+    pub b0_threshold: f64,
+    /// b-values closer than this fall in one shell (s/m²; default 50e6).
+    pub min_shell_distance: f64,
+    /// Rescale non-unit, non-zero directions to unit length instead of rejecting them (default false).
+    pub renormalize_directions: bool,
+}
+
+impl Default for SchemeOptions {
+    fn default() -> Self {
+        Self {
+            b0_threshold: 10e6,
+            min_shell_distance: 50e6,
+            renormalize_directions: false,
+        }
+    }
+}
+
+/// One shell: measurements sharing a b-value (within the minimum shell distance) and the same δ, Δ, TE.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shell {
+    /// Mean b-value of the shell (s/m²).
+    pub bvalue: f64,
+    /// Pulse duration δ of the shell (s), if known.
+    pub delta: Option<f64>,
+    /// Pulse separation Δ of the shell (s), if known.
+    pub big_delta: Option<f64>,
+    /// Echo time of the shell (s), if known.
+    pub echo_time: Option<f64>,
+    /// Whether this is a b0 shell.
+    pub is_b0: bool,
+    /// Indices of the measurements in this shell, ascending.
+    pub indices: Vec<usize>,
+}
+
+/// What was measured, one entry per measurement, in SI units, with the quantities derived from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcquisitionScheme {
+    pub(crate) bvalues: Vec<f64>,
+    pub(crate) directions: Vec<[f64; 3]>,
+    pub(crate) delta: Option<Vec<f64>>,
+    pub(crate) big_delta: Option<Vec<f64>>,
+    pub(crate) echo_time: Option<Vec<f64>>,
+    pub(crate) qvalues: Option<Vec<f64>>,
+    pub(crate) gradient_strengths: Option<Vec<f64>>,
+    pub(crate) tau: Option<Vec<f64>>,
+    pub(crate) b0_mask: Vec<bool>,
+    pub(crate) shells: Vec<Shell>,
+    pub(crate) shell_of: Vec<usize>,
+    pub(crate) options: SchemeOptions,
+}
+
+impl AcquisitionScheme {
+    /// Number of measurements.
+    pub fn len(&self) -> usize {
+        self.bvalues.len()
+    }
+
+    /// Whether the scheme has no measurement (never true for a constructed scheme).
+    pub fn is_empty(&self) -> bool {
+        self.bvalues.is_empty()
+    }
+
+    /// b-values (s/m²).
+    pub fn bvalues(&self) -> &[f64] {
+        &self.bvalues
+    }
+
+    /// Unit gradient directions; the zero vector for b0 measurements given without one.
+    pub fn directions(&self) -> &[[f64; 3]] {
+        &self.directions
+    }
+
+    /// Pulse durations δ (s), if known.
+    pub fn delta(&self) -> Option<&[f64]> {
+        self.delta.as_deref()
+    }
+
+    /// Pulse separations Δ (s), if known.
+    pub fn big_delta(&self) -> Option<&[f64]> {
+        self.big_delta.as_deref()
+    }
+
+    /// Echo times (s), if known.
+    pub fn echo_time(&self) -> Option<&[f64]> {
+        self.echo_time.as_deref()
+    }
+
+    /// q-values q = √(b/τ)/(2π) (m⁻¹), known when δ and Δ are.
+    pub fn qvalues(&self) -> Option<&[f64]> {
+        self.qvalues.as_deref()
+    }
+
+    /// Gradient strengths |G| = 2πq/(γδ) (T/m), known when δ and Δ are.
+    pub fn gradient_strengths(&self) -> Option<&[f64]> {
+        self.gradient_strengths.as_deref()
+    }
+
+    /// Effective diffusion times τ = Δ − δ/3 (s), known when δ and Δ are.
+    pub fn tau(&self) -> Option<&[f64]> {
+        self.tau.as_deref()
+    }
+
+    /// Which measurements are b0 (b ≤ the b0 threshold).
+    pub fn b0_mask(&self) -> &[bool] {
+        &self.b0_mask
+    }
+
+    /// The shells, ordered by (δ, Δ, TE) and then by ascending b-value.
+    pub fn shells(&self) -> &[Shell] {
+        &self.shells
+    }
+
+    /// Index into [`shells`](Self::shells) of every measurement.
+    pub fn shell_of(&self) -> &[usize] {
+        &self.shell_of
+    }
+
+    /// The options the scheme was built with.
+    pub fn options(&self) -> &SchemeOptions {
+        &self.options
+    }
+
+    /// δ, or an error naming the model that needs it.
+    pub fn require_delta(&self, model: &str) -> Result<&[f64], Error> {
+        self.delta()
+            .ok_or_else(|| missing(model, "delta (gradient pulse duration)"))
+    }
+
+    /// Δ, or an error naming the model that needs it.
+    pub fn require_big_delta(&self, model: &str) -> Result<&[f64], Error> {
+        self.big_delta()
+            .ok_or_else(|| missing(model, "Delta (gradient pulse separation)"))
+    }
+
+    /// q-values, or an error naming the model that needs them.
+    pub fn require_qvalues(&self, model: &str) -> Result<&[f64], Error> {
+        self.qvalues()
+            .ok_or_else(|| missing(model, "delta and Delta (to derive q-values)"))
+    }
+
+    /// τ = Δ − δ/3, or an error naming the model that needs it.
+    pub fn require_tau(&self, model: &str) -> Result<&[f64], Error> {
+        self.tau()
+            .ok_or_else(|| missing(model, "delta and Delta (to derive the diffusion time)"))
+    }
+
+    /// Echo times, or an error naming the model that needs them.
+    pub fn require_echo_time(&self, model: &str) -> Result<&[f64], Error> {
+        self.echo_time()
+            .ok_or_else(|| missing(model, "TE (echo time)"))
+    }
+}
+
+fn missing(model: &str, field: &'static str) -> Error {
+    Error::MissingSchemeField {
+        model: model.to_string(),
+        field,
+    }
+}

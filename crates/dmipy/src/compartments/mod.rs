@@ -1,0 +1,63 @@
+//! Compartment models: one file per model, each a stateless description with one generic signal function.
+
+mod parameter;
+
+pub use parameter::{ParameterKind, ParameterSpec};
+
+use crate::{AcquisitionScheme, Error, Scalar};
+
+/// A compartment model of Dmipy 1.x: a table of parameters and one signal function.
+///
+/// Parameters are passed at call time as one flat slice in the order of [`parameters`](Self::parameters),
+/// each taking [`ParameterSpec::cardinality`] values (e.g. `mu = [θ, φ]` takes two), all in SI units.
+/// Settings that Dmipy keeps as constructor arguments (e.g. the number of Bessel roots) are fields of
+/// the implementing struct, not parameters.
+pub trait Compartment: Send + Sync {
+    /// The Dmipy 1.x class name, e.g. `"C1Stick"`.
+    fn name(&self) -> &'static str;
+
+    /// The parameter table, in the order the parameter slice follows.
+    fn parameters(&self) -> &'static [ParameterSpec];
+
+    /// Writes the signal attenuation of every measurement of `scheme` into `out` (length `scheme.len()`).
+    ///
+    /// Errors when the scheme lacks a field the model needs or `params` has the wrong length.
+    fn signal<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out: &mut [D],
+    ) -> Result<(), Error>;
+
+    /// Number of scalar values in the parameter slice.
+    fn parameter_count(&self) -> usize {
+        self.parameters()
+            .iter()
+            .map(ParameterSpec::cardinality)
+            .sum()
+    }
+
+    /// Checks the lengths of `params` and `out` against the model and scheme.
+    fn check_call<D>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out: &[D],
+    ) -> Result<(), Error> {
+        if params.len() != self.parameter_count() {
+            return Err(Error::ParameterCount {
+                model: self.name().into(),
+                expected: self.parameter_count(),
+                found: params.len(),
+            });
+        }
+        if out.len() != scheme.len() {
+            return Err(Error::LengthMismatch {
+                what: format!("{} output buffer", self.name()),
+                expected: scheme.len(),
+                found: out.len(),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,33 @@
+//! # dmipy — diffusion-MRI microstructure models in Rust
+//!
+//! The core of dmipy-rs: acquisition schemes, compartment models written once for values and exact
+//! derivatives, and (to come) distributions, multi-compartment models, fitting and inference.
+//! It reads no files and prints nothing: file formats live in `dmipy-io`, the command line in
+//! `dmipy-cli`.
+//!
+//! ## Main types
+//!
+//! - [`AcquisitionScheme`] — what was measured: b-values (s/m²), unit gradient directions, optional
+//!   pulse timing δ, Δ and echo time (s), with derived q-values, gradient strengths, τ = Δ − δ/3,
+//!   b0 mask and shells.
+//! - [`Compartment`] — a model of one tissue compartment: a table of [`ParameterSpec`]s and one
+//!   signal function generic over [`Scalar`], so that `f64` yields values and dual numbers
+//!   (`num_dual::Dual64`) yield exact derivatives.
+//! - [`Error`] — every failure, typed and carrying the offending data.
+//!
+//! Units are SI everywhere; orientations are `mu = [θ, φ]` with unit vector
+//! `(sinθ cosφ, sinθ sinφ, cosθ)`, as in Dmipy.
+#![deny(missing_docs)]
+
+mod acquisition;
+mod compartments;
+mod error;
+mod scalar;
+mod special;
+
+pub use acquisition::{
+    AcquisitionScheme, GYROMAGNETIC_RATIO, PerMeasurement, PulseTiming, SchemeOptions, Shell,
+};
+pub use compartments::{Compartment, ParameterKind, ParameterSpec};
+pub use error::Error;
+pub use scalar::{Scalar, dot, unit_vector};

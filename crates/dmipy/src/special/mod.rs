@@ -1,0 +1,1 @@
+//! Special functions generic over the scalar type (Bessel, Dawson, ₁F₁, erf, Legendre, harmonics).
