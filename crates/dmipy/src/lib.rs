@@ -31,3 +31,4 @@ pub use acquisition::{
 pub use compartments::{Compartment, ParameterKind, ParameterSpec};
 pub use error::Error;
 pub use scalar::{Scalar, dot, unit_vector};
+pub use special::{dawson, erf, erfi};

@@ -25,7 +25,7 @@ pub fn dot<D: Scalar>(a: &[D; 3], b: &[f64; 3]) -> D {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use num_dual::{Dual64, DualNum};
+    use num_dual::{Dual64, DualStruct};
 
     #[test]
     fn unit_vector_matches_spherical_convention() {
