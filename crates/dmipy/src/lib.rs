@@ -28,7 +28,11 @@ mod special;
 pub use acquisition::{
     AcquisitionScheme, GYROMAGNETIC_RATIO, PerMeasurement, PulseTiming, SchemeOptions, Shell,
 };
-pub use compartments::{Compartment, ParameterKind, ParameterSpec};
+pub use compartments::{
+    C1Stick, Compartment, DEFAULT_HALF_NODES, G1Ball, G2Zeppelin, G3TemporalZeppelin,
+    HalfRangeGaussLegendre, Ivim, ParameterKind, ParameterSpec, SphericalMean, Tensor,
+    axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
+};
 pub use error::Error;
 pub use scalar::{Scalar, dot, unit_vector};
 pub use special::{dawson, erf, erfi};

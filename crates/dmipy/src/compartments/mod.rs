@@ -1,8 +1,25 @@
 //! Compartment models: one file per model, each a stateless description with one generic signal function.
 
+mod c1_stick;
+mod g1_ball;
+mod g2_zeppelin;
+mod g3_temporal_zeppelin;
+mod ivim;
 mod parameter;
+mod spherical_mean;
+mod tensor;
 
+pub use c1_stick::C1Stick;
+pub use g1_ball::G1Ball;
+pub use g2_zeppelin::G2Zeppelin;
+pub use g3_temporal_zeppelin::G3TemporalZeppelin;
+pub use ivim::Ivim;
 pub use parameter::{ParameterKind, ParameterSpec};
+pub use spherical_mean::{
+    DEFAULT_HALF_NODES, HalfRangeGaussLegendre, SphericalMean, axial_gaussian_mean,
+    axially_symmetric_gaussian_mean, axially_symmetric_mean,
+};
+pub use tensor::Tensor;
 
 use crate::{AcquisitionScheme, Error, Scalar};
 

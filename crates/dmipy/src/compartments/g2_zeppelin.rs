@@ -1,0 +1,159 @@
+//! `G2Zeppelin`: an axially symmetric diffusion tensor.
+
+use super::c1_stick::{MU, diffusivity};
+use super::spherical_mean::{SphericalMean, axially_symmetric_gaussian_mean};
+use super::{Compartment, ParameterSpec};
+use crate::{AcquisitionScheme, Error, Scalar, dot, unit_vector};
+
+const PARAMETERS: &[ParameterSpec] = &[MU, diffusivity("lambda_par"), diffusivity("lambda_perp")];
+
+/// The zeppelin (Panagiotaki et al. 2012, NeuroImage 59:2241–2254,
+/// doi:10.1016/j.neuroimage.2011.09.081): an axially symmetric tensor, typically extra-axonal water.
+///
+/// Parameters, in order: `mu = [θ, φ]` (rad), the symmetry axis; `lambda_par` (m²/s) along it;
+/// `lambda_perp` (m²/s) across it; both 0.1e-9–3e-9. λ⊥ > λ∥ (oblate) is allowed.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct G2Zeppelin;
+
+/// $E = \exp\!\big(-b[\lambda_\perp + (\lambda_\parallel - \lambda_\perp)\cos^2\psi]\big)$ with
+/// $\cos\psi = \mathbf n\cdot\mathbf g$: the tensor $\lambda_\perp I + (\lambda_\parallel -
+/// \lambda_\perp)\mathbf n\mathbf n^\top$ in the Stejskal–Tanner signal (Panagiotaki et al. 2012,
+/// doi:10.1016/j.neuroimage.2011.09.081, "Zeppelin" in its Table of compartments; equation number
+/// not verified in this session). b in s/m², λ in m²/s; `cos2` is cos²ψ.
+pub(crate) fn zeppelin_attenuation<D: Scalar>(b: f64, cos2: D, lambda_par: D, lambda_perp: D) -> D {
+    (-(lambda_perp + (lambda_par - lambda_perp) * cos2) * b).exp()
+}
+
+impl Compartment for G2Zeppelin {
+    fn name(&self) -> &'static str {
+        "G2Zeppelin"
+    }
+
+    fn parameters(&self) -> &'static [ParameterSpec] {
+        PARAMETERS
+    }
+
+    /// See [`zeppelin_attenuation`].
+    fn signal<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out: &mut [D],
+    ) -> Result<(), Error> {
+        self.check_call(scheme, params, out)?;
+        let n = unit_vector(params[0], params[1]);
+        let (lambda_par, lambda_perp) = (params[2], params[3]);
+        for ((o, &b), g) in out
+            .iter_mut()
+            .zip(scheme.bvalues())
+            .zip(scheme.directions())
+        {
+            let c = dot(&n, g);
+            *o = zeppelin_attenuation(b, c * c, lambda_par, lambda_perp);
+        }
+        Ok(())
+    }
+}
+
+impl SphericalMean for G2Zeppelin {
+    /// $\bar E(b) = e^{-b\lambda_\perp}\frac{\sqrt\pi\operatorname{erf}(\sqrt{b(\lambda_\parallel-\lambda_\perp)})}
+    /// {2\sqrt{b(\lambda_\parallel-\lambda_\perp)}}$ (Kaden et al. 2016,
+    /// doi:10.1016/j.neuroimage.2016.06.002) for λ∥ > λ⊥, its Dawson form for λ⊥ > λ∥ and a series
+    /// near λ∥ = λ⊥; see [`axially_symmetric_gaussian_mean`].
+    fn spherical_mean<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out_per_shell: &mut [D],
+    ) -> Result<(), Error> {
+        self.check_mean_call(scheme, params, out_per_shell)?;
+        for (o, shell) in out_per_shell.iter_mut().zip(scheme.shells()) {
+            *o = axially_symmetric_gaussian_mean(shell.bvalue, params[2], params[3]);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compartments::spherical_mean::test_support::*;
+    use crate::compartments::{C1Stick, G1Ball};
+
+    fn signal(scheme: &AcquisitionScheme, p: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; scheme.len()];
+        G2Zeppelin.signal(scheme, p, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn equal_diffusivities_give_the_ball() {
+        let scheme = shelled_scheme(20, false);
+        let z = signal(&scheme, &[0.4, 1.2, 1.9e-9, 1.9e-9]);
+        let mut ball = vec![0.0; scheme.len()];
+        G1Ball.signal(&scheme, &[1.9e-9], &mut ball).unwrap();
+        for (a, b) in z.iter().zip(&ball) {
+            assert!(rel(*a, *b, 1e-300) < 1e-14);
+        }
+        let mut zm = vec![0.0; 4];
+        let mut bm = vec![0.0; 4];
+        G2Zeppelin
+            .spherical_mean(&scheme, &[0.0, 0.0, 1.9e-9, 1.9e-9], &mut zm)
+            .unwrap();
+        G1Ball.spherical_mean(&scheme, &[1.9e-9], &mut bm).unwrap();
+        for (a, b) in zm.iter().zip(&bm) {
+            assert!(rel(*a, *b, 1e-300) < 1e-14);
+        }
+    }
+
+    #[test]
+    fn zero_perpendicular_gives_the_stick() {
+        let scheme = shelled_scheme(20, false);
+        let p = [2.0, -0.3, 2.6e-9];
+        let z = signal(&scheme, &[p[0], p[1], p[2], 0.0]);
+        let mut stick = vec![0.0; scheme.len()];
+        C1Stick.signal(&scheme, &p, &mut stick).unwrap();
+        for (a, b) in z.iter().zip(&stick) {
+            assert!(rel(*a, *b, 1e-300) < 1e-14);
+        }
+        let mut zm = vec![0.0; 4];
+        let mut sm = vec![0.0; 4];
+        G2Zeppelin
+            .spherical_mean(&scheme, &[0.0, 0.0, p[2], 0.0], &mut zm)
+            .unwrap();
+        C1Stick.spherical_mean(&scheme, &p, &mut sm).unwrap();
+        for (a, b) in zm.iter().zip(&sm) {
+            assert!(rel(*a, *b, 1e-300) < 1e-14);
+        }
+    }
+
+    #[test]
+    fn derivatives_match_finite_differences() {
+        let scheme = shelled_scheme(12, false);
+        assert_derivatives(&G2Zeppelin, &scheme, &[0.9, 2.5, 2.0e-9, 0.5e-9], 1e-7);
+        assert_derivatives(&G2Zeppelin, &scheme, &[0.9, 2.5, 0.5e-9, 2.0e-9], 1e-7);
+    }
+
+    #[test]
+    fn spherical_mean_matches_dense_sphere_average_both_shapes() {
+        let scheme = shelled_scheme(4000, false);
+        for p in [
+            [0.3, 2.0, 2.4e-9, 0.4e-9],
+            [1.3, -2.0, 0.3e-9, 2.2e-9],
+            [1.0, 1.0, 1.2e-9, 1.2e-9 * (1.0 + 1e-9)],
+        ] {
+            let sig = signal(&scheme, &p);
+            let mut mean = vec![0.0; scheme.shells().len()];
+            G2Zeppelin.spherical_mean(&scheme, &p, &mut mean).unwrap();
+            for (shell, m) in scheme.shells().iter().zip(&mean) {
+                let avg =
+                    shell.indices.iter().map(|&i| sig[i]).sum::<f64>() / shell.indices.len() as f64;
+                assert!(
+                    rel(avg, *m, 1e-300) < 1e-4,
+                    "{p:?} b {}: {avg} vs {m}",
+                    shell.bvalue
+                );
+            }
+        }
+    }
+}
