@@ -113,13 +113,12 @@ mod tests {
         C1Stick
             .signal(&scheme, &[theta, phi, lambda], &mut out)
             .unwrap();
-        for i in 0..scheme.len() {
-            let g = scheme.directions()[i];
+        for ((&o, &b), g) in out.iter().zip(scheme.bvalues()).zip(scheme.directions()) {
             let c = n[0] * g[0] + n[1] * g[1] + n[2] * g[2];
-            let want = (-scheme.bvalues()[i] * lambda * c * c).exp();
-            assert!(rel(out[i], want, 1e-300) < 1e-14);
-            if scheme.bvalues()[i] == 0.0 {
-                assert_eq!(out[i], 1.0);
+            let want = (-b * lambda * c * c).exp();
+            assert!(rel(o, want, 1e-300) < 1e-14);
+            if b == 0.0 {
+                assert_eq!(o, 1.0);
             }
         }
         // Along the axis at b = 1e9 s/m², λ = 3e-9 m²/s: e^{-3}.
