@@ -300,6 +300,55 @@ pub(crate) mod test_support {
             }
         }
     }
+
+    /// Maps numbers in [0, 1] onto the model's parameter bounds, one per scalar parameter.
+    pub fn draw<C: Compartment>(model: &C, unit: &[f64]) -> Vec<f64> {
+        let bounds = model.parameters().iter().flat_map(|s| s.bounds.iter());
+        bounds
+            .zip(unit)
+            .map(|(&(lo, hi), &u)| lo + u * (hi - lo))
+            .collect()
+    }
+
+    /// As [`assert_derivatives`], for the spherical mean of every shell.
+    pub fn assert_mean_derivatives<C: super::SphericalMean>(
+        model: &C,
+        scheme: &AcquisitionScheme,
+        p: &[f64],
+        tol: f64,
+    ) {
+        let scales: Vec<f64> = model
+            .parameters()
+            .iter()
+            .flat_map(|s| std::iter::repeat_n(s.scale, s.cardinality()))
+            .collect();
+        let n = scheme.shells().len();
+        for (k, &scale) in scales.iter().enumerate() {
+            let mut dual: Vec<Dual64> = p.iter().map(|&v| Dual64::from(v)).collect();
+            dual[k] = dual[k].derivative();
+            let mut out = vec![Dual64::from(0.0); n];
+            model.spherical_mean(scheme, &dual, &mut out).expect("mean");
+            let h = 1e-6 * scale;
+            let (mut plus, mut minus) = (p.to_vec(), p.to_vec());
+            plus[k] += h;
+            minus[k] -= h;
+            let (mut up, mut down) = (vec![0.0; n], vec![0.0; n]);
+            model.spherical_mean(scheme, &plus, &mut up).expect("mean");
+            model
+                .spherical_mean(scheme, &minus, &mut down)
+                .expect("mean");
+            for i in 0..n {
+                let fd = (up[i] - down[i]) / (2.0 * h);
+                let err = (out[i].eps - fd).abs() * scale;
+                assert!(
+                    err < tol,
+                    "{} mean d/dp{k} shell {i}: dual {:e}, fd {fd:e}",
+                    model.name(),
+                    out[i].eps
+                );
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -416,5 +465,49 @@ mod tests {
             .integrate(|c| (-1e10 * (3e-9 + (0.1e-9 - 3e-9) * c * c)).exp());
         let closed = axially_symmetric_gaussian_mean(1e10, 0.1e-9, 3e-9);
         assert!(rel(closed, via_quadrature, 1e-300) < 1e-12);
+    }
+}
+
+/// Property tests over the whole parameter ranges of every Gaussian compartment.
+#[cfg(test)]
+mod properties {
+    use super::SphericalMean;
+    use super::test_support::{assert_derivatives, assert_mean_derivatives, draw, shelled_scheme};
+    use crate::AcquisitionScheme;
+    use crate::compartments::{C1Stick, G1Ball, G2Zeppelin, G3TemporalZeppelin, Ivim, Tensor};
+    use proptest::prelude::*;
+
+    fn bounded<C: SphericalMean>(model: &C, scheme: &AcquisitionScheme, unit: &[f64]) {
+        let p = draw(model, unit);
+        let mut out = vec![0.0; scheme.len()];
+        model.signal(scheme, &p, &mut out).expect("signal");
+        let mut mean = vec![0.0; scheme.shells().len()];
+        model.spherical_mean(scheme, &p, &mut mean).expect("mean");
+        // Quadrature means at b = 0 sum ~100 rounded weights: allow a few ulps above 1.
+        for v in out.iter().chain(&mean) {
+            assert!(
+                v.is_finite() && (0.0..=1.0 + 1e-15).contains(v),
+                "{} at {p:?}: {v}",
+                model.name()
+            );
+        }
+        assert_derivatives(model, scheme, &p, 1e-6);
+        assert_mean_derivatives(model, scheme, &p, 1e-6);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn signals_and_means_are_attenuations_with_exact_derivatives(
+            unit in proptest::collection::vec(0.0..1.0f64, 6)
+        ) {
+            let scheme = shelled_scheme(6, true);
+            bounded(&C1Stick, &scheme, &unit);
+            bounded(&G1Ball, &scheme, &unit);
+            bounded(&G2Zeppelin, &scheme, &unit);
+            bounded(&G3TemporalZeppelin, &scheme, &unit);
+            bounded(&Tensor, &scheme, &unit);
+            bounded(&Ivim, &scheme, &unit);
+        }
     }
 }
