@@ -22,6 +22,7 @@
 mod acquisition;
 mod compartments;
 mod error;
+mod predict;
 mod scalar;
 mod special;
 
@@ -30,4 +31,5 @@ pub use acquisition::{
 };
 pub use compartments::{Compartment, ParameterKind, ParameterSpec};
 pub use error::Error;
+pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};
