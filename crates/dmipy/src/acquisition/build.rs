@@ -3,7 +3,7 @@
 use super::conversions::tau;
 use super::scheme::{AcquisitionScheme, SchemeOptions};
 use super::shells::cluster_shells;
-use super::validate::{Timing, checked_directions};
+use super::validate::{Timing, check_options, checked_directions};
 use crate::Error;
 
 /// Measurement-wise b (s/m²), q (m⁻¹) and |G| (T/m), already validated and consistent.
@@ -15,7 +15,7 @@ pub(crate) struct Weighting {
 
 impl AcquisitionScheme {
     /// Assembles a scheme from validated weighting and timing; checks the directions (whose length
-    /// the caller has checked) against the b0 mask.
+    /// the caller has checked) against the b0 mask, and the options.
     pub(crate) fn assemble(
         weighting: Weighting,
         directions: &[[f64; 3]],
@@ -27,6 +27,7 @@ impl AcquisitionScheme {
             qvalues,
             gradient_strengths,
         } = weighting;
+        check_options(options)?;
         let b0_mask: Vec<bool> = bvalues.iter().map(|&b| b <= options.b0_threshold).collect();
         let directions = checked_directions(directions, &b0_mask, options)?;
         let tau = match (&timing.delta, &timing.big_delta) {

@@ -62,3 +62,119 @@ impl AcquisitionScheme {
         Self::assemble(weighting, directions, timing, options)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel(a: f64, b: f64) -> f64 {
+        ((a - b) / b).abs()
+    }
+
+    const Z: [f64; 3] = [0.0, 0.0, 1.0];
+    const HCP: (f64, f64) = (0.0106, 0.0431);
+
+    fn hcp_timing() -> PulseTiming {
+        PulseTiming::pgse(HCP.0, HCP.1)
+    }
+
+    #[test]
+    fn from_qvalues_matches_dmipy() {
+        // Dmipy 1.0.5: s = acquisition_scheme_from_qvalues(np.array([0., 2e4, 5e4]), n, 0.0106, 0.0431);
+        // repr of s.bvalues and s.gradient_strengths.
+        let q = [0.0, 2e4, 5e4];
+        let s = AcquisitionScheme::from_qvalues(&q, &[Z; 3], hcp_timing(), &Default::default());
+        let s = s.unwrap();
+        let b = [0.0, 624811755.9516304, 3905073474.697689];
+        let g = [0.0, 0.044315852378463756, 0.11078963094615939];
+        for i in 1..3 {
+            assert!(rel(s.bvalues()[i], b[i]) < 1e-15);
+            assert!(rel(s.gradient_strengths().unwrap()[i], g[i]) < 1e-15);
+        }
+        assert_eq!(s.qvalues().unwrap(), &q);
+        assert_eq!(s.bvalues()[0], 0.0);
+        assert_eq!(s.b0_mask(), &[true, false, false]);
+        assert_eq!(s.shells().len(), 3);
+    }
+
+    #[test]
+    fn from_gradient_strengths_matches_dmipy() {
+        // Dmipy 1.0.5: s = acquisition_scheme_from_gradient_strengths(np.array([0., 0.04, 0.3]), n,
+        // 0.0106, 0.0431); repr of s.bvalues and s.qvalues.
+        let g = [0.0, 0.04, 0.3];
+        let s = AcquisitionScheme::from_gradient_strengths(
+            &g,
+            &[Z; 3],
+            hcp_timing(),
+            &Default::default(),
+        );
+        let s = s.unwrap();
+        let b = [0.0, 509038887.2970855, 28633437410.46106];
+        let q = [0.0, 18052.230907529094, 135391.73180646822];
+        for i in 1..3 {
+            assert!(rel(s.bvalues()[i], b[i]) < 1e-15);
+            assert!(rel(s.qvalues().unwrap()[i], q[i]) < 1e-15);
+        }
+        assert_eq!(s.gradient_strengths().unwrap(), &g);
+    }
+
+    #[test]
+    fn b_to_q_to_b_and_g_round_trips() {
+        let b = [0.0, 5e6, 1e9, 2e9, 3e9, 1e10, 2.7e10];
+        let dirs = [Z; 7];
+        let delta = vec![0.0106, 0.005, 0.0106, 0.02, 0.0106, 0.03, 0.0106];
+        let big_delta = vec![0.0431, 0.05, 0.0431, 0.02, 0.08, 0.04, 0.0431];
+        let timing = PulseTiming::per_measurement(delta, big_delta);
+        let o = SchemeOptions::default();
+        let s = AcquisitionScheme::from_bvalues(&b, &dirs, timing.clone(), &o).unwrap();
+        let from_q =
+            AcquisitionScheme::from_qvalues(s.qvalues().unwrap(), &dirs, timing.clone(), &o);
+        let g = s.gradient_strengths().unwrap();
+        let from_g = AcquisitionScheme::from_gradient_strengths(g, &dirs, timing, &o);
+        let (from_q, from_g) = (from_q.unwrap(), from_g.unwrap());
+        for i in 1..b.len() {
+            assert!(
+                rel(from_q.bvalues()[i], b[i]) < 1e-12,
+                "q round trip at {i}"
+            );
+            assert!(
+                rel(from_g.bvalues()[i], b[i]) < 1e-12,
+                "G round trip at {i}"
+            );
+            assert!(rel(from_g.qvalues().unwrap()[i], s.qvalues().unwrap()[i]) < 1e-12);
+            assert!(rel(from_q.gradient_strengths().unwrap()[i], g[i]) < 1e-12);
+        }
+        assert_eq!(from_q.bvalues()[0], 0.0);
+        assert_eq!(from_q.shell_of(), s.shell_of());
+    }
+
+    #[test]
+    fn q_and_g_need_delta_and_big_delta() {
+        let o = SchemeOptions::default();
+        let e = AcquisitionScheme::from_qvalues(&[2e4], &[Z], PulseTiming::none(), &o);
+        assert!(
+            matches!(e, Err(Error::InvalidArgument { ref reason, .. }) if reason.contains("needs both"))
+        );
+        let only_big = PulseTiming {
+            big_delta: Some(0.03.into()),
+            ..PulseTiming::none()
+        };
+        let e = AcquisitionScheme::from_gradient_strengths(&[0.04], &[Z], only_big, &o);
+        assert!(matches!(e, Err(Error::InvalidArgument { .. })));
+        let e = AcquisitionScheme::from_gradient_strengths(&[], &[], hcp_timing(), &o);
+        assert!(matches!(e, Err(Error::Empty { .. })));
+        let e = AcquisitionScheme::from_qvalues(&[-1.0], &[Z], hcp_timing(), &o);
+        assert!(matches!(e, Err(Error::Negative { .. })));
+        let e = AcquisitionScheme::from_gradient_strengths(
+            &[0.04],
+            &[Z],
+            PulseTiming::pgse(0.0, 0.03),
+            &o,
+        );
+        assert!(
+            matches!(e, Err(Error::InvalidArgument { ref reason, .. }) if reason.contains("|G|"))
+        );
+        let e = AcquisitionScheme::from_qvalues(&[2e4, 2e4], &[Z], hcp_timing(), &o);
+        assert!(matches!(e, Err(Error::LengthMismatch { .. })));
+    }
+}

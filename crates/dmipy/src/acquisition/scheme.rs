@@ -7,9 +7,11 @@ use crate::Error;
 pub struct SchemeOptions {
     /// b-values at or below this are b0 measurements (s/m²; default 10e6).
     pub b0_threshold: f64,
-    /// b-values closer than this fall in one shell (s/m²; default 50e6).
+    /// Sorted b-values at most this far apart join one shell, chained as in single-linkage
+    /// clustering (s/m²; default 50e6).
     pub min_shell_distance: f64,
-    /// Rescale non-unit, non-zero directions to unit length instead of rejecting them (default false).
+    /// Scale every non-zero direction to unit length (default false). When false, directions off
+    /// unit length by more than 1e-3 are rejected and the others are kept exactly as given.
     pub renormalize_directions: bool,
 }
 

@@ -103,6 +103,12 @@ pub(crate) fn check_s_mm2_bvalues(bvalues: &[f64]) -> Result<(), Error> {
     Ok(())
 }
 
+/// The b0 threshold and minimum shell distance (s/m²) must be finite and non-negative.
+pub(crate) fn check_options(options: &SchemeOptions) -> Result<(), Error> {
+    check_non_negative("b0_threshold", &[options.b0_threshold])?;
+    check_non_negative("min_shell_distance", &[options.min_shell_distance])
+}
+
 /// Expands and checks δ, Δ and TE: finite, ≥ 0, at most 1 s, δ ≤ Δ and Δ − δ/3 > 0.
 pub(crate) fn checked_timing(timing: &PulseTiming, n: usize) -> Result<Timing, Error> {
     let out = Timing {
@@ -201,4 +207,169 @@ pub(crate) fn checked_directions(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::scheme::AcquisitionScheme;
+    use super::*;
+
+    const X: [f64; 3] = [1.0, 0.0, 0.0];
+
+    fn build(
+        b: &[f64],
+        dirs: &[[f64; 3]],
+        timing: PulseTiming,
+    ) -> Result<AcquisitionScheme, Error> {
+        AcquisitionScheme::from_bvalues(b, dirs, timing, &SchemeOptions::default())
+    }
+
+    fn pgse() -> PulseTiming {
+        PulseTiming::pgse(0.01, 0.03)
+    }
+
+    fn invalid_reason(e: Result<AcquisitionScheme, Error>) -> String {
+        match e {
+            Err(Error::InvalidArgument { reason, .. }) => reason,
+            other => panic!("expected InvalidArgument, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_and_length_mismatch() {
+        assert_eq!(
+            build(&[], &[], pgse()),
+            Err(Error::Empty {
+                what: "b-values".into()
+            })
+        );
+        let e = build(&[0.0, 1e9], &[X], pgse());
+        assert!(matches!(
+            e,
+            Err(Error::LengthMismatch {
+                expected: 2,
+                found: 1,
+                ..
+            })
+        ));
+        let t = PulseTiming::per_measurement(vec![0.01; 3], vec![0.03; 2]);
+        let e = build(&[0.0, 1e9], &[X, X], t);
+        assert!(matches!(
+            e,
+            Err(Error::LengthMismatch {
+                expected: 2,
+                found: 3,
+                ..
+            })
+        ));
+        let t = pgse().with_echo_time(vec![0.08]);
+        let e = build(&[0.0, 1e9], &[X, X], t);
+        assert!(matches!(
+            e,
+            Err(Error::LengthMismatch {
+                expected: 2,
+                found: 1,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn nan_and_negative_values() {
+        let e = build(&[0.0, f64::NAN], &[X, X], pgse());
+        assert!(matches!(e, Err(Error::NotFinite { index: 1, .. })));
+        let e = build(&[0.0, -1e9], &[X, X], pgse());
+        assert!(matches!(e, Err(Error::Negative { index: 1, .. })));
+        let e = build(&[0.0, 1e9], &[X, X], PulseTiming::pgse(-0.01, 0.03));
+        assert!(matches!(e, Err(Error::Negative { ref what, .. }) if what == "delta"));
+        let e = build(&[0.0, 1e9], &[X, X], PulseTiming::pgse(0.01, -0.03));
+        assert!(matches!(e, Err(Error::Negative { ref what, .. }) if what == "Delta"));
+        let e = build(&[0.0, 1e9], &[X, X], PulseTiming::pgse(f64::NAN, 0.03));
+        assert!(matches!(e, Err(Error::NotFinite { ref what, .. }) if what == "delta"));
+        let e = build(&[0.0, 1e9], &[X, [f64::INFINITY, 0.0, 0.0]], pgse());
+        assert!(matches!(e, Err(Error::NotFinite { index: 1, .. })));
+    }
+
+    #[test]
+    fn directions_must_be_unit_unless_renormalised() {
+        let e = build(&[0.0, 1e9], &[X, [2.0, 0.0, 0.0]], pgse());
+        assert_eq!(
+            e,
+            Err(Error::NonUnitDirection {
+                index: 1,
+                norm: 2.0
+            })
+        );
+        // A weighted measurement cannot have the zero direction.
+        let e = build(&[0.0, 1e9], &[X, [0.0; 3]], pgse());
+        assert_eq!(
+            e,
+            Err(Error::NonUnitDirection {
+                index: 1,
+                norm: 0.0
+            })
+        );
+        // Within 1e-3 the vector is kept exactly as given, as Dmipy does.
+        let s = build(&[0.0, 1e9], &[[0.0; 3], [0.0, 0.9995, 0.0]], pgse()).unwrap();
+        assert_eq!(s.directions()[1], [0.0, 0.9995, 0.0]);
+        let options = SchemeOptions {
+            renormalize_directions: true,
+            ..SchemeOptions::default()
+        };
+        let dirs = [[0.0; 3], [3.0, 0.0, 4.0]];
+        let s = AcquisitionScheme::from_bvalues(&[0.0, 1e9], &dirs, pgse(), &options).unwrap();
+        assert_eq!(s.directions(), &[[0.0; 3], [0.6, 0.0, 0.8]]);
+    }
+
+    #[test]
+    fn bad_options() {
+        let o = SchemeOptions {
+            b0_threshold: f64::NAN,
+            ..SchemeOptions::default()
+        };
+        let e = AcquisitionScheme::from_bvalues(&[0.0], &[X], pgse(), &o);
+        assert!(matches!(e, Err(Error::NotFinite { ref what, .. }) if what == "b0_threshold"));
+        let o = SchemeOptions {
+            min_shell_distance: -1.0,
+            ..SchemeOptions::default()
+        };
+        let e = AcquisitionScheme::from_bvalues(&[0.0], &[X], pgse(), &o);
+        assert!(matches!(e, Err(Error::Negative { ref what, .. }) if what == "min_shell_distance"));
+    }
+
+    #[test]
+    fn timings_in_milliseconds_are_named() {
+        for (timing, name) in [
+            (PulseTiming::pgse(10.6, 43.1), "delta"),
+            (PulseTiming::pgse(0.0106, 43.1), "Delta"),
+            (pgse().with_echo_time(89.5), "TE"),
+        ] {
+            let e = build(&[0.0, 1e9], &[X, X], timing);
+            let Err(Error::SuspiciousUnit { message }) = e else {
+                panic!("{e:?}")
+            };
+            assert!(message.starts_with(name), "{message}");
+            assert!(message.contains("milliseconds") && message.contains("divide by 1000"));
+        }
+    }
+
+    #[test]
+    fn inconsistent_pulse_timing() {
+        let r = invalid_reason(build(&[0.0, 1e9], &[X, X], PulseTiming::pgse(0.03, 0.01)));
+        assert!(r.contains("longer than Delta"), "{r}");
+        let r = invalid_reason(build(&[0.0, 1e9], &[X, X], PulseTiming::pgse(0.0, 0.0)));
+        assert!(r.contains("Delta - delta/3"), "{r}");
+        let r = invalid_reason(build(&[0.0, 1e9], &[X, X], PulseTiming::pgse(0.0, 0.03)));
+        assert!(r.contains("delta is 0 s but b is 1000000000"), "{r}");
+        // δ = Δ is a legal (if unusual) sequence: τ = 2Δ/3.
+        let s = build(&[0.0, 1e9], &[X, X], PulseTiming::pgse(0.03, 0.03)).unwrap();
+        assert!((s.tau().unwrap()[1] - 0.02).abs() < 1e-17);
+        // Only δ, or only Δ, is accepted but yields no q, |G| or τ (as in Dmipy).
+        let only_delta = PulseTiming {
+            delta: Some(0.01.into()),
+            ..PulseTiming::none()
+        };
+        let s = build(&[0.0, 1e9], &[X, X], only_delta).unwrap();
+        assert!(s.delta().is_some() && s.qvalues().is_none() && s.tau().is_none());
+    }
 }
