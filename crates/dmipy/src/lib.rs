@@ -22,6 +22,7 @@
 mod acquisition;
 mod compartments;
 mod error;
+mod predict;
 mod scalar;
 mod special;
 
@@ -34,5 +35,9 @@ pub use compartments::{
     axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
 pub use error::Error;
+pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};
-pub use special::{dawson, erf, erfi};
+pub use special::{
+    bessel_j_derivative_f64, bessel_j_f64, bessel_jn, bessel_jn_prime, bessel_jn_prime_zeros,
+    compose, dawson, erf, erfi, jinc_squared, x_jn_prime_squared,
+};

@@ -25,7 +25,7 @@ pub fn dot<D: Scalar>(a: &[D; 3], b: &[f64; 3]) -> D {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use num_dual::{Dual64, DualStruct};
+    use num_dual::Dual64;
 
     #[test]
     fn unit_vector_matches_spherical_convention() {
@@ -40,6 +40,6 @@ mod tests {
         let theta = Dual64::from(0.7).derivative();
         let v = unit_vector(theta, Dual64::from(0.2));
         assert!((v[2].eps + 0.7f64.sin()).abs() < 1e-15);
-        assert!((v[2].re() - 0.7f64.cos()).abs() < 1e-15);
+        assert!((v[2].re - 0.7f64.cos()).abs() < 1e-15);
     }
 }

@@ -1,9 +1,15 @@
 //! Acquisition schemes: what was measured (b, direction, pulse timing, echo time) and what follows.
 
+mod build;
+mod conversions;
 mod from_bvalues;
+mod from_qvalues;
+mod hcp;
 mod scheme;
 mod shells;
+mod timing;
+mod validate;
 
-pub use scheme::{
-    AcquisitionScheme, GYROMAGNETIC_RATIO, PerMeasurement, PulseTiming, SchemeOptions, Shell,
-};
+pub use conversions::GYROMAGNETIC_RATIO;
+pub use scheme::{AcquisitionScheme, SchemeOptions, Shell};
+pub use timing::{PerMeasurement, PulseTiming};

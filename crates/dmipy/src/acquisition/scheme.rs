@@ -1,54 +1,17 @@
-//! The `AcquisitionScheme` type, its accessors and the Dmipy b ↔ q ↔ G relations.
+//! The `AcquisitionScheme` type, its settings, its shells and its accessors.
 
 use crate::Error;
-
-/// Gyromagnetic ratio of the proton, γ = 267.513e6 rad s⁻¹ T⁻¹, the value Dmipy 1.x uses (`dmipy/core/constants.py`).
-pub const GYROMAGNETIC_RATIO: f64 = 267.513e6;
-
-/// A timing value that is either the same for every measurement or given per measurement.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PerMeasurement {
-    /// One value for all measurements (s).
-    Constant(f64),
-    /// One value per measurement (s).
-    Values(Vec<f64>),
-}
-
-/// Pulse timing of a pulsed-gradient spin-echo sequence; each field optional.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PulseTiming {
-    /// Gradient pulse duration δ (s).
-    pub delta: Option<PerMeasurement>,
-    /// Gradient pulse separation Δ (s).
-    pub big_delta: Option<PerMeasurement>,
-    /// Echo time TE (s).
-    pub echo_time: Option<PerMeasurement>,
-}
-
-impl PulseTiming {
-    /// No timing known: enough for Gaussian models (stick, ball, zeppelin, tensor).
-    pub fn none() -> Self {
-        Self::default()
-    }
-
-    /// The same δ and Δ (s) for every measurement.
-    pub fn pgse(delta: f64, big_delta: f64) -> Self {
-        Self {
-            delta: Some(PerMeasurement::Constant(delta)),
-            big_delta: Some(PerMeasurement::Constant(big_delta)),
-            echo_time: None,
-        }
-    }
-}
 
 /// Settings of scheme construction. Defaults follow Dmipy 1.x.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SchemeOptions {
     /// b-values at or below this are b0 measurements (s/m²; default 10e6).
     pub b0_threshold: f64,
-    /// b-values closer than this fall in one shell (s/m²; default 50e6).
+    /// Sorted b-values at most this far apart join one shell, chained as in single-linkage
+    /// clustering (s/m²; default 50e6).
     pub min_shell_distance: f64,
-    /// Rescale non-unit, non-zero directions to unit length instead of rejecting them (default false).
+    /// Scale every non-zero direction to unit length (default false). When false, directions off
+    /// unit length by more than 1e-3 are rejected and the others are kept exactly as given.
     pub renormalize_directions: bool,
 }
 
@@ -132,12 +95,12 @@ impl AcquisitionScheme {
         self.echo_time.as_deref()
     }
 
-    /// q-values q = √(b/τ)/(2π) (m⁻¹), known when δ and Δ are.
+    /// q-values q = √(b/τ)/(2π) = γδ|G|/(2π) (m⁻¹), known when δ and Δ are.
     pub fn qvalues(&self) -> Option<&[f64]> {
         self.qvalues.as_deref()
     }
 
-    /// Gradient strengths |G| = 2πq/(γδ) (T/m), known when δ and Δ are.
+    /// Gradient strengths |G| = √(b/τ)/(γδ) = 2πq/(γδ) (T/m), known when δ and Δ are.
     pub fn gradient_strengths(&self) -> Option<&[f64]> {
         self.gradient_strengths.as_deref()
     }
@@ -155,6 +118,11 @@ impl AcquisitionScheme {
     /// The shells, ordered by (δ, Δ, TE) and then by ascending b-value.
     pub fn shells(&self) -> &[Shell] {
         &self.shells
+    }
+
+    /// Mean b-value (s/m²) of every shell, in the order of [`shells`](Self::shells).
+    pub fn shell_bvalues(&self) -> Vec<f64> {
+        self.shells.iter().map(|s| s.bvalue).collect()
     }
 
     /// Index into [`shells`](Self::shells) of every measurement.

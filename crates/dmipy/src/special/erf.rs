@@ -2,7 +2,7 @@
 
 use errorfunctions::RealErrorFunctions;
 
-use super::chain_rule::taylor_lift;
+use super::taylor::compose;
 use crate::Scalar;
 
 /// 2/√π.
@@ -11,24 +11,24 @@ const TWO_OVER_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 /// The error function $\operatorname{erf}(x) = \frac{2}{\sqrt\pi}\int_0^x e^{-t^2}\,dt$ on any scalar.
 ///
 /// Values from `libm::erf` (correctly rounded to ≲1 ulp). Derivatives, exact on every dual type via
-/// [`taylor_lift`](super::chain_rule): $\operatorname{erf}^{(k)}(x) = (-1)^{k-1}\frac{2}{\sqrt\pi}
+/// [`compose`]: $\operatorname{erf}^{(k)}(x) = (-1)^{k-1}\frac{2}{\sqrt\pi}
 /// H_{k-1}(x)\,e^{-x^2}$ with the physicists' Hermite polynomials
 /// $H_0 = 1,\ H_1 = 2x,\ H_{n+1} = 2xH_n - 2nH_{n-1}$ (Abramowitz & Stegun 1964, eq. 7.1.19).
 pub fn erf<D: Scalar>(x: D) -> D {
-    taylor_lift(x, |a, out| {
-        out[0] = libm::erf(a);
-        let gauss = TWO_OVER_SQRT_PI * (-a * a).exp();
-        let (mut h_prev, mut h) = (0.0, 1.0);
-        for (k, o) in out.iter_mut().enumerate().skip(1) {
-            let n = (k - 1) as f64;
-            if k > 1 {
-                let next = 2.0 * a * h - 2.0 * (n - 1.0) * h_prev;
-                h_prev = h;
-                h = next;
-            }
-            let sign = if k % 2 == 1 { 1.0 } else { -1.0 };
-            *o = sign * gauss * h;
+    let a = x.re();
+    let gauss = TWO_OVER_SQRT_PI * (-a * a).exp();
+    compose(x, |k| {
+        if k == 0 {
+            return libm::erf(a);
         }
+        let (mut h_prev, mut h) = (0.0, 1.0);
+        for n in 1..k {
+            let next = 2.0 * a * h - 2.0 * (n - 1) as f64 * h_prev;
+            h_prev = h;
+            h = next;
+        }
+        let sign = if k % 2 == 1 { 1.0 } else { -1.0 };
+        sign * gauss * h
     })
 }
 
@@ -38,16 +38,21 @@ pub fn erf<D: Scalar>(x: D) -> D {
 /// Derivatives from the differential equation $D' = 1 - 2xD$ (Abramowitz & Stegun 1964,
 /// eq. 7.1.17 for the integral; the ODE follows by differentiation), and by differentiating it
 /// again $D^{(n+1)} = -2x\,D^{(n)} - 2n\,D^{(n-1)}$ for $n \ge 1$; exact on every dual type via
-/// [`taylor_lift`](super::chain_rule).
+/// [`compose`].
 pub fn dawson<D: Scalar>(x: D) -> D {
-    taylor_lift(x, |a, out| {
-        out[0] = a.dawson();
-        if out.len() > 1 {
-            out[1] = 1.0 - 2.0 * a * out[0];
+    let a = x.re();
+    let value = a.dawson();
+    compose(x, |k| {
+        let (mut prev, mut cur) = (value, 1.0 - 2.0 * a * value);
+        if k == 0 {
+            return value;
         }
-        for n in 1..out.len().saturating_sub(1) {
-            out[n + 1] = -2.0 * a * out[n] - 2.0 * n as f64 * out[n - 1];
+        for n in 1..k {
+            let next = -2.0 * a * cur - 2.0 * n as f64 * prev;
+            prev = cur;
+            cur = next;
         }
+        cur
     })
 }
 

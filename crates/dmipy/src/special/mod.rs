@@ -1,6 +1,14 @@
 //! Special functions generic over the scalar type (Bessel, Dawson, ₁F₁, erf, Legendre, harmonics).
 
-pub(crate) mod chain_rule;
+mod bessel;
+mod bessel_zeros;
 mod erf;
+mod taylor;
 
+pub use bessel::{
+    bessel_j_derivative_f64, bessel_j_f64, bessel_jn, bessel_jn_prime, jinc_squared,
+    x_jn_prime_squared,
+};
+pub use bessel_zeros::bessel_jn_prime_zeros;
 pub use erf::{dawson, erf, erfi};
+pub use taylor::compose;

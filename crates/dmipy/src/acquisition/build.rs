@@ -1,0 +1,62 @@
+//! The last step of every constructor: derived τ, b0 mask, checked directions and shells.
+
+use super::conversions::tau;
+use super::scheme::{AcquisitionScheme, SchemeOptions};
+use super::shells::cluster_shells;
+use super::validate::{Timing, check_options, checked_directions};
+use crate::Error;
+
+/// Measurement-wise b (s/m²), q (m⁻¹) and |G| (T/m), already validated and consistent.
+pub(crate) struct Weighting {
+    pub(crate) bvalues: Vec<f64>,
+    pub(crate) qvalues: Option<Vec<f64>>,
+    pub(crate) gradient_strengths: Option<Vec<f64>>,
+}
+
+impl AcquisitionScheme {
+    /// Assembles a scheme from validated weighting and timing; checks the directions (whose length
+    /// the caller has checked) against the b0 mask, and the options.
+    pub(crate) fn assemble(
+        weighting: Weighting,
+        directions: &[[f64; 3]],
+        timing: Timing,
+        options: &SchemeOptions,
+    ) -> Result<Self, Error> {
+        let Weighting {
+            bvalues,
+            qvalues,
+            gradient_strengths,
+        } = weighting;
+        check_options(options)?;
+        let b0_mask: Vec<bool> = bvalues.iter().map(|&b| b <= options.b0_threshold).collect();
+        let directions = checked_directions(directions, &b0_mask, options)?;
+        let tau = match (&timing.delta, &timing.big_delta) {
+            (Some(d), Some(bd)) => Some(d.iter().zip(bd).map(|(&d, &bd)| tau(d, bd)).collect()),
+            _ => None,
+        };
+        let (shells, shell_of) = cluster_shells(
+            &bvalues,
+            &b0_mask,
+            [
+                timing.delta.as_deref(),
+                timing.big_delta.as_deref(),
+                timing.echo_time.as_deref(),
+            ],
+            options.min_shell_distance,
+        );
+        Ok(Self {
+            bvalues,
+            directions,
+            delta: timing.delta,
+            big_delta: timing.big_delta,
+            echo_time: timing.echo_time,
+            qvalues,
+            gradient_strengths,
+            tau,
+            b0_mask,
+            shells,
+            shell_of,
+            options: options.clone(),
+        })
+    }
+}
