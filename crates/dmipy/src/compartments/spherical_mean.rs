@@ -157,6 +157,13 @@ impl HalfRangeGaussLegendre {
         Self { nodes, weights }
     }
 
+    /// The default rule, built once per process and shared: use it in per-voxel code, where
+    /// building a rule (Newton on 64 roots) would cost more than the integral.
+    pub fn shared_default() -> &'static Self {
+        static RULE: std::sync::OnceLock<HalfRangeGaussLegendre> = std::sync::OnceLock::new();
+        RULE.get_or_init(Self::default)
+    }
+
     /// Nodes c_i in (0, 1), descending.
     pub fn nodes(&self) -> &[f64] {
         &self.nodes

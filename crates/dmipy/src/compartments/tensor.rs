@@ -1,5 +1,7 @@
 //! `Tensor`: a full diffusion tensor with three eigenvalues and an orientation frame.
 
+use std::sync::OnceLock;
+
 use super::c1_stick::{MU, diffusivity};
 use super::spherical_mean::{HalfRangeGaussLegendre, SphericalMean};
 use super::{Compartment, ParameterKind, ParameterSpec};
@@ -93,10 +95,21 @@ impl Compartment for Tensor {
     }
 }
 
+/// cos² of the trapezoid points (j + ½)π/M, j < M = [`AZIMUTH_POINTS`], computed once.
+fn azimuth_cos2() -> &'static [f64; AZIMUTH_POINTS] {
+    static TABLE: OnceLock<[f64; AZIMUTH_POINTS]> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|j| {
+            let phi = (j as f64 + 0.5) * std::f64::consts::PI / AZIMUTH_POINTS as f64;
+            phi.cos().powi(2)
+        })
+    })
+}
+
 impl SphericalMean for Tensor {
     /// $\bar E(b) = \int_0^1 \frac{1}{\pi}\int_0^\pi \exp\!\big(-b[\lambda_1 c^2 + (1-c^2)
     /// (\lambda_2\cos^2\phi + \lambda_3\sin^2\phi)]\big)\,d\phi\,dc$ in the eigenframe, by
-    /// Gauss–Legendre in c ([`HalfRangeGaussLegendre::default`]) and the trapezoidal rule in φ.
+    /// Gauss–Legendre in c ([`HalfRangeGaussLegendre::shared_default`]) and the trapezoidal rule in φ.
     /// (A closed form with confluent hypergeometric functions exists but is not needed here.)
     fn spherical_mean<D: Scalar>(
         &self,
@@ -106,14 +119,8 @@ impl SphericalMean for Tensor {
     ) -> Result<(), Error> {
         self.check_mean_call(scheme, params, out_per_shell)?;
         let (l1, l2, l3) = (params[3], params[4], params[5]);
-        let azimuth: Vec<f64> = (0..AZIMUTH_POINTS)
-            .map(|j| {
-                ((j as f64 + 0.5) * std::f64::consts::PI / AZIMUTH_POINTS as f64)
-                    .cos()
-                    .powi(2)
-            })
-            .collect();
-        let rule = HalfRangeGaussLegendre::default();
+        let azimuth = azimuth_cos2();
+        let rule = HalfRangeGaussLegendre::shared_default();
         for (o, shell) in out_per_shell.iter_mut().zip(scheme.shells()) {
             let b = shell.bvalue;
             *o = rule.integrate(|c| {
