@@ -29,7 +29,8 @@ impl Compartment for G1Ball {
         PARAMETERS
     }
 
-    /// $E = e^{-b\lambda_{iso}}$, see [`ball_attenuation`].
+    /// $E = e^{-b\lambda_{iso}}$, the isotropic term of Behrens et al. 2003 (doi:10.1002/mrm.10609);
+    /// b in s/m², λ in m²/s.
     fn signal<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,

@@ -33,7 +33,8 @@ impl Compartment for G2Zeppelin {
         PARAMETERS
     }
 
-    /// See [`zeppelin_attenuation`].
+    /// $E = \exp(-b[\lambda_\perp + (\lambda_\parallel - \lambda_\perp)(\mathbf n\cdot\mathbf g)^2])$
+    /// (Panagiotaki et al. 2012, doi:10.1016/j.neuroimage.2011.09.081); b in s/m², λ in m²/s.
     fn signal<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,

@@ -54,8 +54,9 @@ impl Compartment for G3TemporalZeppelin {
         PARAMETERS
     }
 
-    /// The zeppelin signal ([`zeppelin_attenuation`](super::g2_zeppelin)) with λ⊥ replaced per
-    /// measurement by [`temporal_lambda_perp`]. Errors with `MissingSchemeField` without δ or Δ.
+    /// The zeppelin signal $\exp(-b[\lambda_\perp + (\lambda_\parallel - \lambda_\perp)
+    /// (\mathbf n\cdot\mathbf g)^2])$ with, per measurement, $\lambda_\perp = \lambda_\infty +
+    /// A\,(\ln(\Delta/\delta) + 3/2)/(\Delta - \delta/3)$ (Burcaw et al. 2015, as Dmipy 1.0.5). Errors with `MissingSchemeField` without δ or Δ.
     fn signal<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,
