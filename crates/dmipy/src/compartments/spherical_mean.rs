@@ -480,8 +480,8 @@ mod tests {
 mod properties {
     use super::SphericalMean;
     use super::test_support::{assert_derivatives, assert_mean_derivatives, draw, shelled_scheme};
-    use crate::AcquisitionScheme;
     use crate::compartments::{C1Stick, G1Ball, G2Zeppelin, G3TemporalZeppelin, Ivim, Tensor};
+    use crate::{AcquisitionScheme, Compartment};
     use proptest::prelude::*;
 
     fn bounded<C: SphericalMean>(model: &C, scheme: &AcquisitionScheme, unit: &[f64]) {
@@ -498,8 +498,72 @@ mod properties {
                 model.name()
             );
         }
+        for (&b, v) in scheme.bvalues().iter().zip(&out) {
+            if b == 0.0 {
+                assert!((v - 1.0).abs() <= 1e-15, "{} at b = 0: {v}", model.name());
+            }
+        }
+        for (shell, v) in scheme.shells().iter().zip(&mean) {
+            if shell.bvalue == 0.0 {
+                assert!(
+                    (v - 1.0).abs() <= 1e-15,
+                    "{} mean at b = 0: {v}",
+                    model.name()
+                );
+            }
+        }
         assert_derivatives(model, scheme, &p, 1e-6);
         assert_mean_derivatives(model, scheme, &p, 1e-6);
+    }
+
+    /// Parameter names unique, bounds ordered and finite, scale inside the range's magnitude.
+    fn table_is_physical<C: SphericalMean>(model: &C) {
+        let specs = model.parameters();
+        for (i, a) in specs.iter().enumerate() {
+            assert!(
+                specs[i + 1..].iter().all(|b| b.name != a.name),
+                "{}: duplicate {}",
+                model.name(),
+                a.name
+            );
+            for &(lo, hi) in a.bounds {
+                assert!(
+                    lo.is_finite() && hi.is_finite() && lo < hi,
+                    "{}.{}",
+                    model.name(),
+                    a.name
+                );
+                assert!(
+                    a.scale > 0.0 && a.scale <= hi.abs().max(lo.abs()),
+                    "{}.{} scale",
+                    model.name(),
+                    a.name
+                );
+            }
+            if a.kind == crate::ParameterKind::Orientation {
+                assert_eq!(a.cardinality(), 2);
+            }
+            if a.kind == crate::ParameterKind::Diffusivity {
+                assert!(
+                    a.bounds.iter().all(|&(lo, hi)| lo >= 0.0 && hi <= 1e-7),
+                    "{}.{} in m²/s",
+                    model.name(),
+                    a.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn parameter_tables_are_physical() {
+        table_is_physical(&C1Stick);
+        table_is_physical(&G1Ball);
+        table_is_physical(&G2Zeppelin);
+        table_is_physical(&G3TemporalZeppelin);
+        table_is_physical(&Tensor);
+        table_is_physical(&Ivim);
+        assert_eq!(Tensor.parameter_count(), 6);
+        assert_eq!(G3TemporalZeppelin.parameter_count(), 5);
     }
 
     proptest! {
