@@ -1,6 +1,8 @@
 //! Compartment models: one file per model, each a stateless description with one generic signal function.
 
 mod parameter;
+#[cfg(test)]
+pub(crate) mod reference_fixtures;
 
 pub use parameter::{ParameterKind, ParameterSpec};
 
