@@ -88,4 +88,10 @@ mod tests {
     fn derivatives_match_finite_differences() {
         assert_derivatives(&G1Ball, &shelled_scheme(3, false), &[1.3e-9], 1e-7);
     }
+
+    #[test]
+    fn matches_dmipy_reference() {
+        let (s, m) = assert_matches_dmipy(&G1Ball, 1e-12, |_| 1e-12);
+        println!("G1Ball vs Dmipy: signal {s:e}, mean {m:e}");
+    }
 }

@@ -6,6 +6,8 @@ mod g2_zeppelin;
 mod g3_temporal_zeppelin;
 mod ivim;
 mod parameter;
+#[cfg(test)]
+pub(crate) mod reference_fixtures;
 mod spherical_mean;
 mod tensor;
 

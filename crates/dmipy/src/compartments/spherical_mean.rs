@@ -229,6 +229,7 @@ pub fn axially_symmetric_mean<D: Scalar>(
 #[cfg(test)]
 pub(crate) mod test_support {
     use crate::compartments::Compartment;
+    use crate::compartments::reference_fixtures::{self, Case};
     use crate::{AcquisitionScheme, PulseTiming, SchemeOptions};
     use num_dual::Dual64;
 
@@ -306,6 +307,55 @@ pub(crate) mod test_support {
                 );
             }
         }
+    }
+
+    /// Compares signals (to `signal_rtol`) and spherical means (to `mean_rtol(case)`) with every
+    /// Dmipy 1.0.5 reference case of the model; shells are matched by b-value. Returns the worst
+    /// relative errors (signal, mean) seen.
+    pub fn assert_matches_dmipy<C: super::SphericalMean>(
+        model: &C,
+        signal_rtol: f64,
+        mean_rtol: impl Fn(&Case) -> f64,
+    ) -> (f64, f64) {
+        let (mut worst_signal, mut worst_mean) = (0.0f64, 0.0f64);
+        for case in reference_fixtures::cases(model.name()) {
+            let scheme = reference_fixtures::scheme(&case.scheme);
+            let p = reference_fixtures::params_in_order(&case, model.parameters());
+            let mut out = vec![0.0; scheme.len()];
+            model.signal(&scheme, &p, &mut out).expect("signal");
+            let context = format!("{} on {} at {:?}", model.name(), case.scheme, case.params);
+            reference_fixtures::assert_rel_close(&out, &case.signal, signal_rtol, &context);
+            for (a, e) in out.iter().zip(&case.signal) {
+                worst_signal = worst_signal.max(rel(*a, *e, 1e-300));
+            }
+            let Some(reference) = &case.spherical_mean else {
+                continue;
+            };
+            let mut mean = vec![0.0; scheme.shells().len()];
+            model.spherical_mean(&scheme, &p, &mut mean).expect("mean");
+            let dmipy_b = &reference_fixtures::scheme_data(&case.scheme).shell_bvalues;
+            assert_eq!(dmipy_b.len(), mean.len(), "{context}: shell count");
+            let mapped: Vec<f64> = dmipy_b
+                .iter()
+                .map(|&b| {
+                    let i = scheme
+                        .shells()
+                        .iter()
+                        .position(|s| (s.bvalue - b).abs() <= 1e-6 * b.max(1.0));
+                    mean[i.expect("Dmipy shell b-value present in our shells")]
+                })
+                .collect();
+            reference_fixtures::assert_rel_close(
+                &mapped,
+                reference,
+                mean_rtol(&case),
+                &format!("{context} mean"),
+            );
+            for (a, e) in mapped.iter().zip(reference) {
+                worst_mean = worst_mean.max(rel(*a, *e, 1e-300));
+            }
+        }
+        (worst_signal, worst_mean)
     }
 
     /// Maps numbers in [0, 1] onto the model's parameter bounds, one per scalar parameter.
