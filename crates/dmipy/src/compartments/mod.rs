@@ -1,8 +1,14 @@
 //! Compartment models: one file per model, each a stateless description with one generic signal function.
 
 mod parameter;
+mod s1_dot;
+mod s2_sphere_stejskal_tanner;
+mod s3_sphere_callaghan;
 
 pub use parameter::{ParameterKind, ParameterSpec};
+pub use s1_dot::S1Dot;
+pub use s2_sphere_stejskal_tanner::S2SphereStejskalTannerApproximation;
+pub use s3_sphere_callaghan::S3SphereCallaghanApproximation;
 
 use crate::{AcquisitionScheme, Error, Scalar};
 
