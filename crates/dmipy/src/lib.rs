@@ -31,7 +31,7 @@ pub use acquisition::{
 };
 pub use compartments::{
     Compartment, ParameterKind, ParameterSpec, S1Dot, S2SphereStejskalTannerApproximation,
-    S3SphereCallaghanApproximation,
+    S3SphereCallaghanApproximation, S4SphereGaussianPhaseApproximation,
 };
 pub use error::Error;
 pub use predict::predict_voxels;

@@ -4,11 +4,13 @@ mod parameter;
 mod s1_dot;
 mod s2_sphere_stejskal_tanner;
 mod s3_sphere_callaghan;
+mod s4_sphere_gaussian_phase;
 
 pub use parameter::{ParameterKind, ParameterSpec};
 pub use s1_dot::S1Dot;
 pub use s2_sphere_stejskal_tanner::S2SphereStejskalTannerApproximation;
 pub use s3_sphere_callaghan::S3SphereCallaghanApproximation;
+pub use s4_sphere_gaussian_phase::S4SphereGaussianPhaseApproximation;
 
 use crate::{AcquisitionScheme, Error, Scalar};
 
