@@ -16,8 +16,8 @@ const SERIES_SWITCH: f64 = 1.0;
 /// duration δ and separation Δ (Murday & Cotts 1968, J. Chem. Phys. 48:4938, doi:10.1063/1.1668888,
 /// eq. 4 as cited in the literature; Balinov et al. 1993, doi:10.1006/jmra.1993.1184):
 /// $$\ln E = -2\gamma^2G^2\sum_{m}\frac{1}{\alpha_m^2(\alpha_m^2R^2-2)}
-///   \left[\frac{2\delta}{\alpha_m^2D} - \frac{2 + e^{-\alpha_m^2D(\Delta-\delta)} - 2e^{-\alpha_m^2D\delta}
-///   - 2e^{-\alpha_m^2D\Delta} + e^{-\alpha_m^2D(\Delta+\delta)}}{(\alpha_m^2D)^2}\right],$$
+///   \left[\frac{2\delta}{\alpha_m^2D} - \frac{2 + e^{-\alpha_m^2D(\Delta-\delta)} - 2e^{-\alpha_m^2D\delta} -
+///   2e^{-\alpha_m^2D\Delta} + e^{-\alpha_m^2D(\Delta+\delta)}}{(\alpha_m^2D)^2}\right],$$
 /// with α_m R = x_m the zeros of j₁′ (equivalently x J′_{3/2}(x) − ½J_{3/2}(x) = 0, Murday & Cotts'
 /// root condition; Dmipy tabulates the first 100 to 10 digits, here they are computed to full
 /// precision). Since γGδ = 2πq this is evaluated as

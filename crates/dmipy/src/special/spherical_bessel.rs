@@ -278,9 +278,9 @@ mod tests {
             sph_jn_sequence(Dual64::from(x).derivative(), &mut seq);
             let mut plain = vec![0.0; 31];
             sph_jn_sequence(x, &mut plain);
-            for n in 0..30 {
+            for (n, value) in seq.iter().take(30).enumerate() {
                 let want = sph_jn_prime_from_sequence(n, x, &plain);
-                let err = (seq[n].eps - want).abs();
+                let err = (value.eps - want).abs();
                 assert!(err <= 1e-12 * want.abs().max(1e-30), "n={n} x={x}: {err:e}");
             }
         }
