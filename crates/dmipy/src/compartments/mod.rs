@@ -3,6 +3,8 @@
 mod p2_plane_stejskal_tanner;
 mod p3_plane_callaghan;
 mod parameter;
+#[cfg(test)]
+pub(crate) mod reference_fixtures;
 mod s1_dot;
 mod s2_sphere_stejskal_tanner;
 mod s3_sphere_callaghan;

@@ -160,6 +160,25 @@ mod tests {
     }
 
     #[test]
+    fn matches_dmipy_reference_with_normal_along_gradient() {
+        let n = crate::compartments::s2_sphere_stejskal_tanner::check_against_dmipy(
+            "P3PlaneCallaghanApproximation",
+            |c| {
+                let d = c
+                    .settings
+                    .get("diffusion_constant")
+                    .copied()
+                    .unwrap_or(1.7e-9);
+                let r = c.settings.get("number_of_roots").copied().unwrap_or(40.0) as usize;
+                P3PlaneCallaghanApproximation::new(d, r).unwrap()
+            },
+            true,
+            1e-9, // q from b and 15-digit fixture values: ~1e-10
+        );
+        assert!(n > 0);
+    }
+
+    #[test]
     fn limits_long_time_zero_time_and_b0() {
         let xs = [0.0, 0.5, PI, 6.0, 17.0];
         let s = scheme_x(&xs, 4e-6, 0.03);

@@ -37,6 +37,17 @@ mod tests {
     use crate::{PulseTiming, SchemeOptions};
 
     #[test]
+    fn matches_dmipy_reference() {
+        let n = crate::compartments::s2_sphere_stejskal_tanner::check_against_dmipy(
+            "S1Dot",
+            |_| S1Dot,
+            false,
+            0.0,
+        );
+        assert!(n > 0);
+    }
+
+    #[test]
     fn signal_is_one_without_timing() {
         let scheme = AcquisitionScheme::from_bvalues(
             &[0.0, 1e9, 3e9],

@@ -218,6 +218,25 @@ mod tests {
     }
 
     #[test]
+    fn matches_dmipy_reference() {
+        // Dmipy tabulates the roots to 10 digits (rel. error ≤ 4e-10), hence 1e-7 here.
+        let n = crate::compartments::s2_sphere_stejskal_tanner::check_against_dmipy(
+            "S4SphereGaussianPhaseApproximation",
+            |c| {
+                let d = c
+                    .settings
+                    .get("diffusion_constant")
+                    .copied()
+                    .unwrap_or(1.7e-9);
+                S4SphereGaussianPhaseApproximation::new(d, 100).unwrap()
+            },
+            false,
+            1e-7,
+        );
+        assert!(n > 0);
+    }
+
+    #[test]
     fn b0_gives_one_and_settings_are_validated() {
         let m = S4SphereGaussianPhaseApproximation::default();
         assert_eq!(run(&m, &scheme_b(&[0.0], 0.01, 0.03), 1e-5)[0], 1.0);
