@@ -29,7 +29,11 @@ mod special;
 pub use acquisition::{
     AcquisitionScheme, GYROMAGNETIC_RATIO, PerMeasurement, PulseTiming, SchemeOptions, Shell,
 };
-pub use compartments::{Compartment, ParameterKind, ParameterSpec};
+pub use compartments::{
+    Compartment, P2PlaneStejskalTannerApproximation, P3PlaneCallaghanApproximation, ParameterKind,
+    ParameterSpec, S1Dot, S2SphereStejskalTannerApproximation, S3SphereCallaghanApproximation,
+    S4SphereGaussianPhaseApproximation,
+};
 pub use error::Error;
 pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};

@@ -1,8 +1,22 @@
 //! Compartment models: one file per model, each a stateless description with one generic signal function.
 
+mod p2_plane_stejskal_tanner;
+mod p3_plane_callaghan;
 mod parameter;
+#[cfg(test)]
+pub(crate) mod reference_fixtures;
+mod s1_dot;
+mod s2_sphere_stejskal_tanner;
+mod s3_sphere_callaghan;
+mod s4_sphere_gaussian_phase;
 
+pub use p2_plane_stejskal_tanner::P2PlaneStejskalTannerApproximation;
+pub use p3_plane_callaghan::P3PlaneCallaghanApproximation;
 pub use parameter::{ParameterKind, ParameterSpec};
+pub use s1_dot::S1Dot;
+pub use s2_sphere_stejskal_tanner::S2SphereStejskalTannerApproximation;
+pub use s3_sphere_callaghan::S3SphereCallaghanApproximation;
+pub use s4_sphere_gaussian_phase::S4SphereGaussianPhaseApproximation;
 
 use crate::{AcquisitionScheme, Error, Scalar};
 
