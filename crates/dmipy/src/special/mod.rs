@@ -10,3 +10,6 @@ pub use bessel::{
 };
 pub use bessel_zeros::bessel_jn_prime_zeros;
 pub use taylor::compose;
+
+#[cfg(test)]
+mod reference_tests;
