@@ -29,7 +29,9 @@ mod special;
 pub use acquisition::{
     AcquisitionScheme, GYROMAGNETIC_RATIO, PerMeasurement, PulseTiming, SchemeOptions, Shell,
 };
-pub use compartments::{Compartment, ParameterKind, ParameterSpec};
+pub use compartments::{
+    C2CylinderStejskalTannerApproximation, Compartment, ParameterKind, ParameterSpec,
+};
 pub use error::Error;
 pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};

@@ -1,7 +1,9 @@
 //! Compartment models: one file per model, each a stateless description with one generic signal function.
 
+mod c2_cylinder_stejskal_tanner;
 mod parameter;
 
+pub use c2_cylinder_stejskal_tanner::C2CylinderStejskalTannerApproximation;
 pub use parameter::{ParameterKind, ParameterSpec};
 
 use crate::{AcquisitionScheme, Error, Scalar};
