@@ -1,9 +1,11 @@
 //! Compartment models: one file per model, each a stateless description with one generic signal function.
 
 mod c2_cylinder_stejskal_tanner;
+mod c3_cylinder_callaghan;
 mod parameter;
 
 pub use c2_cylinder_stejskal_tanner::C2CylinderStejskalTannerApproximation;
+pub use c3_cylinder_callaghan::C3CylinderCallaghanApproximation;
 pub use parameter::{ParameterKind, ParameterSpec};
 
 use crate::{AcquisitionScheme, Error, Scalar};
