@@ -30,8 +30,8 @@ pub use acquisition::{
     AcquisitionScheme, GYROMAGNETIC_RATIO, PerMeasurement, PulseTiming, SchemeOptions, Shell,
 };
 pub use compartments::{
-    C2CylinderStejskalTannerApproximation, C3CylinderCallaghanApproximation, Compartment,
-    ParameterKind, ParameterSpec,
+    C2CylinderStejskalTannerApproximation, C3CylinderCallaghanApproximation,
+    C4CylinderGaussianPhaseApproximation, Compartment, ParameterKind, ParameterSpec,
 };
 pub use error::Error;
 pub use predict::predict_voxels;

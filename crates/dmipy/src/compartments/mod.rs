@@ -2,10 +2,12 @@
 
 mod c2_cylinder_stejskal_tanner;
 mod c3_cylinder_callaghan;
+mod c4_cylinder_gaussian_phase;
 mod parameter;
 
 pub use c2_cylinder_stejskal_tanner::C2CylinderStejskalTannerApproximation;
 pub use c3_cylinder_callaghan::C3CylinderCallaghanApproximation;
+pub use c4_cylinder_gaussian_phase::C4CylinderGaussianPhaseApproximation;
 pub use parameter::{ParameterKind, ParameterSpec};
 
 use crate::{AcquisitionScheme, Error, Scalar};
