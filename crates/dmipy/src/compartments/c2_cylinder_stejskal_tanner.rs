@@ -163,7 +163,7 @@ pub(crate) mod tests {
             o
         };
         let base = eval(0, 0.0);
-        for p in 0..params.len() {
+        for (p, &scale) in scales.iter().enumerate() {
             let duals: Vec<Dual64> = params
                 .iter()
                 .enumerate()
@@ -177,7 +177,7 @@ pub(crate) mod tests {
                 .collect();
             let mut out = vec![Dual64::from(0.0); n];
             model.signal(&scheme, &duals, &mut out).expect("signal");
-            let h = 1e-5 * scales[p];
+            let h = 1e-5 * scale;
             let (plus, minus) = (eval(p, h), eval(p, -h));
             for i in 0..n {
                 assert!((out[i].re - base[i]).abs() <= 1e-15 * base[i].abs());
@@ -185,12 +185,70 @@ pub(crate) mod tests {
                 // rounding of E ≤ 1 over a step h gives ~1e-16/h absolute noise in fd
                 let size = fd.abs().max(out[i].eps.abs());
                 assert!(
-                    (out[i].eps - fd).abs() <= 1e-5 * size + 1e-9 / scales[p],
+                    (out[i].eps - fd).abs() <= 1e-5 * size + 1e-9 / scale,
                     "{} param {p} meas {i}: dual {} fd {fd}",
                     model.name(),
                     out[i].eps
                 );
             }
+        }
+    }
+
+    /// A scheme reaching 2πqR ≈ 300 at the largest diameter (b up to 1.5e12 s/m², δ = 1 ms,
+    /// Δ = 2 ms) besides ordinary shells.
+    pub(crate) fn extreme_scheme() -> AcquisitionScheme {
+        let b = [0.0, 1e9, 3e9, 1e11, 1.5e12, 1.5e12, 1.5e12];
+        let dirs = [
+            [0.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0],
+            [0.0, 0.6, 0.8],
+            [0.48, 0.6, 0.64],
+            [1.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0],
+            [0.0, 0.0, 1.0],
+        ];
+        AcquisitionScheme::from_bvalues(
+            &b,
+            &dirs,
+            PulseTiming::pgse(0.001, 0.002),
+            &SchemeOptions::default(),
+        )
+        .expect("valid scheme")
+    }
+
+    /// Signals and their dual derivatives are finite and 0 ≤ E ≤ 1 at `params`.
+    pub(crate) fn check_attenuation_range<C: Compartment>(model: &C, params: &[f64]) {
+        for scheme in [test_scheme(), extreme_scheme()] {
+            let duals: Vec<Dual64> = params
+                .iter()
+                .enumerate()
+                .map(|(j, &v)| {
+                    if j == 3 {
+                        Dual64::from(v).derivative()
+                    } else {
+                        Dual64::from(v)
+                    }
+                })
+                .collect();
+            let mut out = vec![Dual64::from(0.0); scheme.len()];
+            model.signal(&scheme, &duals, &mut out).expect("signal");
+            for v in &out {
+                assert!(v.re.is_finite() && v.eps.is_finite(), "{params:?}: {v:?}");
+                assert!((0.0..=1.0 + 1e-12).contains(&v.re), "{params:?}: {v:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+        #[test]
+        fn attenuation_is_finite_and_in_unit_interval(
+            theta in 0.0..=PI, phi in -PI..=PI, lambda in 0.1e-9..=3e-9, diameter in 1e-8..=2e-5
+        ) {
+            check_attenuation_range(
+                &C2CylinderStejskalTannerApproximation,
+                &[theta, phi, lambda, diameter],
+            );
         }
     }
 

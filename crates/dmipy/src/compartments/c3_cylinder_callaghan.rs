@@ -17,8 +17,8 @@ const RESONANCE_WIDTH: f64 = 1e-3;
 /// `C3CylinderCallaghanApproximation`, all orders m ≥ 0 included).
 ///
 /// $$ E_\perp = \sum_{k} 4\, e^{-\alpha_{0k}^2 D_\perp \tau / R^2}
-///     \frac{\left(x J_0'(x)\right)^2}{\left(x^2-\alpha_{0k}^2\right)^2}
-///   + \sum_{m\ge1}\sum_{k} 8\, e^{-\alpha_{mk}^2 D_\perp \tau / R^2}
+///     \frac{\left(x J_0'(x)\right)^2}{\left(x^2-\alpha_{0k}^2\right)^2} +
+///   \sum_{m\ge1}\sum_{k} 8\, e^{-\alpha_{mk}^2 D_\perp \tau / R^2}
 ///     \frac{\alpha_{mk}^2}{\alpha_{mk}^2-m^2}
 ///     \frac{\left(x J_m'(x)\right)^2}{\left(x^2-\alpha_{mk}^2\right)^2},
 ///   \qquad x = 2\pi q_\perp R $$
@@ -192,7 +192,7 @@ impl Compartment for C3CylinderCallaghanApproximation {
 #[cfg(test)]
 mod tests {
     use super::super::c2_cylinder_stejskal_tanner::tests::{
-        check_dual_vs_finite_difference, test_scheme,
+        check_attenuation_range, check_dual_vs_finite_difference, test_scheme,
     };
     use super::*;
     use crate::{C2CylinderStejskalTannerApproximation, PulseTiming, SchemeOptions};
@@ -309,5 +309,18 @@ mod tests {
         let d = C3CylinderCallaghanApproximation::default();
         assert_eq!((d.number_of_roots(), d.number_of_functions()), (20, 50));
         assert_eq!(d.diffusion_perpendicular(), 1.7e-9);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        #[test]
+        fn attenuation_is_finite_and_in_unit_interval(
+            theta in 0.0..=std::f64::consts::PI,
+            phi in -std::f64::consts::PI..=std::f64::consts::PI,
+            lambda in 0.1e-9..=3e-9,
+            diameter in 1e-8..=2e-5,
+        ) {
+            check_attenuation_range(&C3CylinderCallaghanApproximation::default(), &[theta, phi, lambda, diameter]);
+        }
     }
 }

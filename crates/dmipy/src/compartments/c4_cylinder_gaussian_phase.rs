@@ -9,8 +9,8 @@ use crate::{AcquisitionScheme, Error, GYROMAGNETIC_RATIO, Scalar};
 /// for finite pulses, with free diffusion along its axis (Dmipy 1.x
 /// `C4CylinderGaussianPhaseApproximation`).
 ///
-/// $$ \ln E_\perp = -2\gamma^2 G_\perp^2 \sum_{k} \frac{2 a_k\delta - 2 + 2e^{-a_k\delta}
-///    + 2e^{-a_k\Delta} - e^{-a_k(\Delta-\delta)} - e^{-a_k(\Delta+\delta)}}
+/// $$ \ln E_\perp = -2\gamma^2 G_\perp^2 \sum_{k} \frac{2 a_k\delta - 2 + 2e^{-a_k\delta} +
+///    2e^{-a_k\Delta} - e^{-a_k(\Delta-\delta)} - e^{-a_k(\Delta+\delta)}}
 ///    {D_\perp^2\,\alpha_k^6\,(R^2\alpha_k^2 - 1)}, \qquad
 ///    \alpha_k = \frac{u_k}{R},\quad a_k = \alpha_k^2 D_\perp $$
 ///
@@ -150,7 +150,7 @@ impl Compartment for C4CylinderGaussianPhaseApproximation {
 #[cfg(test)]
 mod tests {
     use super::super::c2_cylinder_stejskal_tanner::tests::{
-        check_dual_vs_finite_difference, test_scheme,
+        check_attenuation_range, check_dual_vs_finite_difference, test_scheme,
     };
     use super::*;
     use crate::{PulseTiming, SchemeOptions};
@@ -251,5 +251,18 @@ mod tests {
         d.signal(&test_scheme(), &[0.0, 0.0, 1e-9, 1e-6], &mut out)
             .expect("signal");
         assert_eq!(out[0], 1.0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn attenuation_is_finite_and_in_unit_interval(
+            theta in 0.0..=std::f64::consts::PI,
+            phi in -std::f64::consts::PI..=std::f64::consts::PI,
+            lambda in 0.1e-9..=3e-9,
+            diameter in 1e-8..=2e-5,
+        ) {
+            check_attenuation_range(&C4CylinderGaussianPhaseApproximation::default(), &[theta, phi, lambda, diameter]);
+        }
     }
 }

@@ -9,7 +9,7 @@ pub use bessel::{
     x_jn_prime_squared,
 };
 pub use bessel_zeros::bessel_jn_prime_zeros;
-pub use taylor::compose;
+pub use taylor::dual_from_derivatives;
 
 #[cfg(test)]
 mod reference_tests;
