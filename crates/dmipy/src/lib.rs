@@ -38,4 +38,5 @@ pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};
 pub use special::{
     bessel_j_f64, bessel_jn, bessel_jn_prime, bessel_jn_prime_zeros, dual_from_derivatives,
+    legendre_p, real_sh_count, real_sh_mrtrix,
 };

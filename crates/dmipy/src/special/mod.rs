@@ -2,6 +2,7 @@
 
 mod bessel;
 mod bessel_zeros;
+mod legendre;
 mod taylor;
 
 pub use bessel::{
@@ -9,6 +10,7 @@ pub use bessel::{
     x_jn_prime_squared,
 };
 pub use bessel_zeros::bessel_jn_prime_zeros;
+pub use legendre::{legendre_p, real_sh_count, real_sh_mrtrix};
 pub use taylor::dual_from_derivatives;
 
 #[cfg(test)]
