@@ -42,7 +42,7 @@ pub fn real_sh_mrtrix<D: Scalar>(
     phi: D,
     out: &mut [D],
 ) -> Result<(), Error> {
-    if sh_order % 2 != 0 {
+    if !sh_order.is_multiple_of(2) {
         return Err(Error::InvalidArgument {
             what: "sh_order".into(),
             reason: format!("must be even, got {sh_order}"),
