@@ -4,6 +4,8 @@ mod c2_cylinder_stejskal_tanner;
 mod c3_cylinder_callaghan;
 mod c4_cylinder_gaussian_phase;
 mod parameter;
+#[cfg(test)]
+pub(crate) mod reference_fixtures;
 
 pub use c2_cylinder_stejskal_tanner::C2CylinderStejskalTannerApproximation;
 pub use c3_cylinder_callaghan::C3CylinderCallaghanApproximation;
