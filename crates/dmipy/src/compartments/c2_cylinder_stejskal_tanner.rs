@@ -252,6 +252,33 @@ pub(crate) mod tests {
         }
     }
 
+    /// Compares every Dmipy 1.0.5 case of `model_name` with `make(settings)` at relative `rtol`.
+    pub(crate) fn compare_with_dmipy<C: Compartment>(
+        model_name: &str,
+        make: impl Fn(&std::collections::BTreeMap<String, f64>) -> C,
+        rtol: f64,
+    ) {
+        use super::super::reference_fixtures as fx;
+        for case in fx::cases(model_name) {
+            let model = make(&case.settings);
+            let scheme = fx::scheme(&case.scheme);
+            let params = fx::params_in_order(&case, model.parameters());
+            let mut out = vec![0.0; scheme.len()];
+            model.signal(&scheme, &params, &mut out).expect("signal");
+            fx::assert_rel_close(&out, &case.signal, rtol, &format!("{model_name} {case:?}"));
+        }
+    }
+
+    /// Dmipy agrees to ~5e-15 (the fixture's 15 digits); 1e-12 leaves room for libm vs Cephes.
+    #[test]
+    fn matches_dmipy_reference_values() {
+        compare_with_dmipy(
+            "C2CylinderStejskalTannerApproximation",
+            |_| C2CylinderStejskalTannerApproximation,
+            1e-12,
+        );
+    }
+
     #[test]
     fn b0_gives_one_and_parallel_gradient_gives_free_diffusion() {
         let scheme = test_scheme();

@@ -192,7 +192,7 @@ impl Compartment for C3CylinderCallaghanApproximation {
 #[cfg(test)]
 mod tests {
     use super::super::c2_cylinder_stejskal_tanner::tests::{
-        check_attenuation_range, check_dual_vs_finite_difference, test_scheme,
+        check_attenuation_range, check_dual_vs_finite_difference, compare_with_dmipy, test_scheme,
     };
     use super::*;
     use crate::{C2CylinderStejskalTannerApproximation, PulseTiming, SchemeOptions};
@@ -299,6 +299,22 @@ mod tests {
         let model = C3CylinderCallaghanApproximation::new(1.7e-9, 10, 15).expect("model");
         check_dual_vs_finite_difference(&model, &[0.8, -1.2, 1.3e-9, 5e-6]);
         check_dual_vs_finite_difference(&model, &[2.0, 0.5, 2.6e-9, 1.5e-5]);
+    }
+
+    #[test]
+    fn matches_dmipy_reference_values() {
+        compare_with_dmipy(
+            "C3CylinderCallaghanApproximation",
+            |settings| {
+                C3CylinderCallaghanApproximation::new(
+                    settings["diffusion_perpendicular"],
+                    settings["number_of_roots"] as usize,
+                    settings["number_of_functions"] as usize,
+                )
+                .expect("valid settings")
+            },
+            1e-12,
+        );
     }
 
     #[test]

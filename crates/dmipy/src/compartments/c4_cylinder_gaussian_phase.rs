@@ -150,7 +150,7 @@ impl Compartment for C4CylinderGaussianPhaseApproximation {
 #[cfg(test)]
 mod tests {
     use super::super::c2_cylinder_stejskal_tanner::tests::{
-        check_attenuation_range, check_dual_vs_finite_difference, test_scheme,
+        check_attenuation_range, check_dual_vs_finite_difference, compare_with_dmipy, test_scheme,
     };
     use super::*;
     use crate::{PulseTiming, SchemeOptions};
@@ -227,6 +227,18 @@ mod tests {
         check_dual_vs_finite_difference(&model, &[0.8, -1.2, 1.3e-9, 5e-6]);
         check_dual_vs_finite_difference(&model, &[2.0, 0.5, 2.6e-9, 1.5e-5]);
         check_dual_vs_finite_difference(&model, &[1.0, 0.1, 2.0e-9, 2e-7]);
+    }
+
+    #[test]
+    fn matches_dmipy_reference_values() {
+        compare_with_dmipy(
+            "C4CylinderGaussianPhaseApproximation",
+            |settings| {
+                C4CylinderGaussianPhaseApproximation::new(settings["diffusion_perpendicular"], 100)
+                    .expect("valid settings")
+            },
+            1e-12,
+        );
     }
 
     #[test]
