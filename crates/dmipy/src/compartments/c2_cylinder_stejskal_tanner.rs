@@ -79,7 +79,7 @@ impl<D: Scalar> CylinderParameters<D> {
 ///    q_\perp = q\,\lvert \mathbf n - (\mathbf n\cdot\boldsymbol\mu)\boldsymbol\mu\rvert,\quad R = d/2 $$
 ///
 /// Söderman & Jönsson 1995, "Restricted diffusion in cylindrical geometry", J. Magn. Reson. A
-/// 117:94–97, doi:10.1006/jmra.1995.9998, eq. 6 (the equation number Dmipy cites).
+/// 117:94–97, doi:10.1006/jmra.1995.0014, eq. 6 (the equation number Dmipy cites).
 /// Parameters: `mu` = [θ, φ] (rad), `lambda_par` (m²/s), `diameter` (m); q from the scheme
 /// (1/m, needs δ and Δ). The bracket is evaluated as a function of (2πq⊥R)² by
 /// [`jinc_squared`], which stays exact for duals when the gradient lies along the axis.

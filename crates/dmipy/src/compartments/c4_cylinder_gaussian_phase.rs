@@ -178,8 +178,9 @@ mod tests {
         out[1]
     }
 
-    /// Long pulses in thin cylinders: Neuman 1974, J. Chem. Phys. 60:4508,
-    /// doi:10.1063/1.1680931, eq. 27 (cylinder): ln E = −(7/48) γ²G²R⁴δ/D.
+    /// Long pulses in thin cylinders: Neuman 1974, "Spin echo of spins diffusing in a bounded
+    /// medium", J. Chem. Phys. 60:4508 (cylinder, long-pulse limit; DOI not checked here):
+    /// ln E = −(7/48) γ²G²R⁴δ/D.
     #[test]
     fn long_pulses_give_neuman_motional_narrowing() {
         let model = C4CylinderGaussianPhaseApproximation::default();

@@ -57,7 +57,7 @@ const SERIES_TERMS: usize = 12;
 ///    \frac{2 J_1(x)}{x} = \sum_{k\ge0} \frac{(-1)^k (y/4)^k}{k!\,(k+1)!} $$
 ///
 /// (DLMF 10.2.2). This is the narrow-pulse, long-time perpendicular attenuation of a cylinder,
-/// Söderman & Jönsson 1995, J. Magn. Reson. A 117:94, doi:10.1006/jmra.1995.9998, eq. 6, with
+/// Söderman & Jönsson 1995, J. Magn. Reson. A 117:94, doi:10.1006/jmra.1995.0014, eq. 6, with
 /// x = 2πqR. Taking y = x² instead of x keeps every derivative finite at y = 0 (a gradient exactly
 /// along the cylinder), where √y would not be differentiable. Series for y < 1, libm beyond.
 pub fn jinc_squared<D: Scalar>(y: D) -> D {
