@@ -317,6 +317,47 @@ mod tests {
         );
     }
 
+    /// Second derivatives (for Hessians): the hyper-dual ∂²E/∂θ∂d equals a central difference of
+    /// the Dual64 derivative ∂E/∂d in θ.
+    #[test]
+    fn hyperdual_mixed_derivative_equals_difference_of_duals() {
+        use num_dual::HyperDual64;
+        let model = C3CylinderCallaghanApproximation::new(1.7e-9, 10, 15).expect("model");
+        let scheme = test_scheme();
+        let n = scheme.len();
+        let (theta, d) = (0.9, 7e-6);
+        let p = [
+            HyperDual64::from(theta).derivative1(),
+            HyperDual64::from(-0.4),
+            HyperDual64::from(1.5e-9),
+            HyperDual64::from(d).derivative2(),
+        ];
+        let mut out = vec![HyperDual64::from(0.0); n];
+        model.signal(&scheme, &p, &mut out).expect("signal");
+        let d_dd = |t: f64| {
+            let p = [
+                Dual64::from(t),
+                Dual64::from(-0.4),
+                Dual64::from(1.5e-9),
+                Dual64::from(d).derivative(),
+            ];
+            let mut o = vec![Dual64::from(0.0); n];
+            model.signal(&scheme, &p, &mut o).expect("signal");
+            o
+        };
+        let h = 1e-6;
+        let (plus, minus) = (d_dd(theta + h), d_dd(theta - h));
+        for i in 0..n {
+            let fd = (plus[i].eps - minus[i].eps) / (2.0 * h);
+            let size = fd.abs().max(out[i].eps1eps2.abs());
+            assert!(
+                (out[i].eps1eps2 - fd).abs() <= 1e-5 * size + 1e-3,
+                "meas {i}: {} vs {fd}",
+                out[i].eps1eps2
+            );
+        }
+    }
+
     #[test]
     fn bad_settings_are_errors() {
         assert!(C3CylinderCallaghanApproximation::new(0.0, 5, 5).is_err());
