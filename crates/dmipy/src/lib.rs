@@ -30,10 +30,16 @@ pub use acquisition::{
     AcquisitionScheme, GYROMAGNETIC_RATIO, PerMeasurement, PulseTiming, SchemeOptions, Shell,
 };
 pub use compartments::{
-    Compartment, P2PlaneStejskalTannerApproximation, P3PlaneCallaghanApproximation, ParameterKind,
-    ParameterSpec, S1Dot, S2SphereStejskalTannerApproximation, S3SphereCallaghanApproximation,
+    C2CylinderStejskalTannerApproximation, C3CylinderCallaghanApproximation,
+    C4CylinderGaussianPhaseApproximation, Compartment, P2PlaneStejskalTannerApproximation,
+    P3PlaneCallaghanApproximation, ParameterKind, ParameterSpec, S1Dot,
+    S2SphereStejskalTannerApproximation, S3SphereCallaghanApproximation,
     S4SphereGaussianPhaseApproximation,
 };
 pub use error::Error;
 pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};
+pub use special::{
+    bessel_j_f64, bessel_jn, bessel_jn_prime, bessel_jn_prime_zeros, dual_from_derivatives,
+    legendre_p, real_sh_count, real_sh_mrtrix,
+};

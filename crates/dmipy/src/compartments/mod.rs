@@ -1,5 +1,8 @@
 //! Compartment models: one file per model, each a stateless description with one generic signal function.
 
+mod c2_cylinder_stejskal_tanner;
+mod c3_cylinder_callaghan;
+mod c4_cylinder_gaussian_phase;
 mod p2_plane_stejskal_tanner;
 mod p3_plane_callaghan;
 mod parameter;
@@ -10,6 +13,9 @@ mod s2_sphere_stejskal_tanner;
 mod s3_sphere_callaghan;
 mod s4_sphere_gaussian_phase;
 
+pub use c2_cylinder_stejskal_tanner::C2CylinderStejskalTannerApproximation;
+pub use c3_cylinder_callaghan::C3CylinderCallaghanApproximation;
+pub use c4_cylinder_gaussian_phase::C4CylinderGaussianPhaseApproximation;
 pub use p2_plane_stejskal_tanner::P2PlaneStejskalTannerApproximation;
 pub use p3_plane_callaghan::P3PlaneCallaghanApproximation;
 pub use parameter::{ParameterKind, ParameterSpec};
