@@ -30,14 +30,18 @@ pub use acquisition::{
     AcquisitionScheme, GYROMAGNETIC_RATIO, PerMeasurement, PulseTiming, SchemeOptions, Shell,
 };
 pub use compartments::{
-    C1Stick, Compartment, DEFAULT_HALF_NODES, G1Ball, G2Zeppelin, G3TemporalZeppelin,
-    HalfRangeGaussLegendre, Ivim, ParameterKind, ParameterSpec, SphericalMean, Tensor,
-    axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
+    C1Stick, C2CylinderStejskalTannerApproximation, C3CylinderCallaghanApproximation,
+    C4CylinderGaussianPhaseApproximation, Compartment, DEFAULT_HALF_NODES, G1Ball, G2Zeppelin,
+    G3TemporalZeppelin, HalfRangeGaussLegendre, Ivim, P2PlaneStejskalTannerApproximation,
+    P3PlaneCallaghanApproximation, ParameterKind, ParameterSpec, S1Dot,
+    S2SphereStejskalTannerApproximation, S3SphereCallaghanApproximation,
+    S4SphereGaussianPhaseApproximation, SphericalMean, Tensor, axial_gaussian_mean,
+    axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
 pub use error::Error;
 pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};
 pub use special::{
-    bessel_j_derivative_f64, bessel_j_f64, bessel_jn, bessel_jn_prime, bessel_jn_prime_zeros,
-    compose, dawson, erf, erfi, jinc_squared, x_jn_prime_squared,
+    bessel_j_f64, bessel_jn, bessel_jn_prime, bessel_jn_prime_zeros, dawson, dual_from_derivatives,
+    erf, erfi, legendre_p, real_sh_count, real_sh_mrtrix,
 };

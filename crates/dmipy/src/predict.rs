@@ -18,11 +18,11 @@ pub fn predict_voxels<C: Compartment>(
 ) -> Result<(), Error> {
     let n_params = model.parameter_count();
     let n_meas = scheme.len();
-    let n_voxels = if n_params == 0 {
-        out.len() / n_meas.max(1)
-    } else {
-        params.len() / n_params
-    };
+    // A model without parameters (S1Dot) takes its voxel count from the output buffer.
+    let n_voxels = params
+        .len()
+        .checked_div(n_params)
+        .unwrap_or(out.len() / n_meas.max(1));
     if params.len() != n_voxels * n_params {
         return Err(Error::LengthMismatch {
             what: format!("{} parameter array (voxels × {n_params})", model.name()),

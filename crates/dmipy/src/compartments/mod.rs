@@ -1,22 +1,40 @@
 //! Compartment models: one file per model, each a stateless description with one generic signal function.
 
 mod c1_stick;
+mod c2_cylinder_stejskal_tanner;
+mod c3_cylinder_callaghan;
+mod c4_cylinder_gaussian_phase;
 mod g1_ball;
 mod g2_zeppelin;
 mod g3_temporal_zeppelin;
 mod ivim;
+mod p2_plane_stejskal_tanner;
+mod p3_plane_callaghan;
 mod parameter;
 #[cfg(test)]
 pub(crate) mod reference_fixtures;
+mod s1_dot;
+mod s2_sphere_stejskal_tanner;
+mod s3_sphere_callaghan;
+mod s4_sphere_gaussian_phase;
 mod spherical_mean;
 mod tensor;
 
 pub use c1_stick::C1Stick;
+pub use c2_cylinder_stejskal_tanner::C2CylinderStejskalTannerApproximation;
+pub use c3_cylinder_callaghan::C3CylinderCallaghanApproximation;
+pub use c4_cylinder_gaussian_phase::C4CylinderGaussianPhaseApproximation;
 pub use g1_ball::G1Ball;
 pub use g2_zeppelin::G2Zeppelin;
 pub use g3_temporal_zeppelin::G3TemporalZeppelin;
 pub use ivim::Ivim;
+pub use p2_plane_stejskal_tanner::P2PlaneStejskalTannerApproximation;
+pub use p3_plane_callaghan::P3PlaneCallaghanApproximation;
 pub use parameter::{ParameterKind, ParameterSpec};
+pub use s1_dot::S1Dot;
+pub use s2_sphere_stejskal_tanner::S2SphereStejskalTannerApproximation;
+pub use s3_sphere_callaghan::S3SphereCallaghanApproximation;
+pub use s4_sphere_gaussian_phase::S4SphereGaussianPhaseApproximation;
 pub use spherical_mean::{
     DEFAULT_HALF_NODES, HalfRangeGaussLegendre, SphericalMean, axial_gaussian_mean,
     axially_symmetric_gaussian_mean, axially_symmetric_mean,

@@ -3,9 +3,9 @@
 //! Values in `f64` come from `libm::jn` (the FreeBSD msun algorithm: Hankel asymptotics for large x,
 //! backward recurrence for n > x). Derivatives of any order follow from the recurrence
 //! 2Jₙ′ = Jₙ₋₁ − Jₙ₊₁ (DLMF 10.6.1), so every dual type gets its derivatives through
-//! [`compose`](super::taylor::compose), the single chain rule of this module.
+//! [`dual_from_derivatives`](super::taylor::dual_from_derivatives), the single chain rule of this module.
 
-use super::taylor::compose;
+use super::taylor::dual_from_derivatives;
 use crate::Scalar;
 
 /// Jₙ(x) in `f64` for any integer order n, with J₋ₙ = (−1)ⁿ Jₙ (DLMF 10.4.1).
@@ -36,13 +36,13 @@ pub fn bessel_j_derivative_f64(n: i32, k: usize, x: f64) -> f64 {
 /// exactly for every num-dual type.
 pub fn bessel_jn<D: Scalar>(n: u32, x: D) -> D {
     let x0 = x.re();
-    compose(x, |k| bessel_j_derivative_f64(order(n), k, x0))
+    dual_from_derivatives(x, |k| bessel_j_derivative_f64(order(n), k, x0))
 }
 
 /// Jₙ′(x) = (Jₙ₋₁(x) − Jₙ₊₁(x))/2 (DLMF 10.6.1), n ≥ 0, for a scalar or dual argument x.
 pub fn bessel_jn_prime<D: Scalar>(n: u32, x: D) -> D {
     let x0 = x.re();
-    compose(x, |k| bessel_j_derivative_f64(order(n), k + 1, x0))
+    dual_from_derivatives(x, |k| bessel_j_derivative_f64(order(n), k + 1, x0))
 }
 
 /// Below this x² the power series is used for functions of x² (see [`jinc_squared`]).
@@ -57,7 +57,7 @@ const SERIES_TERMS: usize = 12;
 ///    \frac{2 J_1(x)}{x} = \sum_{k\ge0} \frac{(-1)^k (y/4)^k}{k!\,(k+1)!} $$
 ///
 /// (DLMF 10.2.2). This is the narrow-pulse, long-time perpendicular attenuation of a cylinder,
-/// Söderman & Jönsson 1995, J. Magn. Reson. A 117:94, doi:10.1006/jmra.1995.9998, eq. 6, with
+/// Söderman & Jönsson 1995, J. Magn. Reson. A 117:94, doi:10.1006/jmra.1995.0014, eq. 6, with
 /// x = 2πqR. Taking y = x² instead of x keeps every derivative finite at y = 0 (a gradient exactly
 /// along the cylinder), where √y would not be differentiable. Series for y < 1, libm beyond.
 pub fn jinc_squared<D: Scalar>(y: D) -> D {

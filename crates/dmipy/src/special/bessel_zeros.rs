@@ -15,8 +15,8 @@ const SCAN_STEP: f64 = 0.5;
 /// Jₙ″ = (Jₙ₋₂ − 2Jₙ + Jₙ₊₂)/4, kept inside the bracket by bisection, to full double precision.
 ///
 /// These are the dimensionless roots of the reflecting-wall cylinder problem (Callaghan 1995,
-/// J. Magn. Reson. A 113:53, doi:10.1006/jmra.1995.1055, eq. 9; Van Gelderen et al. 1994,
-/// J. Magn. Reson. B 103:255, doi:10.1006/jmrb.1994.1038, eq. 6 with n = 1).
+/// J. Magn. Reson. A 113:53, doi:10.1006/jmra.1995.1055; Van Gelderen et al. 1994,
+/// J. Magn. Reson. B 103:255, doi:10.1006/jmrb.1994.1038, with n = 1).
 pub fn bessel_jn_prime_zeros(n: u32, count: usize) -> Vec<f64> {
     let order = i32::try_from(n).unwrap_or(i32::MAX);
     let f = |x: f64| bessel_j_derivative_f64(order, 1, x);

@@ -2,7 +2,7 @@
 
 use errorfunctions::RealErrorFunctions;
 
-use super::taylor::compose;
+use super::taylor::dual_from_derivatives;
 use crate::Scalar;
 
 /// 2/√π.
@@ -11,13 +11,13 @@ const TWO_OVER_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 /// The error function $\operatorname{erf}(x) = \frac{2}{\sqrt\pi}\int_0^x e^{-t^2}\,dt$ on any scalar.
 ///
 /// Values from `libm::erf` (correctly rounded to ≲1 ulp). Derivatives, exact on every dual type via
-/// [`compose`]: $\operatorname{erf}^{(k)}(x) = (-1)^{k-1}\frac{2}{\sqrt\pi}
+/// [`dual_from_derivatives`]: $\operatorname{erf}^{(k)}(x) = (-1)^{k-1}\frac{2}{\sqrt\pi}
 /// H_{k-1}(x)\,e^{-x^2}$ with the physicists' Hermite polynomials
 /// $H_0 = 1,\ H_1 = 2x,\ H_{n+1} = 2xH_n - 2nH_{n-1}$ (Abramowitz & Stegun 1964, eq. 7.1.19).
 pub fn erf<D: Scalar>(x: D) -> D {
     let a = x.re();
     let gauss = TWO_OVER_SQRT_PI * (-a * a).exp();
-    compose(x, |k| {
+    dual_from_derivatives(x, |k| {
         if k == 0 {
             return libm::erf(a);
         }
@@ -38,11 +38,11 @@ pub fn erf<D: Scalar>(x: D) -> D {
 /// Derivatives from the differential equation $D' = 1 - 2xD$ (Abramowitz & Stegun 1964,
 /// eq. 7.1.17 for the integral; the ODE follows by differentiation), and by differentiating it
 /// again $D^{(n+1)} = -2x\,D^{(n)} - 2n\,D^{(n-1)}$ for $n \ge 1$; exact on every dual type via
-/// [`compose`].
+/// [`dual_from_derivatives`].
 pub fn dawson<D: Scalar>(x: D) -> D {
     let a = x.re();
     let value = a.dawson();
-    compose(x, |k| {
+    dual_from_derivatives(x, |k| {
         let (mut prev, mut cur) = (value, 1.0 - 2.0 * a * value);
         if k == 0 {
             return value;

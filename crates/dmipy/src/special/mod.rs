@@ -3,6 +3,8 @@
 mod bessel;
 mod bessel_zeros;
 mod erf;
+mod legendre;
+pub(crate) mod spherical_bessel;
 mod taylor;
 
 pub use bessel::{
@@ -11,4 +13,8 @@ pub use bessel::{
 };
 pub use bessel_zeros::bessel_jn_prime_zeros;
 pub use erf::{dawson, erf, erfi};
-pub use taylor::compose;
+pub use legendre::{legendre_p, real_sh_count, real_sh_mrtrix};
+pub use taylor::dual_from_derivatives;
+
+#[cfg(test)]
+mod reference_tests;

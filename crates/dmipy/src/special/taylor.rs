@@ -15,7 +15,7 @@ use crate::Scalar;
 /// truncated Taylor series is exact: it reproduces what num-dual's `chain_rule` would give.
 ///
 /// `derivative(k)` must return f⁽ᵏ⁾(x₀) for k = 0..=K; it is called once per k, in any order.
-pub fn compose<D: Scalar>(x: D, mut derivative: impl FnMut(usize) -> f64) -> D {
+pub fn dual_from_derivatives<D: Scalar>(x: D, mut derivative: impl FnMut(usize) -> f64) -> D {
     let order = D::NDERIV;
     if order == 0 {
         return D::from(derivative(0));
@@ -41,33 +41,33 @@ mod tests {
 
     /// exp built from its derivatives must equal num-dual's own exp in every dual type.
     #[test]
-    fn compose_reproduces_num_dual_exp() {
+    fn dual_from_derivatives_reproduces_num_dual_exp() {
         let x0 = 0.37_f64;
         let e = x0.exp();
         let d = Dual64::from(x0).derivative();
-        let c = compose(d, |_| e);
+        let c = dual_from_derivatives(d, |_| e);
         assert_eq!(c, d.exp());
         let h = HyperDual64::from(x0).derivative1().derivative2();
-        let c = compose(h, |_| e);
+        let c = dual_from_derivatives(h, |_| e);
         assert!((c.eps1eps2 - h.exp().eps1eps2).abs() <= 1e-15 * e);
         assert!((c.eps1 - e).abs() <= 1e-15 * e);
         let d2 = Dual2_64::from(x0).derivative();
-        let c = compose(d2, |_| e);
+        let c = dual_from_derivatives(d2, |_| e);
         assert!((c.v2 - e).abs() <= 1e-15 * e);
         let d3 = Dual3_64::from(x0).derivative();
-        let c = compose(d3, |_| e);
+        let c = dual_from_derivatives(d3, |_| e);
         assert!((c.v3 - e).abs() <= 1e-15 * e);
-        assert_eq!(compose(x0, |_| e), e);
+        assert_eq!(dual_from_derivatives(x0, |_| e), e);
     }
 
-    /// sin(2x + 1) through a composed sin: the inner chain rule must carry through.
+    /// sin(2x + 1) through a dual_from_derivativesd sin: the inner chain rule must carry through.
     #[test]
-    fn compose_applies_inner_chain_rule() {
+    fn dual_from_derivatives_applies_inner_chain_rule() {
         let x = HyperDual64::from(0.4).derivative1().derivative2();
         let inner = x * 2.0 + 1.0;
         let s = inner.re.sin();
         let c = inner.re.cos();
-        let f = compose(inner, |k| [s, c, -s, -c][k]);
+        let f = dual_from_derivatives(inner, |k| [s, c, -s, -c][k]);
         let want = inner.sin();
         assert!((f.re - want.re).abs() < 1e-15);
         assert!((f.eps1 - want.eps1).abs() < 1e-15);

@@ -1,0 +1,383 @@
+//! C3CylinderCallaghanApproximation: a cylinder with Callaghan's finite-time narrow-pulse perpendicular signal.
+
+use super::c2_cylinder_stejskal_tanner::{CYLINDER_PARAMETERS, CylinderParameters};
+use super::{Compartment, ParameterSpec};
+use crate::special::{
+    bessel_j_derivative_f64, bessel_jn_prime_zeros, jinc_squared, x_jn_prime_squared,
+};
+use crate::{AcquisitionScheme, Error, Scalar};
+use std::f64::consts::PI;
+
+/// Within this distance of a root α (in x = 2πq⊥R) the ratio Jₘ′(x)/(x − α) is taken from its
+/// Taylor series at α instead of dividing two small numbers.
+const RESONANCE_WIDTH: f64 = 1e-3;
+
+/// Cylinder of diameter d whose perpendicular signal is Callaghan's eigenfunction expansion for
+/// narrow pulses at finite diffusion time, with free diffusion along its axis (Dmipy 1.x
+/// `C3CylinderCallaghanApproximation`, all orders m ≥ 0 included).
+///
+/// $$ E_\perp = \sum_{k} 4\, e^{-\alpha_{0k}^2 D_\perp \tau / R^2}
+///     \frac{\left(x J_0'(x)\right)^2}{\left(x^2-\alpha_{0k}^2\right)^2} +
+///   \sum_{m\ge1}\sum_{k} 8\, e^{-\alpha_{mk}^2 D_\perp \tau / R^2}
+///     \frac{\alpha_{mk}^2}{\alpha_{mk}^2-m^2}
+///     \frac{\left(x J_m'(x)\right)^2}{\left(x^2-\alpha_{mk}^2\right)^2},
+///   \qquad x = 2\pi q_\perp R $$
+///
+/// with α_{mk} the zeros of Jₘ′ ([`bessel_jn_prime_zeros`]) and α₀₀ = 0, whose term is the
+/// Söderman bracket [2J₁(x)/x]². Callaghan 1995, "Pulsed-gradient spin-echo NMR for planar,
+/// cylindrical, and spherical pores under conditions of wall relaxation", J. Magn. Reson. A
+/// 113:53–59, doi:10.1006/jmra.1995.1055 (cylinder result with zero wall relaxation). As in
+/// Dmipy, the diffusion time is τ = Δ − δ/3 (s) of the scheme. Parameters: `mu` (rad),
+/// `lambda_par` (m²/s), `diameter` (m). With one root and one function (α₀₀ only), or when
+/// τ → ∞, E⊥ is exactly Söderman's [`C2CylinderStejskalTannerApproximation`](super::C2CylinderStejskalTannerApproximation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct C3CylinderCallaghanApproximation {
+    diffusion_perpendicular: f64,
+    number_of_roots: usize,
+    number_of_functions: usize,
+    /// roots[m][k] = α_{mk}; roots[0] starts with 0.
+    roots: Vec<Vec<f64>>,
+}
+
+impl Default for C3CylinderCallaghanApproximation {
+    /// Dmipy's defaults: D⊥ = 1.7e-9 m²/s, 20 roots, 50 functions.
+    fn default() -> Self {
+        Self::with_roots(1.7e-9, 20, 50)
+    }
+}
+
+impl C3CylinderCallaghanApproximation {
+    /// A Callaghan cylinder with perpendicular diffusivity `diffusion_perpendicular` (m²/s),
+    /// `number_of_roots` roots per order and orders m = 0 … `number_of_functions` − 1.
+    ///
+    /// Errors unless the diffusivity is finite and positive and both counts are at least 1.
+    pub fn new(
+        diffusion_perpendicular: f64,
+        number_of_roots: usize,
+        number_of_functions: usize,
+    ) -> Result<Self, Error> {
+        if !(diffusion_perpendicular.is_finite() && diffusion_perpendicular > 0.0) {
+            return Err(Error::InvalidArgument {
+                what: "diffusion_perpendicular".into(),
+                reason: format!(
+                    "must be finite and positive (m²/s), got {diffusion_perpendicular}"
+                ),
+            });
+        }
+        if number_of_roots == 0 || number_of_functions == 0 {
+            return Err(Error::InvalidArgument {
+                what: "number_of_roots / number_of_functions".into(),
+                reason: format!(
+                    "both must be at least 1, got {number_of_roots} and {number_of_functions}"
+                ),
+            });
+        }
+        Ok(Self::with_roots(
+            diffusion_perpendicular,
+            number_of_roots,
+            number_of_functions,
+        ))
+    }
+
+    fn with_roots(diffusion_perpendicular: f64, roots: usize, functions: usize) -> Self {
+        let table = (0..functions)
+            .map(|m| {
+                if m == 0 {
+                    std::iter::once(0.0)
+                        .chain(bessel_jn_prime_zeros(0, roots - 1))
+                        .collect()
+                } else {
+                    bessel_jn_prime_zeros(m as u32, roots)
+                }
+            })
+            .collect();
+        Self {
+            diffusion_perpendicular,
+            number_of_roots: roots,
+            number_of_functions: functions,
+            roots: table,
+        }
+    }
+
+    /// Perpendicular diffusivity inside the cylinder (m²/s).
+    pub fn diffusion_perpendicular(&self) -> f64 {
+        self.diffusion_perpendicular
+    }
+
+    /// Number of roots per Bessel order.
+    pub fn number_of_roots(&self) -> usize {
+        self.number_of_roots
+    }
+
+    /// Number of Bessel orders m = 0 … n − 1.
+    pub fn number_of_functions(&self) -> usize {
+        self.number_of_functions
+    }
+
+    /// E⊥ for y = x² = (2πq⊥R)² and the dimensionless time t = D⊥τ/R².
+    fn perpendicular<D: Scalar>(&self, y: D, t: D) -> D {
+        let mut sum = jinc_squared(y);
+        let x = y.re().sqrt();
+        for (m, roots) in self.roots.iter().enumerate() {
+            let numerator = x_jn_prime_squared(m as u32, y);
+            for &alpha in roots.iter().filter(|&&a| a > 0.0) {
+                let a2 = alpha * alpha;
+                let ratio = if (x - alpha).abs() < RESONANCE_WIDTH {
+                    resonant_ratio(m as i32, alpha, y)
+                } else {
+                    let d = y - a2;
+                    numerator / (d * d)
+                };
+                let weight = if m == 0 {
+                    4.0
+                } else {
+                    8.0 * a2 / (a2 - (m * m) as f64)
+                };
+                sum += (-t * a2).exp() * ratio * weight;
+            }
+        }
+        sum
+    }
+}
+
+/// (x Jₘ′(x))² / (x² − α²)² near a zero α of Jₘ′, where both factors vanish.
+///
+/// Writes it as [x/(x + α)]² [Jₘ′(x)/(x − α)]² with
+/// Jₘ′(x)/(x − α) = Σⱼ Jₘ⁽ʲ⁺¹⁾(α) hʲ⁻¹/j!, h = x − α, j = 1…5 (truncation < 1e-17 for |h| < 1e-3).
+fn resonant_ratio<D: Scalar>(m: i32, alpha: f64, y: D) -> D {
+    let x = y.sqrt();
+    let h = x - alpha;
+    let mut quotient = D::zero();
+    let mut factorial = 120.0;
+    for j in (1..=5usize).rev() {
+        quotient = quotient * h + bessel_j_derivative_f64(m, j + 1, alpha) / factorial;
+        factorial /= j as f64;
+    }
+    let r = x / (x + alpha) * quotient;
+    r * r
+}
+
+impl Compartment for C3CylinderCallaghanApproximation {
+    fn name(&self) -> &'static str {
+        "C3CylinderCallaghanApproximation"
+    }
+
+    fn parameters(&self) -> &'static [ParameterSpec] {
+        CYLINDER_PARAMETERS
+    }
+
+    fn signal<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out: &mut [D],
+    ) -> Result<(), Error> {
+        self.check_call(scheme, params, out)?;
+        let q = scheme.require_qvalues(self.name())?;
+        let tau = scheme.require_tau(self.name())?;
+        let cylinder = CylinderParameters::from_slice(params);
+        let two_pi_r = cylinder.radius * (2.0 * PI);
+        let two_pi_r2 = two_pi_r * two_pi_r;
+        let rate = (cylinder.radius * cylinder.radius).recip() * self.diffusion_perpendicular;
+        for (i, value) in out.iter_mut().enumerate() {
+            let (parallel2, perpendicular2) = cylinder.split(&scheme.directions()[i]);
+            let y = two_pi_r2 * perpendicular2 * (q[i] * q[i]);
+            let parallel = cylinder.parallel_attenuation(scheme.bvalues()[i], parallel2);
+            *value = parallel * self.perpendicular(y, rate * tau[i]);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::c2_cylinder_stejskal_tanner::tests::{
+        check_attenuation_range, check_dual_vs_finite_difference, compare_with_dmipy, test_scheme,
+    };
+    use super::*;
+    use crate::{C2CylinderStejskalTannerApproximation, PulseTiming, SchemeOptions};
+    use num_dual::Dual64;
+
+    fn signals<C: Compartment>(model: &C, scheme: &AcquisitionScheme, p: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; scheme.len()];
+        model.signal(scheme, p, &mut out).expect("signal");
+        out
+    }
+
+    /// One root and one function leave only α₀₀ = 0: Söderman's formula, at any diffusion time.
+    #[test]
+    fn one_root_one_function_equals_soderman() {
+        let model = C3CylinderCallaghanApproximation::new(1.7e-9, 1, 1).expect("model");
+        let scheme = test_scheme();
+        for p in [[0.4, 1.0, 1.7e-9, 4e-6], [1.3, -2.0, 0.5e-9, 1.8e-5]] {
+            let c3 = signals(&model, &scheme, &p);
+            let c2 = signals(&C2CylinderStejskalTannerApproximation, &scheme, &p);
+            for (a, b) in c3.iter().zip(&c2) {
+                assert!((a - b).abs() <= 1e-14 * b, "{a} vs {b}");
+            }
+        }
+    }
+
+    /// For τ ≫ R²/D⊥ every α > 0 term has decayed: the long-time limit is Söderman's formula.
+    #[test]
+    fn long_diffusion_time_tends_to_soderman() {
+        let b: Vec<f64> = (1..=6).map(|k| k as f64 * 1e9).collect();
+        let dirs = vec![[1.0, 0.0, 0.0]; b.len()];
+        let scheme = AcquisitionScheme::from_bvalues(
+            &b,
+            &dirs,
+            PulseTiming::pgse(0.001, 0.5),
+            &SchemeOptions::default(),
+        )
+        .expect("scheme");
+        let p = [0.0, 0.0, 1.7e-9, 2e-6]; // D⊥τ/R² ≈ 850
+        let c3 = signals(&C3CylinderCallaghanApproximation::default(), &scheme, &p);
+        let c2 = signals(&C2CylinderStejskalTannerApproximation, &scheme, &p);
+        for (a, b) in c3.iter().zip(&c2) {
+            assert!((a - b).abs() <= 1e-14 * b, "{a} vs {b}");
+        }
+    }
+
+    /// Large cylinders at short times: the apparent diffusivity from the low-q signal follows
+    /// Mitra's short-time law D(τ)/D₀ = 1 − 4/(3√π) · (S/V)/d · √(D₀τ), here S/V = 2/R, d = 2
+    /// (Mitra, Sen, Schwartz & Le Doussal 1992, Phys. Rev. Lett. 68:3555,
+    /// doi:10.1103/PhysRevLett.68.3555, eq. 1), so E⊥ → exp(−bD₀) as R grows.
+    #[test]
+    fn large_cylinders_follow_mitra_short_time_law() {
+        let d0 = 1.7e-9;
+        let model = C3CylinderCallaghanApproximation::new(d0, 30, 90).expect("model");
+        for s in [1e-2, 2.5e-3] {
+            // s = D₀τ/R²; b chosen so that bD₀ = 0.05 (low q)
+            let (delta, big_delta) = (1e-4, 0.02);
+            let tau = big_delta - delta / 3.0;
+            let radius = (d0 * tau / s).sqrt();
+            let b = 0.05 / d0;
+            let scheme = AcquisitionScheme::from_bvalues(
+                &[b],
+                &[[1.0, 0.0, 0.0]],
+                PulseTiming::pgse(delta, big_delta),
+                &SchemeOptions::default(),
+            )
+            .expect("scheme");
+            let e = signals(&model, &scheme, &[0.0, 0.0, 1e-9, 2.0 * radius])[0];
+            let apparent = -e.ln() / b / d0;
+            let mitra = 1.0 - 4.0 / (3.0 * PI.sqrt()) * s.sqrt();
+            // next-order terms: O(s) in D(τ) and the O(bD) kurtosis term of ln E
+            assert!(
+                (apparent - mitra).abs() < 0.25 * (1.0 - mitra),
+                "s={s}: D(τ)/D₀ = {apparent}, Mitra {mitra}"
+            );
+        }
+    }
+
+    /// The Taylor form at a root joins the direct quotient continuously at |x − α| = 1e-3.
+    #[test]
+    fn resonant_ratio_matches_direct_quotient() {
+        for (m, k) in [(0usize, 0usize), (1, 0), (3, 2), (17, 5)] {
+            let alpha = bessel_jn_prime_zeros(m as u32, k + 1)[k];
+            for h in [-RESONANCE_WIDTH, 1e-4, RESONANCE_WIDTH] {
+                let x = alpha + h;
+                let y = x * x;
+                let direct = x_jn_prime_squared(m as u32, y) / (y - alpha * alpha).powi(2);
+                let taylor = resonant_ratio(m as i32, alpha, y);
+                assert!(
+                    (direct - taylor).abs() <= 1e-9 * taylor,
+                    "m={m} k={k} h={h}: {direct} vs {taylor}"
+                );
+            }
+            // exactly at the root: the limit J_m''(α)²/4
+            let at = resonant_ratio(m as i32, alpha, alpha * alpha);
+            let want = bessel_j_derivative_f64(m as i32, 2, alpha).powi(2) / 4.0;
+            assert!((at - want).abs() <= 1e-13 * want);
+            let d = resonant_ratio(m as i32, alpha, Dual64::from(alpha * alpha).derivative());
+            assert!(d.eps.is_finite());
+        }
+    }
+
+    #[test]
+    fn dual_derivatives_equal_finite_differences() {
+        let model = C3CylinderCallaghanApproximation::new(1.7e-9, 10, 15).expect("model");
+        check_dual_vs_finite_difference(&model, &[0.8, -1.2, 1.3e-9, 5e-6]);
+        check_dual_vs_finite_difference(&model, &[2.0, 0.5, 2.6e-9, 1.5e-5]);
+    }
+
+    #[test]
+    fn matches_dmipy_reference_values() {
+        compare_with_dmipy(
+            "C3CylinderCallaghanApproximation",
+            |settings| {
+                C3CylinderCallaghanApproximation::new(
+                    settings["diffusion_perpendicular"],
+                    settings["number_of_roots"] as usize,
+                    settings["number_of_functions"] as usize,
+                )
+                .expect("valid settings")
+            },
+            1e-12,
+        );
+    }
+
+    /// Second derivatives (for Hessians): the hyper-dual ∂²E/∂θ∂d equals a central difference of
+    /// the Dual64 derivative ∂E/∂d in θ.
+    #[test]
+    fn hyperdual_mixed_derivative_equals_difference_of_duals() {
+        use num_dual::HyperDual64;
+        let model = C3CylinderCallaghanApproximation::new(1.7e-9, 10, 15).expect("model");
+        let scheme = test_scheme();
+        let n = scheme.len();
+        let (theta, d) = (0.9, 7e-6);
+        let p = [
+            HyperDual64::from(theta).derivative1(),
+            HyperDual64::from(-0.4),
+            HyperDual64::from(1.5e-9),
+            HyperDual64::from(d).derivative2(),
+        ];
+        let mut out = vec![HyperDual64::from(0.0); n];
+        model.signal(&scheme, &p, &mut out).expect("signal");
+        let d_dd = |t: f64| {
+            let p = [
+                Dual64::from(t),
+                Dual64::from(-0.4),
+                Dual64::from(1.5e-9),
+                Dual64::from(d).derivative(),
+            ];
+            let mut o = vec![Dual64::from(0.0); n];
+            model.signal(&scheme, &p, &mut o).expect("signal");
+            o
+        };
+        let h = 1e-6;
+        let (plus, minus) = (d_dd(theta + h), d_dd(theta - h));
+        for i in 0..n {
+            let fd = (plus[i].eps - minus[i].eps) / (2.0 * h);
+            let size = fd.abs().max(out[i].eps1eps2.abs());
+            assert!(
+                (out[i].eps1eps2 - fd).abs() <= 1e-5 * size + 1e-3,
+                "meas {i}: {} vs {fd}",
+                out[i].eps1eps2
+            );
+        }
+    }
+
+    #[test]
+    fn bad_settings_are_errors() {
+        assert!(C3CylinderCallaghanApproximation::new(0.0, 5, 5).is_err());
+        assert!(C3CylinderCallaghanApproximation::new(1e-9, 0, 5).is_err());
+        assert!(C3CylinderCallaghanApproximation::new(f64::NAN, 5, 5).is_err());
+        let d = C3CylinderCallaghanApproximation::default();
+        assert_eq!((d.number_of_roots(), d.number_of_functions()), (20, 50));
+        assert_eq!(d.diffusion_perpendicular(), 1.7e-9);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        #[test]
+        fn attenuation_is_finite_and_in_unit_interval(
+            theta in 0.0..=std::f64::consts::PI,
+            phi in -std::f64::consts::PI..=std::f64::consts::PI,
+            lambda in 0.1e-9..=3e-9,
+            diameter in 1e-8..=2e-5,
+        ) {
+            check_attenuation_range(&C3CylinderCallaghanApproximation::default(), &[theta, phi, lambda, diameter]);
+        }
+    }
+}

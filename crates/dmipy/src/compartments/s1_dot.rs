@@ -1,0 +1,66 @@
+//! `S1Dot`: a non-diffusing compartment whose signal is 1 for every measurement.
+
+use super::{Compartment, ParameterSpec};
+use crate::{AcquisitionScheme, Error, Scalar};
+
+/// The dot: water that does not move on the time scale of the experiment (Dmipy 1.x `S1Dot`).
+///
+/// E = 1 for every measurement (Panagiotaki et al. 2012, NeuroImage 59:2241–2254,
+/// doi:10.1016/j.neuroimage.2011.09.081, "Dot" compartment). No parameters, no acquisition fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct S1Dot;
+
+impl Compartment for S1Dot {
+    fn name(&self) -> &'static str {
+        "S1Dot"
+    }
+
+    fn parameters(&self) -> &'static [ParameterSpec] {
+        &[]
+    }
+
+    fn signal<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out: &mut [D],
+    ) -> Result<(), Error> {
+        self.check_call(scheme, params, out)?;
+        out.iter_mut().for_each(|v| *v = D::from(1.0));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{PulseTiming, SchemeOptions};
+
+    #[test]
+    fn matches_dmipy_reference() {
+        let n = crate::compartments::s2_sphere_stejskal_tanner::check_against_dmipy(
+            "S1Dot",
+            |_| S1Dot,
+            false,
+            0.0,
+        );
+        assert!(n > 0);
+    }
+
+    #[test]
+    fn signal_is_one_without_timing() {
+        let scheme = AcquisitionScheme::from_bvalues(
+            &[0.0, 1e9, 3e9],
+            &[[0.0; 3], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]],
+            PulseTiming::none(),
+            &SchemeOptions::default(),
+        )
+        .unwrap();
+        let mut out = [0.5; 3];
+        S1Dot.signal::<f64>(&scheme, &[], &mut out).unwrap();
+        assert_eq!(out, [1.0; 3]);
+        assert_eq!(S1Dot.parameter_count(), 0);
+        let err = S1Dot.signal(&scheme, &[1.0], &mut out).unwrap_err();
+        assert!(matches!(err, Error::ParameterCount { expected: 0, .. }));
+    }
+}
