@@ -54,8 +54,8 @@ impl Compartment for C1Stick {
     }
 
     /// $E = \exp(-b\,\lambda_\parallel (\mathbf n\cdot\mathbf g)^2)$, the anisotropic term of
-    /// Behrens et al. 2003 (doi:10.1002/mrm.10609, eq. 2 of its "ball and stick" model; equation
-    /// number not verified in this session); b in s/m², g the unit gradient direction, n = n(θ, φ).
+    /// Behrens et al. 2003 (doi:10.1002/mrm.10609, the anisotropic
+    /// term of its ball-and-stick model; equation number not checked here); b in s/m², g the unit gradient direction, n = n(θ, φ).
     fn signal<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,

@@ -15,7 +15,7 @@ const PARAMETERS: &[ParameterSpec] = &[diffusivity("lambda_iso")];
 pub struct G1Ball;
 
 /// $E = e^{-b\lambda_{iso}}$ (Behrens et al. 2003, doi:10.1002/mrm.10609, isotropic term of the
-/// ball-and-stick model; equation number not verified in this session); b in s/m², λ in m²/s.
+/// ball-and-stick model; equation number not checked here); b in s/m², λ in m²/s.
 pub(crate) fn ball_attenuation<D: Scalar>(b: f64, lambda_iso: D) -> D {
     (-lambda_iso * b).exp()
 }

@@ -8,7 +8,7 @@ use crate::{AcquisitionScheme, Error, Scalar, dot, unit_vector};
 const PARAMETERS: &[ParameterSpec] = &[MU, diffusivity("lambda_par"), diffusivity("lambda_perp")];
 
 /// The zeppelin (Panagiotaki et al. 2012, NeuroImage 59:2241–2254,
-/// doi:10.1016/j.neuroimage.2011.09.081): an axially symmetric tensor, typically extra-axonal water.
+/// doi:10.1016/j.neuroimage.2011.09.081, DOI not checked here): an axially symmetric tensor, typically extra-axonal water.
 ///
 /// Parameters, in order: `mu = [θ, φ]` (rad), the symmetry axis; `lambda_par` (m²/s) along it;
 /// `lambda_perp` (m²/s) across it; both 0.1e-9–3e-9. λ⊥ > λ∥ (oblate) is allowed.
@@ -19,8 +19,7 @@ pub struct G2Zeppelin;
 /// $\mathbf D = \lambda_\perp I + (\lambda_\parallel - \lambda_\perp)\mathbf n\mathbf n^\top$, i.e.
 /// $E = \exp\!\big(-b[\lambda_\perp|\mathbf g|^2 + (\lambda_\parallel - \lambda_\perp)
 /// (\mathbf n\cdot\mathbf g)^2]\big)$ (Panagiotaki et al. 2012,
-/// doi:10.1016/j.neuroimage.2011.09.081, "Zeppelin" among its compartments; equation number not
-/// verified in this session). b in s/m², λ in m²/s. `g_norm2` = |g|² is kept rather than set
+/// doi:10.1016/j.neuroimage.2011.09.081, "Zeppelin" among its compartments; equation number not checked here). b in s/m², λ in m²/s. `g_norm2` = |g|² is kept rather than set
 /// to 1 because schemes accept directions within 1e-3 of unit length, and Dmipy 1.0.5 evaluates
 /// this same quadratic form (|g|² − (n·g)² across the axis); `n_dot_g` is n·g.
 pub(crate) fn zeppelin_attenuation<D: Scalar>(
@@ -74,7 +73,7 @@ impl SphericalMean for G2Zeppelin {
     /// doi:10.1016/j.neuroimage.2016.06.002) for λ∥ > λ⊥, its Dawson form for λ⊥ > λ∥ and a series
     /// near λ∥ = λ⊥; see [`axially_symmetric_gaussian_mean`]. Dmipy 1.0.5 fits rotational
     /// harmonics instead when λ⊥ ≥ λ∥; its values there are approximate (3.3e-4 relative off the
-    /// exact mean for λ∥ = 0.6e-9, λ⊥ = 2.1e-9 m²/s, b = 1–3e9 s/m², checked in this session),
+    /// exact mean for λ∥ = 0.6e-9, λ⊥ = 2.1e-9 m²/s at b = 1–3e9 s/m², up to 1e-2 at 2e10 s/m²),
     /// ours are exact (tested against 128-point quadrature to 1e-12).
     fn spherical_mean<D: Scalar>(
         &self,

@@ -33,8 +33,7 @@ pub struct G3TemporalZeppelin;
 
 /// $\lambda_\perp(\delta, \Delta) = \lambda_\infty + A\,\frac{\ln(\Delta/\delta) + 3/2}{\Delta - \delta/3}$,
 /// the pulsed-gradient form of the 2-D disorder tail $D_\perp(t) \simeq \lambda_\infty + A\ln(t)/t$
-/// of Burcaw et al. 2015 (doi:10.1016/j.neuroimage.2015.03.061; equation number not verified in
-/// this session), written exactly as Dmipy 1.0.5 `G3TemporalZeppelin` evaluates it.
+/// of Burcaw et al. 2015 (doi:10.1016/j.neuroimage.2015.03.061; equation number not checked here), written exactly as Dmipy 1.0.5 `G3TemporalZeppelin` evaluates it.
 /// δ, Δ in s; λ∞ in m²/s; A in m².
 pub(crate) fn temporal_lambda_perp<D: Scalar>(
     lambda_inf: D,

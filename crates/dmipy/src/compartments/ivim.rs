@@ -54,7 +54,7 @@ impl Compartment for Ivim {
 
     /// $E = f\,e^{-bD^*} + (1 - f)\,e^{-bD}$ (Le Bihan et al. 1988,
     /// doi:10.1148/radiology.168.2.3393671, the bi-exponential IVIM signal; equation number not
-    /// verified in this session). b in s/m², D and D* in m²/s.
+    /// checked here). b in s/m², D and D* in m²/s.
     fn signal<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,

@@ -59,7 +59,7 @@ const SERIES_TERMS: usize = 25;
 /// - β > 0: $\frac{\sqrt\pi\,\operatorname{erf}(\sqrt\beta)}{2\sqrt\beta}$ — the stick and
 ///   zeppelin spherical mean of Kaden et al. 2016, NeuroImage 139:346–359,
 ///   doi:10.1016/j.neuroimage.2016.06.002 (equation for the axially symmetric tensor kernel of the
-///   spherical mean technique; equation number not verified in this session).
+///   spherical mean technique; equation number not checked here).
 /// - β < 0 (λ⊥ > λ∥): with γ = −β, $\int_0^1 e^{\gamma c^2}dc = e^{\gamma} D(\sqrt\gamma)/\sqrt\gamma$,
 ///   with Dawson's D; callers multiply by $e^{-b\lambda_\perp}$ so no $e^{\gamma}$ overflows
 ///   (see [`axially_symmetric_gaussian_mean`]).

@@ -27,7 +27,7 @@ const PARAMETERS: &[ParameterSpec] = &[
 const AZIMUTH_POINTS: usize = 64;
 
 /// A full diffusion tensor (Basser, Mattiello & LeBihan 1994, J. Magn. Reson. B 103:247–254,
-/// doi:10.1006/jmrb.1994.1037). Dmipy 1.x has no such compartment; this one completes the
+/// doi:10.1006/jmrb.1994.1037, DOI not checked here). Dmipy 1.x has no such compartment; this one completes the
 /// Gaussian family (ball ⊂ zeppelin ⊂ tensor).
 ///
 /// Parameters, in order (all bounds as Dmipy's diffusivities, 0.1e-9–3e-9 m²/s):
@@ -68,8 +68,7 @@ impl Compartment for Tensor {
 
     /// $E = \exp(-b\,\mathbf g^\top\mathbf D\mathbf g) = \exp\!\big(-b\sum_{i=1}^3 \lambda_i
     /// (\mathbf e_i\cdot\mathbf g)^2\big)$ (Basser et al. 1994, doi:10.1006/jmrb.1994.1037,
-    /// Stejskal–Tanner relation with the effective tensor; equation number not verified in this
-    /// session). b in s/m², λ in m²/s.
+    /// Stejskal–Tanner relation with the effective tensor; equation number not checked here). b in s/m², λ in m²/s.
     fn signal<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,
