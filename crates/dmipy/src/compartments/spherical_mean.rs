@@ -514,6 +514,53 @@ mod tests {
     }
 
     #[test]
+    fn helper_takes_a_restricted_cylinder_kernel() {
+        // The interface as restricted models will use it: the kernel evaluates C2 (Söderman) for
+        // one gradient at angle arccos c to the axis, with the shell's b, δ, Δ. The result must
+        // equal the plain average of C2's signal over 4000 near-uniform directions.
+        use crate::compartments::C2CylinderStejskalTannerApproximation as C2;
+        use crate::{Compartment, PulseTiming, SchemeOptions};
+        let p = [0.0, 0.0, 1.7e-9, 6e-6];
+        let kernel = |shell: &Shell, c: f64| -> Result<f64, Error> {
+            let timing = match (shell.delta, shell.big_delta) {
+                (Some(d), Some(big)) => PulseTiming::pgse(d, big),
+                _ => PulseTiming::none(),
+            };
+            let g = [(1.0 - c * c).sqrt(), 0.0, c];
+            let one = AcquisitionScheme::from_bvalues(
+                &[shell.bvalue],
+                &[g],
+                timing,
+                &SchemeOptions::default(),
+            )?;
+            let mut out = [0.0];
+            C2.signal(&one, &p, &mut out)?;
+            Ok(out[0])
+        };
+        let dense = shelled_scheme(4000, true);
+        let mut mean = vec![0.0; dense.shells().len()];
+        axially_symmetric_mean(
+            HalfRangeGaussLegendre::shared_default(),
+            &dense,
+            &mut mean,
+            kernel,
+        )
+        .expect("mean");
+        let mut sig = vec![0.0; dense.len()];
+        C2.signal(&dense, &[0.4, 1.1, p[2], p[3]], &mut sig)
+            .expect("signal");
+        for (shell, m) in dense.shells().iter().zip(&mean) {
+            let avg =
+                shell.indices.iter().map(|&i| sig[i]).sum::<f64>() / shell.indices.len() as f64;
+            assert!(
+                rel(avg, *m, 1e-300) < 1e-4,
+                "b {}: {avg} vs {m}",
+                shell.bvalue
+            );
+        }
+    }
+
+    #[test]
     fn oblate_branch_does_not_overflow() {
         // λ⊥ ≫ λ∥ at huge b: e^{γ} alone would overflow; the mean must be finite and tiny.
         let m: f64 = axially_symmetric_gaussian_mean(1e12, 0.1e-9, 3e-9);
