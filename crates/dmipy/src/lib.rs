@@ -30,13 +30,13 @@ pub use acquisition::{
     AcquisitionScheme, GYROMAGNETIC_RATIO, PerMeasurement, PulseTiming, SchemeOptions, Shell,
 };
 pub use compartments::{
-    C1Stick, C2CylinderStejskalTannerApproximation, C3CylinderCallaghanApproximation,
-    C4CylinderGaussianPhaseApproximation, Compartment, DEFAULT_HALF_NODES, G1Ball, G2Zeppelin,
-    G3TemporalZeppelin, HalfRangeGaussLegendre, Ivim, P2PlaneStejskalTannerApproximation,
-    P3PlaneCallaghanApproximation, ParameterKind, ParameterSpec, S1Dot,
-    S2SphereStejskalTannerApproximation, S3SphereCallaghanApproximation,
-    S4SphereGaussianPhaseApproximation, SphericalMean, Tensor, axial_gaussian_mean,
-    axially_symmetric_gaussian_mean, axially_symmetric_mean,
+    AxiallySymmetric, C1Stick, C2CylinderStejskalTannerApproximation,
+    C3CylinderCallaghanApproximation, C4CylinderGaussianPhaseApproximation, Compartment,
+    DEFAULT_HALF_NODES, G1Ball, G2Zeppelin, G3TemporalZeppelin, HalfRangeGaussLegendre, Ivim,
+    P2PlaneStejskalTannerApproximation, P3PlaneCallaghanApproximation, ParameterKind,
+    ParameterSpec, Pulse, S1Dot, S2SphereStejskalTannerApproximation,
+    S3SphereCallaghanApproximation, S4SphereGaussianPhaseApproximation, SphericalMean, Tensor,
+    axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
 pub use error::Error;
 pub use predict::predict_voxels;

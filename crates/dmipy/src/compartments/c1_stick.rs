@@ -1,7 +1,7 @@
 //! `C1Stick`: a cylinder of zero radius, diffusion only along its axis.
 
 use super::spherical_mean::{SphericalMean, axial_gaussian_mean};
-use super::{Compartment, ParameterKind, ParameterSpec};
+use super::{AxiallySymmetric, Compartment, ParameterKind, ParameterSpec, Pulse};
 use crate::{AcquisitionScheme, Error, Scalar, dot, unit_vector};
 
 /// Orientation bounds of Dmipy 1.x: θ ∈ [0, π], φ ∈ [−π, π] (rad).
@@ -74,6 +74,13 @@ impl Compartment for C1Stick {
             *o = (-lambda_par * c * c * b).exp();
         }
         Ok(())
+    }
+}
+
+impl AxiallySymmetric for C1Stick {
+    /// $E = \exp(-b\,\lambda_\parallel \cos^2\theta_{ng})$, the same formula as [`Self::signal`].
+    fn axial_signal<D: Scalar>(&self, pulse: &Pulse, cosine: D, params: &[D]) -> Result<D, Error> {
+        Ok((-params[2] * cosine * cosine * pulse.bvalue).exp())
     }
 }
 

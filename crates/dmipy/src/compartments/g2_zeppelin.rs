@@ -2,7 +2,7 @@
 
 use super::c1_stick::{MU, diffusivity};
 use super::spherical_mean::{SphericalMean, axially_symmetric_gaussian_mean};
-use super::{Compartment, ParameterSpec};
+use super::{AxiallySymmetric, Compartment, ParameterSpec, Pulse};
 use crate::{AcquisitionScheme, Error, Scalar, dot, unit_vector};
 
 const PARAMETERS: &[ParameterSpec] = &[MU, diffusivity("lambda_par"), diffusivity("lambda_perp")];
@@ -64,6 +64,19 @@ impl Compartment for G2Zeppelin {
             *o = zeppelin_attenuation(b, g2, dot(&n, g), lambda_par, lambda_perp);
         }
         Ok(())
+    }
+}
+
+impl AxiallySymmetric for G2Zeppelin {
+    /// [`zeppelin_attenuation`] for a unit gradient at cosine `cosine` to the axis.
+    fn axial_signal<D: Scalar>(&self, pulse: &Pulse, cosine: D, params: &[D]) -> Result<D, Error> {
+        Ok(zeppelin_attenuation(
+            pulse.bvalue,
+            1.0,
+            cosine,
+            params[2],
+            params[3],
+        ))
     }
 }
 

@@ -1,5 +1,6 @@
 //! Compartment models: one file per model, each a stateless description with one generic signal function.
 
+mod axially_symmetric;
 mod c1_stick;
 mod c2_cylinder_stejskal_tanner;
 mod c3_cylinder_callaghan;
@@ -20,6 +21,7 @@ mod s4_sphere_gaussian_phase;
 mod spherical_mean;
 mod tensor;
 
+pub use axially_symmetric::{AxiallySymmetric, Pulse};
 pub use c1_stick::C1Stick;
 pub use c2_cylinder_stejskal_tanner::C2CylinderStejskalTannerApproximation;
 pub use c3_cylinder_callaghan::C3CylinderCallaghanApproximation;
