@@ -83,4 +83,12 @@ pub enum Error {
         /// Why it is invalid.
         reason: String,
     },
+    /// A model name that does not exist.
+    #[error("unknown model '{name}'; known models: {known}")]
+    UnknownModel {
+        /// The name asked for.
+        name: String,
+        /// The names that exist, comma-separated.
+        known: String,
+    },
 }

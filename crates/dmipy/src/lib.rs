@@ -30,7 +30,7 @@ pub use acquisition::{
     AcquisitionScheme, GYROMAGNETIC_RATIO, PerMeasurement, PulseTiming, SchemeOptions, Shell,
 };
 pub use compartments::{
-    AxiallySymmetric, C1Stick, C2CylinderStejskalTannerApproximation,
+    AnyCompartment, AxiallySymmetric, C1Stick, C2CylinderStejskalTannerApproximation,
     C3CylinderCallaghanApproximation, C4CylinderGaussianPhaseApproximation, Compartment,
     DEFAULT_HALF_NODES, G1Ball, G2Zeppelin, G3TemporalZeppelin, HalfRangeGaussLegendre, Ivim,
     P2PlaneStejskalTannerApproximation, P3PlaneCallaghanApproximation, ParameterKind,

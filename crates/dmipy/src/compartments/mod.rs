@@ -14,6 +14,7 @@ mod p3_plane_callaghan;
 mod parameter;
 #[cfg(test)]
 pub(crate) mod reference_fixtures;
+mod registry;
 mod s1_dot;
 mod s2_sphere_stejskal_tanner;
 mod s3_sphere_callaghan;
@@ -33,6 +34,7 @@ pub use ivim::Ivim;
 pub use p2_plane_stejskal_tanner::P2PlaneStejskalTannerApproximation;
 pub use p3_plane_callaghan::P3PlaneCallaghanApproximation;
 pub use parameter::{ParameterKind, ParameterSpec};
+pub use registry::AnyCompartment;
 pub use s1_dot::S1Dot;
 pub use s2_sphere_stejskal_tanner::S2SphereStejskalTannerApproximation;
 pub use s3_sphere_callaghan::S3SphereCallaghanApproximation;
