@@ -28,7 +28,11 @@ pub fn quaternion_to_affine(quatern: [f64; 3], qoffset: [f64; 3], pixdim: &[f64;
     let [mut b, mut c, mut d] = quatern;
     let norm2 = b * b + c * c + d * d;
     let a = if 1.0 - norm2 < 1e-7 {
-        let s = if norm2 > 0.0 { norm2.sqrt().recip() } else { 0.0 };
+        let s = if norm2 > 0.0 {
+            norm2.sqrt().recip()
+        } else {
+            0.0
+        };
         b *= s;
         c *= s;
         d *= s;
@@ -79,7 +83,10 @@ pub fn affine_to_quaternion(affine: &Affine) -> Option<([f64; 3], [f64; 3], [f64
     let mut r = [[0.0; 3]; 3];
     let mut sizes = [0.0; 3];
     for col in 0..3 {
-        let n = (0..3).map(|row| affine[row][col].powi(2)).sum::<f64>().sqrt();
+        let n = (0..3)
+            .map(|row| affine[row][col].powi(2))
+            .sum::<f64>()
+            .sqrt();
         if !(n.is_finite() && n > 0.0) {
             return None;
         }
@@ -201,7 +208,11 @@ mod tests {
         let (q, off, sizes, qfac) = affine_to_quaternion(&affine).unwrap();
         assert_eq!(qfac, -1.0);
         let pixdim = [qfac, sizes[0], sizes[1], sizes[2], 0.0, 0.0, 0.0, 0.0];
-        assert!(close(&quaternion_to_affine(q, off, &pixdim), &affine, 1e-14));
+        assert!(close(
+            &quaternion_to_affine(q, off, &pixdim),
+            &affine,
+            1e-14
+        ));
     }
 
     #[test]
@@ -218,7 +229,11 @@ mod tests {
             want[axis] = 1.0;
             assert_eq!(q, want, "axis {axis}");
             let pixdim = [qfac, sizes[0], sizes[1], sizes[2], 0.0, 0.0, 0.0, 0.0];
-            assert!(close(&quaternion_to_affine(q, off, &pixdim), &affine, 1e-15));
+            assert!(close(
+                &quaternion_to_affine(q, off, &pixdim),
+                &affine,
+                1e-15
+            ));
         }
     }
 

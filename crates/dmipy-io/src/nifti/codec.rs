@@ -107,7 +107,13 @@ pub(crate) fn decode(
         NiftiVersion::Two => (false, SIZE_V2 as u64),
     };
     let dims: Vec<i64> = (0..8)
-        .map(|k| if v1 { i64::from(f.i16(40 + 2 * k)) } else { f.i64(16 + 8 * k) })
+        .map(|k| {
+            if v1 {
+                i64::from(f.i16(40 + 2 * k))
+            } else {
+                f.i64(16 + 8 * k)
+            }
+        })
         .collect();
     let code = i32::from(if v1 { f.i16(70) } else { f.i16(12) });
     let datatype = DataType::from_code(code).ok_or_else(|| Error::UnsupportedDatatype {

@@ -199,7 +199,11 @@ mod tests {
             (DataType::Uint16, 0.0, 65535.0),
             (DataType::Int32, -2147483648.0, 2147483647.0),
             (DataType::Uint32, 0.0, 4294967295.0),
-            (DataType::Int64, -9.223372036854775808e18, 9.223372036854774784e18),
+            (
+                DataType::Int64,
+                -9.223372036854775808e18,
+                9.223372036854774784e18,
+            ),
             (DataType::Uint64, 0.0, 1.8446744073709549568e19),
         ];
         for (dt, lo, hi) in cases {
@@ -219,7 +223,11 @@ mod tests {
         assert!(DataType::Uint8.encode(256.0, &mut buf).is_none());
         assert!(DataType::Uint8.encode(-0.6, &mut buf).is_none());
         assert!(DataType::Int16.encode(32767.6, &mut buf).is_none());
-        assert!(DataType::Int64.encode(9.223372036854775808e18, &mut buf).is_none());
+        assert!(
+            DataType::Int64
+                .encode(9.223372036854775808e18, &mut buf)
+                .is_none()
+        );
         assert!(DataType::Int32.encode(f64::NAN, &mut buf).is_none());
         assert!(buf.is_empty());
         assert!(DataType::Float32.encode(f64::NAN, &mut buf).is_some());

@@ -11,7 +11,9 @@ mod sealed {
 }
 
 /// A floating-point type voxel values are read into: `f64` (default) or `f32`.
-pub trait Sample: Copy + Send + Sync + PartialEq + std::fmt::Debug + sealed::Sealed + 'static {
+pub trait Sample:
+    Copy + Send + Sync + PartialEq + std::fmt::Debug + sealed::Sealed + 'static
+{
     /// The NIfTI datatype that stores this type without loss.
     const DATATYPE: DataType;
     /// Convert from f64 (rounding to nearest for f32).

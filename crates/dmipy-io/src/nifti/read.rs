@@ -32,7 +32,10 @@ pub fn read_nifti_as<T: Sample>(path: impl AsRef<Path>) -> Result<NiftiImage<T>,
 }
 
 /// Parse a whole NIfTI file held in memory (gzip detected from the content); `name` labels errors.
-pub fn parse_nifti<T: Sample>(bytes: &[u8], name: impl AsRef<Path>) -> Result<NiftiImage<T>, Error> {
+pub fn parse_nifti<T: Sample>(
+    bytes: &[u8],
+    name: impl AsRef<Path>,
+) -> Result<NiftiImage<T>, Error> {
     read_from(bytes, name.as_ref())
 }
 
@@ -42,7 +45,10 @@ fn read_from<T: Sample, R: Read>(reader: R, path: &Path) -> Result<NiftiImage<T>
         source,
     };
     let mut buffered = BufReader::new(reader);
-    let gzip = buffered.fill_buf().map_err(io_err)?.starts_with(&[0x1f, 0x8b]);
+    let gzip = buffered
+        .fill_buf()
+        .map_err(io_err)?
+        .starts_with(&[0x1f, 0x8b]);
     let mut reader: Box<dyn Read + '_> = if gzip {
         Box::new(MultiGzDecoder::new(buffered))
     } else {
@@ -82,12 +88,13 @@ fn read_header(reader: &mut dyn Read, path: &Path) -> Result<(NiftiHeader, Layou
     }
     let (header, layout) = codec::decode(&bytes[..size], version, order, path)?;
     let skip = layout.vox_offset - size as u64;
-    let skipped = std::io::copy(&mut reader.take(skip), &mut std::io::sink()).map_err(|source| {
-        Error::Read {
-            path: path.to_path_buf(),
-            source,
-        }
-    })?;
+    let skipped =
+        std::io::copy(&mut reader.take(skip), &mut std::io::sink()).map_err(|source| {
+            Error::Read {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
     if skipped < skip {
         return Err(Error::Truncated {
             path: path.to_path_buf(),
