@@ -48,7 +48,7 @@ mod scheme;
 pub use dwi::{check_matches_scheme, read_dwi};
 pub use error::Error;
 pub use nifti::{
-    Affine, ByteOrder, DataType, IDENTITY, NiftiHeader, NiftiImage, NiftiVersion, Sample,
+    Affine, ByteOrder, DataType, IDENTITY, NiftiHeader, NiftiImage, NiftiVersion, Qform, Sample,
     SpatialUnit, TimeUnit, encode_nifti, parse_nifti, read_nifti, read_nifti_as, write_nifti,
 };
 pub use scheme::{

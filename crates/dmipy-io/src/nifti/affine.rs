@@ -13,8 +13,8 @@ pub const IDENTITY: Affine = [
 
 /// The qform affine ("method 2" of the NIfTI-1 standard, `nifti1.h`, 2004):
 ///
-/// $$\begin{pmatrix}x\\y\\z\end{pmatrix} = R \begin{pmatrix}p_1 i\\ p_2 j\\ q\,p_3 k\end{pmatrix}
-///   + \begin{pmatrix}o_x\\o_y\\o_z\end{pmatrix},\qquad
+/// $$\begin{pmatrix}x\\y\\z\end{pmatrix} = R \begin{pmatrix}p_1 i\\ p_2 j\\ q\,p_3 k\end{pmatrix} +
+///   \begin{pmatrix}o_x\\o_y\\o_z\end{pmatrix},\qquad
 /// R = \begin{pmatrix}
 ///  a^2+b^2-c^2-d^2 & 2(bc-ad) & 2(bd+ac)\\
 ///  2(bc+ad) & a^2+c^2-b^2-d^2 & 2(cd-ab)\\
@@ -70,7 +70,20 @@ pub fn quaternion_to_affine(quatern: [f64; 3], qoffset: [f64; 3], pixdim: &[f64;
     out
 }
 
-/// The qform parameters of an affine: `(quatern [b, c, d], qoffset, voxel sizes, qfac)`.
+/// The qform parameters of an affine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Qform {
+    /// Quaternion parameters b, c, d.
+    pub quatern: [f64; 3],
+    /// Translation (the affine's last column).
+    pub qoffset: [f64; 3],
+    /// Column norms of the 3 × 3 part (`pixdim[1..=3]`).
+    pub voxel_sizes: [f64; 3],
+    /// ±1 (`pixdim[0]`).
+    pub qfac: f64,
+}
+
+/// The qform parameters of an affine.
 ///
 /// The voxel sizes are the column norms of the 3 × 3 part; if the normalised matrix has a negative
 /// determinant its third column is negated and qfac = −1. The quaternion of the rotation R follows
@@ -79,7 +92,7 @@ pub fn quaternion_to_affine(quatern: [f64; 3], qoffset: [f64; 3], pixdim: &[f64;
 /// the largest diagonal term when 1 + tr R is small, and a ≥ 0 by sign choice. A shear or a
 /// singular matrix has no exact qform: the result is that of the column-normalised matrix, and the
 /// sform must carry the exact affine. Returns `None` when a column is zero or not finite.
-pub fn affine_to_quaternion(affine: &Affine) -> Option<([f64; 3], [f64; 3], [f64; 3], f64)> {
+pub fn affine_to_quaternion(affine: &Affine) -> Option<Qform> {
     let mut r = [[0.0; 3]; 3];
     let mut sizes = [0.0; 3];
     for col in 0..3 {
@@ -109,7 +122,12 @@ pub fn affine_to_quaternion(affine: &Affine) -> Option<([f64; 3], [f64; 3], [f64
     let [a, b, c, d] = rotation_to_quaternion(&r);
     let (b, c, d) = if a < 0.0 { (-b, -c, -d) } else { (b, c, d) };
     let qoffset = [affine[0][3], affine[1][3], affine[2][3]];
-    Some(([b, c, d], qoffset, sizes, qfac))
+    Some(Qform {
+        quatern: [b, c, d],
+        qoffset,
+        voxel_sizes: sizes,
+        qfac,
+    })
 }
 
 /// Unit quaternion [a, b, c, d] of a rotation matrix (Shepperd's method, see above).
@@ -188,7 +206,12 @@ mod tests {
             [0.0, 0.0, 2.0, -72.0],
             [0.0, 0.0, 0.0, 1.0],
         ];
-        let (q, off, sizes, qfac) = affine_to_quaternion(&affine).unwrap();
+        let Qform {
+            quatern: q,
+            qoffset: off,
+            voxel_sizes: sizes,
+            qfac,
+        } = affine_to_quaternion(&affine).unwrap();
         assert_eq!(q, [0.0, 0.0, 1.0]);
         assert_eq!(off, [90.0, 126.0, -72.0]);
         assert_eq!(sizes, [2.0, 2.0, 2.0]);
@@ -205,7 +228,12 @@ mod tests {
             [0.0, 2.0 * s, -3.0 * c, 30.0],
             [0.0, 0.0, 0.0, 1.0],
         ];
-        let (q, off, sizes, qfac) = affine_to_quaternion(&affine).unwrap();
+        let Qform {
+            quatern: q,
+            qoffset: off,
+            voxel_sizes: sizes,
+            qfac,
+        } = affine_to_quaternion(&affine).unwrap();
         assert_eq!(qfac, -1.0);
         let pixdim = [qfac, sizes[0], sizes[1], sizes[2], 0.0, 0.0, 0.0, 0.0];
         assert!(close(
@@ -219,12 +247,17 @@ mod tests {
     fn near_half_turns_use_the_other_branches() {
         for axis in 0..3 {
             let mut affine = IDENTITY;
-            for k in 0..3 {
+            for (k, row) in affine.iter_mut().enumerate().take(3) {
                 if k != axis {
-                    affine[k][k] = -1.0;
+                    row[k] = -1.0;
                 }
             }
-            let (q, off, sizes, qfac) = affine_to_quaternion(&affine).unwrap();
+            let Qform {
+                quatern: q,
+                qoffset: off,
+                voxel_sizes: sizes,
+                qfac,
+            } = affine_to_quaternion(&affine).unwrap();
             let mut want = [0.0; 3];
             want[axis] = 1.0;
             assert_eq!(q, want, "axis {axis}");

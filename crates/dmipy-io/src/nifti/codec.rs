@@ -181,15 +181,14 @@ fn shape_of(
     }
     let mut shape = Vec::with_capacity(ndim as usize);
     let mut bytes = datatype.size();
-    for k in 1..=ndim as usize {
-        let d = dims.get(k).copied().unwrap_or(0);
+    for (&d, &field) in dims.iter().zip(&DIM_FIELDS).skip(1).take(ndim as usize) {
         let size = usize::try_from(d)
             .ok()
             .filter(|&s| s >= 1)
-            .ok_or_else(|| bad(DIM_FIELDS[k], format!("{d} (must be at least 1)")))?;
+            .ok_or_else(|| bad(field, format!("{d} (must be at least 1)")))?;
         bytes = bytes.checked_mul(size).ok_or_else(|| {
             bad(
-                DIM_FIELDS[k],
+                field,
                 "the dimensions multiply to more bytes than memory can address".into(),
             )
         })?;

@@ -181,8 +181,8 @@ impl NiftiHeader {
             self.qform_affine()
         } else {
             let mut a = super::affine::IDENTITY;
-            for k in 0..3 {
-                a[k][k] = self.pixdim[k + 1];
+            for (k, row) in a.iter_mut().enumerate().take(3) {
+                row[k] = self.pixdim[k + 1];
             }
             a
         }
@@ -199,13 +199,13 @@ impl NiftiHeader {
     /// affine is zero or not finite. Shears are lost (see
     /// [`affine_to_quaternion`](super::affine::affine_to_quaternion)); the sform keeps them.
     pub fn set_qform(&mut self, affine: &Affine, code: i32) -> bool {
-        let Some((quatern, qoffset, sizes, qfac)) = affine_to_quaternion(affine) else {
+        let Some(q) = affine_to_quaternion(affine) else {
             return false;
         };
-        self.quatern = quatern;
-        self.qoffset = qoffset;
-        self.pixdim[0] = qfac;
-        self.pixdim[1..4].copy_from_slice(&sizes);
+        self.quatern = q.quatern;
+        self.qoffset = q.qoffset;
+        self.pixdim[0] = q.qfac;
+        self.pixdim[1..4].copy_from_slice(&q.voxel_sizes);
         self.qform_code = code;
         true
     }

@@ -144,3 +144,53 @@ fn stejskal_tanner_columns(table: &[Vec<f64>]) -> (Vec<f64>, PulseTiming) {
 pub(crate) fn stejskal_tanner_bvalue(gradient_strength: f64, delta: f64, big_delta: f64) -> f64 {
     (GYROMAGNETIC_RATIO * delta * gradient_strength).powi(2) * (big_delta - delta / 3.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stejskal_tanner_value_matches_a_hand_computation() {
+        // (267.513e6 · 0.01 · 0.04)² · (0.03 − 0.01/3), evaluated in Python: 305336342.05439997.
+        let b = stejskal_tanner_bvalue(0.04, 0.01, 0.03);
+        assert!((b - 305336342.05439997).abs() <= 1e-14 * b);
+    }
+
+    #[test]
+    fn stejskal_tanner_files_keep_timing_and_recover_g() {
+        let text = "#g_x g_y g_z |G| DELTA delta TE\nVERSION: STEJSKALTANNER\n\
+                    0 0 0 0 0.03 0.01 0.08\n0 1 0 0.04 0.03 0.01 0.08\n\
+                    0.6 0 0.8 0.02 0.04 0.012 0.09\n";
+        let s = parse_camino_scheme(
+            text,
+            "s",
+            BValueUnit::SecondsPerSquareMeter,
+            &Default::default(),
+        )
+        .unwrap();
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.bvalues()[0], 0.0);
+        assert!((s.bvalues()[1] - 305336342.05439997).abs() <= 1e-14 * s.bvalues()[1]);
+        assert_eq!(s.big_delta().unwrap(), &[0.03, 0.03, 0.04]);
+        assert_eq!(s.delta().unwrap(), &[0.01, 0.01, 0.012]);
+        assert_eq!(s.echo_time().unwrap(), &[0.08, 0.08, 0.09]);
+        // The core inverts b → |G| with its own formula: the file's G must come back.
+        let g = s.gradient_strengths().unwrap();
+        assert!((g[1] - 0.04).abs() <= 1e-12 * 0.04 && (g[2] - 0.02).abs() <= 1e-12 * 0.02);
+    }
+
+    #[test]
+    fn bvector_unit_is_the_callers_choice() {
+        let text = "VERSION: BVECTOR\n0 0 0 0\n0.707107 0 0.707107 1.000E03\n";
+        let opts = SchemeOptions {
+            renormalize_directions: true,
+            ..Default::default()
+        };
+        let mm = parse_camino_scheme(text, "s", BValueUnit::SecondsPerSquareMillimeter, &opts);
+        assert_eq!(mm.unwrap().bvalues(), &[0.0, 1e9]);
+        let si = "VERSION:BVECTOR\n0 0 0 0\n0 0 1 1e9\n";
+        let si = parse_camino_scheme(si, "s", BValueUnit::SecondsPerSquareMeter, &opts).unwrap();
+        assert_eq!(si.bvalues(), &[0.0, 1e9]);
+        assert!(si.delta().is_none());
+    }
+}

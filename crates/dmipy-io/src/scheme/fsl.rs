@@ -56,9 +56,17 @@ pub fn parse_fsl_scheme(
         }
     }
     AcquisitionScheme::from_bvalues(&b_si, &dirs, timing, options).map_err(|source| {
-        let path = match source {
-            dmipy::Error::NonUnitDirection { .. } => bvecs_name,
-            _ => bvals_name,
+        let about_directions = match &source {
+            dmipy::Error::NonUnitDirection { .. } => true,
+            dmipy::Error::NotFinite { what, .. } | dmipy::Error::LengthMismatch { what, .. } => {
+                what.contains("direction")
+            }
+            _ => false,
+        };
+        let path = if about_directions {
+            bvecs_name
+        } else {
+            bvals_name
         };
         Error::Scheme {
             path: path.to_path_buf(),
@@ -151,4 +159,52 @@ fn numbers(rows: &[Row], path: &Path) -> Result<Vec<f64>, Error> {
         .flat_map(|r| &r.tokens)
         .map(|t| text::number_or_nan(t, path))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bvals_may_be_a_row_or_a_column() {
+        assert_eq!(
+            parse_bvals("0 1000 2e3\n", "b").unwrap(),
+            [0.0, 1000.0, 2000.0]
+        );
+        assert_eq!(
+            parse_bvals("0\n1000\r\n\n2e3\n", "b").unwrap(),
+            [0.0, 1000.0, 2000.0]
+        );
+    }
+
+    #[test]
+    fn bvecs_are_read_in_both_orientations() {
+        let rows = "1 0 0.6\n0 1 0\n0 0 0.8\n";
+        let want = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.6, 0.0, 0.8]];
+        // 3×3 is ambiguous and read as FSL's 3 rows.
+        assert_eq!(parse_bvecs(rows, "v", 3).unwrap(), want);
+        let cols = "1 0 0\n0 1 0\n0.6 0 0.8\n0 0 -1\n";
+        let got = parse_bvecs(cols, "v", 4).unwrap();
+        assert_eq!(got[2], [0.6, 0.0, 0.8]);
+        assert_eq!(got[3], [0.0, 0.0, -1.0]);
+        let wide = "1 0 0 0\n0 1 0 0\n0 0 1 -1\n";
+        assert_eq!(parse_bvecs(wide, "v", 4).unwrap()[3], [0.0, 0.0, -1.0]);
+    }
+
+    #[test]
+    fn b_values_become_si_and_nan_b0_directions_become_zero() {
+        let scheme = parse_fsl_scheme(
+            "0 1000 3000",
+            "b",
+            "nan 0 0.6\nnan 1 0\nnan 0 0.8",
+            "v",
+            PulseTiming::pgse(0.01, 0.03),
+            &SchemeOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(scheme.bvalues(), &[0.0, 1e9, 3e9]);
+        assert_eq!(scheme.directions()[0], [0.0, 0.0, 0.0]);
+        assert_eq!(scheme.directions()[2], [0.6, 0.0, 0.8]);
+        assert_eq!(scheme.delta().unwrap(), &[0.01; 3]);
+    }
 }

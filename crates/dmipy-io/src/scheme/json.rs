@@ -77,3 +77,28 @@ pub fn parse_json_scheme(
     AcquisitionScheme::from_bvalues(&file.bvalues_si, &file.gradient_directions, timing, options)
         .map_err(Error::scheme(path))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constants_and_lists_are_both_accepted() {
+        let text = r#"{"bvalues_si": [0, 1e9, 2e9],
+            "gradient_directions": [[0, 0, 0], [1, 0, 0], [0, 0.6, 0.8]],
+            "delta": 0.01, "Delta": [0.03, 0.03, 0.04], "TE": 0.08}"#;
+        let s = parse_json_scheme(text, "j", &SchemeOptions::default()).unwrap();
+        assert_eq!(s.bvalues(), &[0.0, 1e9, 2e9]);
+        assert_eq!(s.directions()[2], [0.0, 0.6, 0.8]);
+        assert_eq!(s.delta().unwrap(), &[0.01; 3]);
+        assert_eq!(s.big_delta().unwrap(), &[0.03, 0.03, 0.04]);
+        assert_eq!(s.echo_time().unwrap(), &[0.08; 3]);
+    }
+
+    #[test]
+    fn timing_is_optional() {
+        let text = r#"{"bvalues_si": [0, 1e9], "gradient_directions": [[0,0,0],[0,0,1]]}"#;
+        let s = parse_json_scheme(text, "j", &SchemeOptions::default()).unwrap();
+        assert!(s.delta().is_none() && s.big_delta().is_none() && s.echo_time().is_none());
+    }
+}
