@@ -22,19 +22,16 @@ def nifti_seeds(out):
         (nib.Nifti2Image, np.uint8, ">", "v2_be_uint8.nii"),
     ]
     for cls, dtype, order, name in cases:
-        data = (rng.random((2, 3, 2, 2)) * 100).astype(dtype)
-        img = cls(data, affine)
-        hdr = img.header.as_byteswapped(order) if order != hdr_order(img) else img.header
-        img = cls(data.astype(np.dtype(dtype).newbyteorder(order)), affine, hdr)
-        img.header.set_slope_inter(2.0, -1.0) if dtype == np.int16 else None
+        data = (rng.random((2, 3, 2, 2)) * 100).astype(np.dtype(dtype).newbyteorder(order))
+        header = cls.header_class(endianness=order)
+        header.set_data_dtype(data.dtype)
+        img = cls(data, affine, header)
+        if dtype == np.int16:
+            img.header.set_slope_inter(2.0, -1.0)
         raw = img.to_bytes()
         (out / name).write_bytes(raw)
         if name.startswith("v1_le"):
             (out / (name + ".gz")).write_bytes(gzip.compress(raw))
-
-
-def hdr_order(img):
-    return img.header.endianness
 
 
 def text_seeds(root):

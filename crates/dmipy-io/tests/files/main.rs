@@ -1,6 +1,7 @@
 //! Integration tests of dmipy-io on files: round trips, the DIPY sample data, and bad files.
 
 mod errors;
+mod nibabel_files;
 mod real_data;
 mod roundtrip;
 
