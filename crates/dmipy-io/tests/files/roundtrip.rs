@@ -226,4 +226,13 @@ fn writing_replaces_a_file_atomically_and_leaves_no_temporary() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("map.nii")]);
+    #[cfg(unix)]
+    {
+        // Like `File::create`: readable by others unless the umask says otherwise.
+        use std::os::unix::fs::PermissionsExt;
+        let reference = dir.path().join("reference");
+        std::fs::File::create(&reference).unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&path), mode(&reference));
+    }
 }
