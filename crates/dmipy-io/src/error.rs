@@ -84,7 +84,7 @@ pub enum Error {
     BadHeader {
         /// The file.
         path: PathBuf,
-        /// The header field, e.g. "dim[2]".
+        /// The header field, e.g. `dim[2]`.
         field: &'static str,
         /// What is wrong with it.
         reason: String,

@@ -49,7 +49,8 @@ pub use dwi::{check_matches_scheme, read_dwi};
 pub use error::Error;
 pub use nifti::{
     Affine, ByteOrder, DataType, IDENTITY, NiftiHeader, NiftiImage, NiftiVersion, Qform, Sample,
-    SpatialUnit, TimeUnit, encode_nifti, parse_nifti, read_nifti, read_nifti_as, write_nifti,
+    SpatialUnit, TimeUnit, affine_to_quaternion, encode_nifti, parse_nifti, quaternion_to_affine,
+    read_nifti, read_nifti_as, write_nifti,
 };
 pub use scheme::{
     BValueUnit, parse_bvals, parse_bvecs, parse_camino_scheme, parse_fsl_scheme, parse_json_scheme,

@@ -20,8 +20,8 @@ pub const IDENTITY: Affine = [
 ///  2(bc+ad) & a^2+c^2-b^2-d^2 & 2(cd-ab)\\
 ///  2(bd-ac) & 2(cd+ab) & a^2+d^2-b^2-c^2\end{pmatrix}$$
 ///
-/// with a = √(1 − b² − c² − d²) (the unit quaternion's real part), p = pixdim[1..3] (mm),
-/// q = qfac = pixdim[0] (±1; anything else counts as +1) and o the qoffset (mm). When
+/// with a = √(1 − b² − c² − d²) (the unit quaternion's real part), p = `pixdim[1..=3]` (mm),
+/// q = qfac = `pixdim[0]` (±1; anything else counts as +1) and o the qoffset (mm). When
 /// b² + c² + d² > 1 (rounding in a stored file) the vector part is renormalised and a = 0, and a
 /// non-positive voxel size counts as 1, both as the reference library `nifti1_io.c` does.
 pub fn quaternion_to_affine(quatern: [f64; 3], qoffset: [f64; 3], pixdim: &[f64; 8]) -> Affine {

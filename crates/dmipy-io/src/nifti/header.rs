@@ -197,7 +197,7 @@ impl NiftiHeader {
     /// Set the qform (quaternion, qoffset, voxel sizes `pixdim[1..=3]` and qfac `pixdim[0]`)
     /// from an affine and its code. Returns `false`, changing nothing, when a column of the
     /// affine is zero or not finite. Shears are lost (see
-    /// [`affine_to_quaternion`](super::affine::affine_to_quaternion)); the sform keeps them.
+    /// [`affine_to_quaternion`](crate::affine_to_quaternion)); the sform keeps them.
     pub fn set_qform(&mut self, affine: &Affine, code: i32) -> bool {
         let Some(q) = affine_to_quaternion(affine) else {
             return false;

@@ -17,7 +17,7 @@ pub(crate) mod image;
 pub(crate) mod read;
 pub(crate) mod write;
 
-pub use affine::{Affine, IDENTITY, Qform};
+pub use affine::{Affine, IDENTITY, Qform, affine_to_quaternion, quaternion_to_affine};
 pub use datatype::{ByteOrder, DataType};
 pub use header::{NiftiHeader, NiftiVersion, SpatialUnit, TimeUnit};
 pub use image::{NiftiImage, Sample};

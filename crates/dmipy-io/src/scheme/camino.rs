@@ -30,7 +30,7 @@ impl BValueUnit {
 /// `VERSION: BVECTOR` or `VERSION: STEJSKALTANNER`, then one measurement per line:
 /// - `BVECTOR`: `x y z b`, with b in `bvector_unit`;
 /// - `STEJSKALTANNER`: `x y z |G| Δ δ TE` in SI units (T/m, s, s, s); b is computed as
-///   [`stejskal_tanner_bvalue`] and δ, Δ, TE are kept per measurement.
+///   b = (γ δ |G|)² (Δ − δ/3) (Stejskal & Tanner 1965) and δ, Δ, TE are kept per measurement.
 pub fn read_camino_scheme(
     path: impl AsRef<Path>,
     bvector_unit: BValueUnit,
