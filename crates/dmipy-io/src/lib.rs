@@ -1,1 +1,58 @@
-//! File formats of dmipy-rs (NIfTI, FSL, Camino, JSON schemes).
+//! # dmipy-io — the file formats of dmipy-rs
+//!
+//! Reading what a diffusion-MRI study hands you and writing what a fit produces. This crate is
+//! for files only: it converts units once, at the boundary (FSL's s/mm² to s/m²), and hands the
+//! core ([`dmipy`]) SI numbers. It does no fitting, resampling or reorientation.
+//!
+//! ## Main items
+//!
+//! - [`NiftiImage`] — a NIfTI-1 or NIfTI-2 image: a [`NiftiHeader`] (datatype, voxel sizes,
+//!   units, sform and qform with their codes and quaternion, scaling), a shape, and voxel values
+//!   (`f64`, or `f32` on request) in file order, first index fastest, with `scl_slope` and
+//!   `scl_inter` applied. [`read_nifti`] and [`write_nifti`] handle `.nii` and `.nii.gz`, both
+//!   byte orders on read; writes go through a temporary file renamed when complete.
+//!   [`NiftiImage::like`] makes a parameter map on the grid of a DWI.
+//! - Scheme readers returning a [`dmipy::AcquisitionScheme`]: [`read_fsl_scheme`] (bvals in
+//!   s/mm², bvecs 3×N or N×3), [`read_camino_scheme`] (`BVECTOR`, `STEJSKALTANNER`) and
+//!   [`read_json_scheme`] (`bvalues_si`, `gradient_directions`, optional `delta`, `Delta`, `TE`).
+//!   Each has a `parse_*` twin working on text in memory (used by the fuzz targets in `fuzz/`).
+//! - [`read_dwi`] and [`check_matches_scheme`] — a DWI whose volume count must equal the
+//!   scheme's number of measurements.
+//! - [`Error`] — every failure names the file and the problem (line and column for text).
+//!
+//! ## Example
+//!
+//! A two-voxel NIfTI-2 map written and read back; the voxel-to-world affine survives:
+//!
+//! ```
+//! use dmipy_io::{DataType, NiftiHeader, NiftiImage, NiftiVersion, read_nifti, write_nifti};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("map.nii.gz");
+//! let mut header = NiftiHeader::new(NiftiVersion::Two, DataType::Float32);
+//! header.srow[0] = [2.0, 0.0, 0.0, -90.0];
+//! let image = NiftiImage::new(header, vec![2, 1, 1], vec![0.5, 1.5])?;
+//! write_nifti(&path, &image)?;
+//! let back = read_nifti(&path)?;
+//! assert_eq!(back.data(), &[0.5, 1.5]);
+//! assert_eq!(back.affine()[0], [2.0, 0.0, 0.0, -90.0]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+mod dwi;
+mod error;
+mod nifti;
+mod scheme;
+
+pub use dwi::{check_matches_scheme, read_dwi};
+pub use error::Error;
+pub use nifti::{
+    Affine, ByteOrder, DataType, IDENTITY, NiftiHeader, NiftiImage, NiftiVersion, Qform, Sample,
+    SpatialUnit, TimeUnit, affine_to_quaternion, encode_nifti, parse_nifti, quaternion_to_affine,
+    read_nifti, read_nifti_as, write_nifti,
+};
+pub use scheme::{
+    BValueUnit, parse_bvals, parse_bvecs, parse_camino_scheme, parse_fsl_scheme, parse_json_scheme,
+    read_camino_scheme, read_fsl_scheme, read_json_scheme,
+};
