@@ -40,7 +40,16 @@ pub fn describe_scheme(scheme: &AcquisitionScheme) -> String {
 pub fn scheme_warnings(scheme: &AcquisitionScheme) -> Vec<String> {
     let mut warnings = Vec::new();
     if !scheme.b0_mask().iter().any(|&b| b) {
-        warnings.push("no b0 measurement: signals cannot be normalised by S0".to_string());
+        let lowest = scheme
+            .bvalues()
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        warnings.push(format!(
+            "no b0 measurement (lowest b = {:.1} s/mm^2, b0 threshold {:.1} s/mm^2): signals cannot be normalised by S0; if the lowest-b volumes are b0s, raise --b0-threshold",
+            lowest * 1e-6,
+            scheme.options().b0_threshold * 1e-6
+        ));
     }
     if scheme.delta().is_none() || scheme.big_delta().is_none() {
         warnings.push(
@@ -67,17 +76,33 @@ mod tests {
 
     fn two_shell() -> AcquisitionScheme {
         let b = [0.0, 1e9, 1e9, 3e9];
-        let d = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
-        AcquisitionScheme::from_bvalues(&b, &d, PulseTiming::pgse(0.01, 0.03), &SchemeOptions::default())
-            .expect("valid scheme")
+        let d = [
+            [0.0, 0.0, 0.0],
+            [1.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0],
+            [0.0, 0.0, 1.0],
+        ];
+        AcquisitionScheme::from_bvalues(
+            &b,
+            &d,
+            PulseTiming::pgse(0.01, 0.03),
+            &SchemeOptions::default(),
+        )
+        .expect("valid scheme")
     }
 
     #[test]
     fn shell_table_lists_b_in_s_per_mm2_and_timing_in_ms() {
         let text = describe_scheme(&two_shell());
-        assert!(text.contains("measurements: 4 (1 b0, 3 diffusion-weighted)"), "{text}");
+        assert!(
+            text.contains("measurements: 4 (1 b0, 3 diffusion-weighted)"),
+            "{text}"
+        );
         assert!(text.contains("shells: 3"), "{text}");
-        assert!(text.contains("1000.0       2       10.00       30.00"), "{text}");
+        assert!(
+            text.contains("1000.0       2       10.00       30.00"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1,1 +1,59 @@
-fn main() {}
+//! The `dmipy` command: diffusion-MRI microstructure models on NIfTI files.
+//!
+//! Each subcommand lives in its own module: flags are parsed and validated first (clap), then the
+//! subcommand opens files and builds models.
+
+mod demo;
+mod describe;
+mod info;
+mod params_json;
+mod predict;
+mod scheme_args;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Diffusion-MRI microstructure imaging: acquisition schemes, compartment models, prediction.
+#[derive(Debug, Parser)]
+#[command(name = "dmipy", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Summarise an acquisition scheme (shells, b0s, timing) and optionally a DWI image.
+    Info(info::InfoArgs),
+    /// Predict signals of a compartment for parameter sets given as JSON lines.
+    Predict(predict::PredictArgs),
+    /// Run the built-in example on bundled real data; no arguments needed.
+    Demo(demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match &cli.command {
+        Command::Info(args) => info::run(args).and_then(|r| Ok(out.write_all(r.as_bytes())?)),
+        Command::Predict(args) => {
+            let stdin = std::io::stdin();
+            match &args.params_file {
+                Some(path) => std::fs::File::open(path)
+                    .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))
+                    .and_then(|f| predict::run(args, &mut std::io::BufReader::new(f), &mut out)),
+                None => predict::run(args, &mut stdin.lock(), &mut out),
+            }
+        }
+        Command::Demo(args) => demo::run(args, &mut out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
