@@ -24,6 +24,10 @@ use std::sync::OnceLock;
 /// The raw fixture text, embedded at compile time.
 const FIXTURE_JSON: &str = include_str!("../../tests/fixtures/dmipy1_compartments.json");
 
+/// The independent S3 sphere-Callaghan reference (computed by our script from Callaghan 1995 with
+/// mpmath, NOT by Dmipy, whose version raises); same format and schemes as [`FIXTURE_JSON`].
+const CALLAGHAN_SPHERE_JSON: &str = include_str!("../../tests/fixtures/callaghan_sphere.json");
+
 /// Absolute tolerance used only where the reference value is exactly zero (a relative tolerance
 /// cannot apply there). Signals are attenuations of order one, so 1e-15 is below the rounding
 /// error of a value near 1 and cannot hide a wrong formula.
@@ -98,12 +102,28 @@ pub(crate) struct Fixture {
     pub cases: Vec<Case>,
 }
 
-/// The fixture, parsed once.
+/// The Dmipy fixture, parsed once.
 pub(crate) fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
-    FIXTURE.get_or_init(|| {
-        let raw: RawFixture = serde_json::from_str(FIXTURE_JSON)
-            .expect("tests/fixtures/dmipy1_compartments.json does not parse");
+    FIXTURE.get_or_init(|| parse(FIXTURE_JSON, "dmipy1_compartments.json"))
+}
+
+/// The independent S3 sphere-Callaghan fixture, parsed once.
+pub(crate) fn callaghan_sphere_fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| parse(CALLAGHAN_SPHERE_JSON, "callaghan_sphere.json"))
+}
+
+/// Cases of the S3 sphere-Callaghan model (`settings["diffusion_constant"]` in m²/s, `diameter`
+/// in m), from the independent reference; its schemes are the same as [`scheme`] builds.
+pub(crate) fn callaghan_sphere_cases() -> Vec<Case> {
+    callaghan_sphere_fixture().cases.clone()
+}
+
+fn parse(json: &str, file: &str) -> Fixture {
+    {
+        let raw: RawFixture = serde_json::from_str(json)
+            .unwrap_or_else(|e| panic!("tests/fixtures/{file} does not parse: {e}"));
         let cases = raw
             .cases
             .into_iter()
@@ -127,7 +147,7 @@ pub(crate) fn fixture() -> &'static Fixture {
             schemes: raw.schemes,
             cases,
         }
-    })
+    }
 }
 
 /// All cases of one Dmipy model (e.g. `"G2Zeppelin"`); panics if there are none, so a typo in a
@@ -254,6 +274,28 @@ mod tests {
             assert_eq!(case.signal.len(), data.bvalues.len(), "{}", case.model);
             if let Some(sm) = &case.spherical_mean {
                 assert_eq!(sm.len(), data.shell_bvalues.len(), "{}", case.model);
+            }
+        }
+    }
+
+    #[test]
+    fn callaghan_sphere_fixture_matches_schemes_and_long_time_limit() {
+        let fx = callaghan_sphere_fixture();
+        for (name, data) in &fx.schemes {
+            assert_eq!(data.bvalues, scheme_data(name).bvalues, "scheme {name}");
+            assert_eq!(data.delta, scheme_data(name).delta, "scheme {name}");
+        }
+        let cases = callaghan_sphere_cases();
+        assert!(cases.len() >= 10);
+        for case in &cases {
+            let data = scheme_data(&case.scheme);
+            assert_eq!(case.signal.len(), data.bvalues.len());
+            // b0 measurements give exactly 1; restricted signals never exceed the b0 value.
+            for (&b, &e) in data.bvalues.iter().zip(&case.signal) {
+                if b == 0.0 {
+                    assert_eq!(e, 1.0);
+                }
+                assert!((0.0..=1.0).contains(&e), "{e}");
             }
         }
     }
