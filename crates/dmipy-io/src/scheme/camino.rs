@@ -2,7 +2,7 @@
 
 use super::text::{self, Row};
 use crate::Error;
-use dmipy::{AcquisitionScheme, GYROMAGNETIC_RATIO, PerMeasurement, PulseTiming, SchemeOptions};
+use dmipy::{AcquisitionScheme, PerMeasurement, PulseTiming, SchemeOptions};
 use std::path::Path;
 
 /// Unit of the b-values in a Camino `BVECTOR` file. Camino leaves it implicit (its `fsl2scheme`
@@ -95,16 +95,15 @@ pub fn parse_camino_scheme(
         table.push(values?);
     }
     let dirs: Vec<[f64; 3]> = table.iter().map(|v| [v[0], v[1], v[2]]).collect();
-    let (bvalues, timing) = if columns == 4 {
+    let scheme = if columns == 4 {
         let unit = bvector_unit.to_si();
-        (
-            table.iter().map(|v| v[3] * unit).collect(),
-            PulseTiming::none(),
-        )
+        let bvalues: Vec<f64> = table.iter().map(|v| v[3] * unit).collect();
+        AcquisitionScheme::from_bvalues(&bvalues, &dirs, PulseTiming::none(), options)
     } else {
-        stejskal_tanner_columns(&table)
+        let (strengths, timing) = stejskal_tanner_columns(&table);
+        AcquisitionScheme::from_gradient_strengths(&strengths, &dirs, timing, options)
     };
-    AcquisitionScheme::from_bvalues(&bvalues, &dirs, timing, options).map_err(Error::scheme(path))
+    scheme.map_err(Error::scheme(path))
 }
 
 /// The format name of a `VERSION: <format>` line.
@@ -119,42 +118,22 @@ fn version_of(row: &Row) -> Option<String> {
     (!joined.is_empty()).then_some(joined)
 }
 
-/// b-values and per-measurement timing from `x y z |G| Δ δ TE` rows.
+/// Gradient strengths (T/m) and per-measurement timing from `x y z |G| Δ δ TE` rows; the core
+/// derives b = (γδ|G|)²(Δ − δ/3) from them.
 fn stejskal_tanner_columns(table: &[Vec<f64>]) -> (Vec<f64>, PulseTiming) {
     let column = |k: usize| table.iter().map(|v| v[k]).collect::<Vec<f64>>();
     let (g, big_delta, delta) = (column(3), column(4), column(5));
-    let b = (0..table.len())
-        .map(|i| stejskal_tanner_bvalue(g[i], delta[i], big_delta[i]))
-        .collect();
     let timing = PulseTiming {
         delta: Some(PerMeasurement::Values(delta)),
         big_delta: Some(PerMeasurement::Values(big_delta)),
         echo_time: Some(PerMeasurement::Values(column(6))),
     };
-    (b, timing)
-}
-
-/// The b-value of a pulsed-gradient spin echo with rectangular pulses,
-///
-/// $$ b = (\gamma\,\delta\,|G|)^2 \left(\Delta - \frac{\delta}{3}\right), $$
-///
-/// Stejskal & Tanner 1965, J. Chem. Phys. 42:288, doi:10.1063/1.1695690, eq. 7 (the relation the
-/// core's `AcquisitionScheme::from_bvalues` inverts for q and |G|). γ is the core's
-/// [`GYROMAGNETIC_RATIO`] (rad s⁻¹ T⁻¹); |G| in T/m, δ and Δ in s; b in s/m².
-pub(crate) fn stejskal_tanner_bvalue(gradient_strength: f64, delta: f64, big_delta: f64) -> f64 {
-    (GYROMAGNETIC_RATIO * delta * gradient_strength).powi(2) * (big_delta - delta / 3.0)
+    (g, timing)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stejskal_tanner_value_matches_a_hand_computation() {
-        // (267.513e6 · 0.01 · 0.04)² · (0.03 − 0.01/3), evaluated in Python: 305336342.05439997.
-        let b = stejskal_tanner_bvalue(0.04, 0.01, 0.03);
-        assert!((b - 305336342.05439997).abs() <= 1e-14 * b);
-    }
 
     #[test]
     fn stejskal_tanner_files_keep_timing_and_recover_g() {
@@ -170,6 +149,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.len(), 3);
         assert_eq!(s.bvalues()[0], 0.0);
+        // b = (267.513e6 · 0.01 · 0.04)² · (0.03 − 0.01/3), evaluated in Python: 305336342.05439997.
         assert!((s.bvalues()[1] - 305336342.05439997).abs() <= 1e-14 * s.bvalues()[1]);
         assert_eq!(s.big_delta().unwrap(), &[0.03, 0.03, 0.04]);
         assert_eq!(s.delta().unwrap(), &[0.01, 0.01, 0.012]);

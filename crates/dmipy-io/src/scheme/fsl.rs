@@ -55,7 +55,7 @@ pub fn parse_fsl_scheme(
             *dir = [0.0; 3];
         }
     }
-    AcquisitionScheme::from_bvalues(&b_si, &dirs, timing, options).map_err(|source| {
+    AcquisitionScheme::from_bvalues_s_mm2(&b_mm2, &dirs, timing, options).map_err(|source| {
         let about_directions = match &source {
             dmipy::Error::NonUnitDirection { .. } => true,
             dmipy::Error::NotFinite { what, .. } | dmipy::Error::LengthMismatch { what, .. } => {

@@ -100,8 +100,12 @@ mod tests {
         assert_eq!(s.bvalues()[1], 1e9);
         assert!(rel(s.qvalues().unwrap()[1], 25302.03193384027) < 1e-15);
         assert!(rel(s.gradient_strengths().unwrap()[1], 0.056064055602762064) < 1e-15);
-        // First direction of bvecs_hcp_wu_minn.txt, kept as given.
-        assert_eq!(s.directions()[0], [0.519218, -0.678098, 0.520187]);
+        // First direction of bvecs_hcp_wu_minn.txt, scaled to unit length.
+        let raw = [0.519218f64, -0.678098, 0.520187];
+        let norm = (raw[0] * raw[0] + raw[1] * raw[1] + raw[2] * raw[2]).sqrt();
+        for (d, r) in s.directions()[0].iter().zip(raw) {
+            assert!(rel(*d, r / norm) < 1e-15);
+        }
     }
 
     #[test]

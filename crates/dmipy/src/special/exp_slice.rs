@@ -11,9 +11,9 @@ use std::any::TypeId;
 
 /// Replaces every element `x` of `values` by `exp(x)`.
 ///
-/// For `f64` the result is within 1 ulp of the correctly rounded value over the whole range
-/// (tested against `f64::exp`), with 0 below −745.2, +∞ above 709.8 and NaN kept; other scalar
-/// types use their own `exp`.
+/// For `f64` the result is within 1 ulp of libm's `exp` wherever it is a normal number
+/// (x ≥ −708.39) and within 2 units of the smallest subnormal below that, with 0 below −745.2,
+/// +∞ above 709.8 and NaN kept (tested); other scalar types use their own `exp`.
 pub fn exp_in_place<D: Scalar>(values: &mut [D]) {
     if TypeId::of::<D>() == TypeId::of::<f64>() {
         // SAFETY: D is f64 (same TypeId), so the slice has f64's layout and lifetime.
@@ -29,7 +29,8 @@ pub fn exp_in_place<D: Scalar>(values: &mut [D]) {
 fn exp_f64_slice(values: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
             // SAFETY: the CPU supports the features the function is compiled for.
             unsafe { exp_slice_avx2(values) };
             return;
@@ -57,6 +58,17 @@ fn exp_slice_portable(values: &mut [f64]) {
 /// the subnormal range round correctly (Cody & Waite 1980, "Software Manual for the Elementary
 /// Functions", ch. 6; Muller 2016, "Elementary Functions", 3rd ed., §11.3). Branch-free, so loops
 /// over it vectorise.
+/// 1/k! for k = 0..=13, the Taylor coefficients of e^r.
+const INV_FACTORIALS: [f64; 14] = {
+    let mut c = [1.0; 14];
+    let mut k = 1;
+    while k < 14 {
+        c[k] = c[k - 1] / k as f64;
+        k += 1;
+    }
+    c
+};
+
 #[inline(always)]
 fn exp_branch_free(x: f64) -> f64 {
     const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
@@ -67,10 +79,9 @@ fn exp_branch_free(x: f64) -> f64 {
     let shifted = x * std::f64::consts::LOG2_E + SHIFT;
     let n = shifted - SHIFT;
     let r = (x - n * LN2_HI) - n * LN2_LO;
-    let mut p = 1.0 / 6_227_020_800.0; // 1/13!
+    let mut p = INV_FACTORIALS[13];
     for k in (1..13).rev() {
-        p = p * r * (1.0 / k as f64) + 1.0;
-        let _ = k;
+        p = p * r + INV_FACTORIALS[k];
     }
     let p = p * r + 1.0;
     // n ∈ [−1077, 1025]; split as n = n1 + n2 with both halves valid normal exponents.
@@ -92,23 +103,49 @@ mod tests {
 
     #[test]
     fn within_one_ulp_of_libm_over_the_whole_range() {
-        let mut xs: Vec<f64> = (0..200_001).map(|i| -745.0 + 1454.7 * i as f64 / 200_000.0).collect();
+        let mut xs: Vec<f64> = (0..200_001)
+            .map(|i| -745.0 + 1454.7 * i as f64 / 200_000.0)
+            .collect();
         xs.extend((0..10_001).map(|i| -1.0 + 2.0 * i as f64 / 10_000.0));
-        xs.extend([0.0, -0.0, 1e-300, -1e-300, f64::MIN_POSITIVE, -708.5, -744.4]);
+        xs.extend([
+            0.0,
+            -0.0,
+            1e-300,
+            -1e-300,
+            f64::MIN_POSITIVE,
+            -708.5,
+            -744.4,
+        ]);
         let mut ys = xs.clone();
         exp_in_place(&mut ys);
         let mut portable = xs.clone();
         exp_slice_portable(&mut portable);
         for ((&x, &y), &p) in xs.iter().zip(&ys).zip(&portable) {
             let want = x.exp();
-            assert!(ulps(y, want) <= 1, "exp({x}) = {y}, libm {want}");
-            assert!(ulps(p, want) <= 1, "portable exp({x}) = {p}, libm {want}");
+            // Subnormal results are scaled in two roundings, so they may be off by 2 ulps.
+            let tolerance = if want >= f64::MIN_POSITIVE { 1 } else { 2 };
+            assert!(
+                ulps(y, want) <= tolerance,
+                "exp({x}) = {y:e}, libm {want:e}"
+            );
+            assert!(
+                ulps(p, want) <= tolerance,
+                "portable exp({x}) = {p:e}, libm {want:e}"
+            );
         }
     }
 
     #[test]
     fn limits_and_nan() {
-        let mut v = [-1000.0, -745.5, 710.0, 1000.0, f64::NAN, f64::NEG_INFINITY, f64::INFINITY];
+        let mut v = [
+            -1000.0,
+            -745.5,
+            710.0,
+            1000.0,
+            f64::NAN,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+        ];
         exp_in_place(&mut v);
         assert_eq!(&v[..4], &[0.0, 0.0, f64::INFINITY, f64::INFINITY]);
         assert!(v[4].is_nan());

@@ -3,6 +3,7 @@
 mod bessel;
 mod bessel_zeros;
 mod erf;
+mod exp_slice;
 mod legendre;
 pub(crate) mod spherical_bessel;
 mod taylor;
@@ -13,6 +14,7 @@ pub use bessel::{
 };
 pub use bessel_zeros::bessel_jn_prime_zeros;
 pub use erf::{dawson, erf, erfi};
+pub(crate) use exp_slice::exp_in_place;
 pub use legendre::{legendre_p, real_sh_count, real_sh_mrtrix};
 pub use taylor::dual_from_derivatives;
 
