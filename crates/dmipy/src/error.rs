@@ -91,4 +91,46 @@ pub enum Error {
         /// The names that exist, comma-separated.
         known: String,
     },
+    /// A parameter name that the multi-compartment model does not have.
+    #[error("{model}: unknown parameter '{name}'; valid parameters: {valid}")]
+    UnknownParameter {
+        /// The model asked.
+        model: String,
+        /// The name given.
+        name: String,
+        /// The names that are valid here, comma-separated.
+        valid: String,
+    },
+    /// A parameter that an earlier call fixed or linked, so that it is no longer a parameter.
+    #[error(
+        "{model}: '{name}' is already {how}; it is no longer a model parameter (valid parameters: {valid})"
+    )]
+    ParameterAlreadyLinked {
+        /// The model asked.
+        model: String,
+        /// The parameter named.
+        name: String,
+        /// What happened to it, e.g. "fixed to a value" or "linked by set_equal_parameter".
+        how: String,
+        /// The names that are valid here, comma-separated.
+        valid: String,
+    },
+    /// A value, bound or link whose number of components does not match the parameter's.
+    #[error("{name}: expected {expected} component(s), found {found}")]
+    ParameterCardinality {
+        /// The parameter (or link) concerned.
+        name: String,
+        /// Its cardinality.
+        expected: usize,
+        /// The number given.
+        found: usize,
+    },
+    /// A model file that cannot be read as a model; `location` says where in the file.
+    #[error("model file, at {location}: {message}")]
+    ModelFile {
+        /// Where in the file, e.g. `compartments[1].set_fixed_parameter[0]` or `line 3, column 7`.
+        location: String,
+        /// What is wrong there.
+        message: String,
+    },
 }

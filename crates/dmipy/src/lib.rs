@@ -22,6 +22,7 @@
 mod acquisition;
 mod compartments;
 mod error;
+mod model;
 mod predict;
 mod scalar;
 mod special;
@@ -39,6 +40,10 @@ pub use compartments::{
     axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
 pub use error::Error;
+pub use model::{
+    ModelComponent, ModelParameter, ModelScratch, MultiCompartmentModel, ParameterValue,
+    nested_from_fractions, nested_to_fractions, tortuous_lambda_perp,
+};
 pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};
 pub use special::{

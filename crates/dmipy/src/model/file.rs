@@ -1,0 +1,365 @@
+//! Model files: a JSON description of a multi-compartment model that makes the same calls a Dmipy 1.x script makes.
+//!
+//! ```json
+//! {"compartments": ["C1Stick", "G2Zeppelin"],
+//!  "spherical_mean": false,
+//!  "S0_tissue_responses": [1.0, 1.0],
+//!  "set_tortuous_parameter": [["G2Zeppelin_1_lambda_perp", "C1Stick_1_lambda_par",
+//!                              "partial_volume_0", "partial_volume_1"]],
+//!  "set_fixed_parameter": [["C1Stick_1_lambda_par", 1.7e-9]]}
+//! ```
+//!
+//! A bare compartment name (`"C1Stick"`) is a model file too. `compartments`, `spherical_mean`
+//! and `S0_tissue_responses` are the constructor; every other key is a `set_…` method whose value
+//! is a list of argument lists, called in the order the keys appear in the file (a key may
+//! repeat). Fixed values and initial guesses are a number, a list (one value of a
+//! multi-component parameter) or `{"per_voxel": [...]}`; bounds are `[[lower, upper], ...]`;
+//! tortuosity takes an optional fifth argument, `S0_correction`.
+
+use super::{ModelComponent, MultiCompartmentModel, ParameterValue};
+use crate::Error;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+
+/// A JSON value whose objects keep their keys in file order (duplicates included).
+#[derive(Debug, Clone, PartialEq)]
+enum Json {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::Number(v as f64))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::Number(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Json, E> {
+        Ok(Json::Number(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.to_string()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+        let mut entries = Vec::new();
+        while let Some((k, v)) = map.next_entry()? {
+            entries.push((k, v));
+        }
+        Ok(Json::Object(entries))
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+/// The constructor keys of a model object.
+const CONSTRUCTOR_KEYS: &[&str] = &["compartments", "spherical_mean", "S0_tissue_responses"];
+/// The `set_…` calls a model file may make.
+const CALL_KEYS: &[&str] = &[
+    "set_fixed_parameter",
+    "set_equal_parameter",
+    "set_tortuous_parameter",
+    "set_fractional_parameter",
+    "set_parameter_optimization_bounds",
+    "set_initial_guess_parameter",
+];
+
+fn file_error(location: impl Into<String>, message: impl Into<String>) -> Error {
+    Error::ModelFile {
+        location: location.into(),
+        message: message.into(),
+    }
+}
+
+impl MultiCompartmentModel {
+    /// Reads a model file (see the module documentation of `model::file` for the format).
+    /// Errors are [`Error::ModelFile`] saying where in the file the problem is: a line and
+    /// column for malformed JSON, a path such as `set_fixed_parameter[1]` otherwise.
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let json: Json = serde_json::from_str(text).map_err(|e| {
+            file_error(
+                format!("line {}, column {}", e.line(), e.column()),
+                e.to_string(),
+            )
+        })?;
+        match &json {
+            Json::String(name) => {
+                let c = ModelComponent::by_name(name)
+                    .map_err(|e| file_error("top level", e.to_string()))?;
+                Self::new(vec![c])
+            }
+            Json::Object(entries) => from_object(entries),
+            _ => Err(file_error(
+                "top level",
+                "expected a compartment name or an object with \"compartments\"",
+            )),
+        }
+    }
+}
+
+impl MultiCompartmentModel {
+    /// The model file that rebuilds this model: its components, `spherical_mean`, S0 responses
+    /// and every successful `set_…` call in order (consecutive calls of one kind share a key; a
+    /// key repeats when kinds interleave). [`from_json`](Self::from_json) reads it back.
+    pub fn to_json(&self) -> String {
+        let names: Vec<&str> = self.components().map(ModelComponent::name).collect();
+        let mut parts = vec![
+            format!("\"compartments\":{}", serde_json::json!(names)),
+            format!("\"spherical_mean\":{}", self.spherical_mean),
+        ];
+        if let Some(r) = &self.s0_responses {
+            parts.push(format!("\"S0_tissue_responses\":{}", serde_json::json!(r)));
+        }
+        let mut k = 0;
+        while k < self.calls.len() {
+            let key = self.calls[k].0;
+            let group: Vec<&serde_json::Value> = self.calls[k..]
+                .iter()
+                .take_while(|(c, _)| *c == key)
+                .map(|(_, a)| a)
+                .collect();
+            k += group.len();
+            parts.push(format!("\"{key}\":{}", serde_json::json!(group)));
+        }
+        format!("{{{}}}", parts.join(","))
+    }
+}
+
+fn from_object(entries: &[(String, Json)]) -> Result<MultiCompartmentModel, Error> {
+    if entries.iter().any(|(k, _)| k == "distributed") {
+        return Err(file_error(
+            "top level",
+            "a distributed model cannot be the whole model; list it inside \"compartments\"",
+        ));
+    }
+    let get = |key: &str| entries.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+    let Some(Json::Array(list)) = get("compartments") else {
+        return Err(file_error(
+            "compartments",
+            "missing or not a list of compartment names",
+        ));
+    };
+    let components = list
+        .iter()
+        .enumerate()
+        .map(|(i, c)| component(c, &format!("compartments[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let spherical_mean = match get("spherical_mean") {
+        None => false,
+        Some(Json::Bool(b)) => *b,
+        Some(_) => return Err(file_error("spherical_mean", "expected true or false")),
+    };
+    let mut model = if spherical_mean {
+        MultiCompartmentModel::spherical_mean(components)
+    } else {
+        MultiCompartmentModel::new(components)
+    }
+    .map_err(|e| file_error("compartments", e.to_string()))?;
+    if let Some(r) = get("S0_tissue_responses") {
+        let r = numbers(r, "S0_tissue_responses")?;
+        model
+            .set_s0_responses(r)
+            .map_err(|e| file_error("S0_tissue_responses", e.to_string()))?;
+    }
+    let mut seen: Vec<(&str, usize)> = Vec::new();
+    for (key, value) in entries {
+        if CONSTRUCTOR_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        if !CALL_KEYS.contains(&key.as_str()) {
+            let known = [CONSTRUCTOR_KEYS, CALL_KEYS].concat().join(", ");
+            return Err(file_error(
+                key.clone(),
+                format!("unknown key; known keys: {known}"),
+            ));
+        }
+        let Json::Array(calls) = value else {
+            return Err(file_error(key.clone(), "expected a list of argument lists"));
+        };
+        let base = match seen.iter_mut().find(|(k, _)| k == key) {
+            Some((_, n)) => {
+                *n += calls.len();
+                *n - calls.len()
+            }
+            None => {
+                seen.push((key, calls.len()));
+                0
+            }
+        };
+        for (i, args) in calls.iter().enumerate() {
+            let at = format!("{key}[{}]", base + i);
+            let Json::Array(args) = args else {
+                return Err(file_error(at, "expected a list of arguments"));
+            };
+            call(&mut model, key, args, &at).map_err(|e| match e {
+                Error::ModelFile { .. } => e,
+                other => file_error(at.clone(), other.to_string()),
+            })?;
+        }
+    }
+    Ok(model)
+}
+
+fn component(entry: &Json, at: &str) -> Result<ModelComponent, Error> {
+    match entry {
+        Json::String(name) => {
+            ModelComponent::by_name(name).map_err(|e| file_error(at, e.to_string()))
+        }
+        Json::Object(e) if e.iter().any(|(k, _)| k == "distributed") => Err(file_error(
+            at,
+            "distributed models (SD1Watson, SD2Bingham, DD1Gamma) are not available in this \
+             version of dmipy-rs yet",
+        )),
+        _ => Err(file_error(
+            at,
+            "expected a compartment name or a {\"distributed\": …} object",
+        )),
+    }
+}
+
+fn call(
+    model: &mut MultiCompartmentModel,
+    key: &str,
+    args: &[Json],
+    at: &str,
+) -> Result<(), Error> {
+    let s = |i: usize| match args.get(i) {
+        Some(Json::String(v)) => Ok(v.as_str()),
+        _ => Err(file_error(
+            format!("{at}[{i}]"),
+            "expected a parameter name",
+        )),
+    };
+    let arity = |n: &[usize]| {
+        if n.contains(&args.len()) {
+            Ok(())
+        } else {
+            Err(file_error(
+                at,
+                format!("{key} takes {n:?} arguments, found {}", args.len()),
+            ))
+        }
+    };
+    match key {
+        "set_fixed_parameter" | "set_initial_guess_parameter" => {
+            arity(&[2])?;
+            let v = value(&args[1], &format!("{at}[1]"))?;
+            if key == "set_fixed_parameter" {
+                model.set_fixed_parameter(s(0)?, v)
+            } else {
+                model.set_initial_guess_parameter(s(0)?, v)
+            }
+        }
+        "set_equal_parameter" => {
+            arity(&[2])?;
+            model.set_equal_parameter(s(0)?, s(1)?)
+        }
+        "set_fractional_parameter" => {
+            arity(&[2])?;
+            model.set_fractional_parameter(s(0)?, s(1)?)
+        }
+        "set_tortuous_parameter" => {
+            arity(&[4, 5])?;
+            let s0 = match args.get(4) {
+                None => false,
+                Some(Json::Bool(b)) => *b,
+                Some(_) => return Err(file_error(format!("{at}[4]"), "expected true or false")),
+            };
+            model.set_tortuous_parameter(s(0)?, s(1)?, s(2)?, s(3)?, s0)
+        }
+        _ => {
+            arity(&[2])?;
+            let b = bounds(&args[1], &format!("{at}[1]"))?;
+            model.set_parameter_optimization_bounds(s(0)?, &b)
+        }
+    }
+}
+
+fn value(v: &Json, at: &str) -> Result<ParameterValue, Error> {
+    match v {
+        Json::Number(x) => Ok(ParameterValue::Constant(vec![*x])),
+        Json::Array(_) => Ok(ParameterValue::Constant(numbers(v, at)?)),
+        Json::Object(e) => match e.as_slice() {
+            [(k, arr)] if k == "per_voxel" => {
+                let mut flat = Vec::new();
+                flatten(arr, &format!("{at}.per_voxel"), &mut flat)?;
+                Ok(ParameterValue::PerVoxel(flat))
+            }
+            _ => Err(file_error(at, "expected {\"per_voxel\": [...]}")),
+        },
+        _ => Err(file_error(
+            at,
+            "expected a number, a list or {\"per_voxel\": [...]}",
+        )),
+    }
+}
+
+fn flatten(v: &Json, at: &str, out: &mut Vec<f64>) -> Result<(), Error> {
+    match v {
+        Json::Number(x) => out.push(*x),
+        Json::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                flatten(item, &format!("{at}[{i}]"), out)?;
+            }
+        }
+        _ => return Err(file_error(at, "expected numbers")),
+    }
+    Ok(())
+}
+
+fn numbers(v: &Json, at: &str) -> Result<Vec<f64>, Error> {
+    let Json::Array(items) = v else {
+        return Err(file_error(at, "expected a list of numbers"));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| match x {
+            Json::Number(n) => Ok(*n),
+            _ => Err(file_error(format!("{at}[{i}]"), "expected a number")),
+        })
+        .collect()
+}
+
+fn bounds(v: &Json, at: &str) -> Result<Vec<(f64, f64)>, Error> {
+    let Json::Array(items) = v else {
+        return Err(file_error(at, "expected [[lower, upper], ...]"));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(
+            |(i, pair)| match numbers(pair, &format!("{at}[{i}]"))?.as_slice() {
+                [lo, hi] => Ok((*lo, *hi)),
+                _ => Err(file_error(format!("{at}[{i}]"), "expected [lower, upper]")),
+            },
+        )
+        .collect()
+}
