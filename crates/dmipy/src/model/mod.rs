@@ -31,7 +31,7 @@ mod links;
 mod parameters;
 mod predict;
 #[cfg(test)]
-// mod reference_tests;
+mod reference_tests;
 mod vectors;
 
 pub use component::ModelComponent;
