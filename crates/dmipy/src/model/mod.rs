@@ -32,6 +32,8 @@ mod parameters;
 mod predict;
 #[cfg(test)]
 mod reference_tests;
+#[cfg(test)]
+mod tests;
 mod vectors;
 
 pub use component::ModelComponent;

@@ -109,7 +109,13 @@ fn assert_table(model: &MultiCompartmentModel, step: &Step, context: &str) {
             "{context}: {name} optimised"
         );
         for (&(lo, hi), [elo, ehi]) in p.bounds().iter().zip(&step.bounds[k]) {
-            let ok = |a: f64, e: f64| if e == 0.0 { a == 0.0 } else { rel(a, e) < 1e-14 };
+            let ok = |a: f64, e: f64| {
+                if e == 0.0 {
+                    a == 0.0
+                } else {
+                    rel(a, e) < 1e-14
+                }
+            };
             assert!(
                 ok(lo, *elo) && ok(hi, *ehi),
                 "{context}: {name} bounds ({lo}, {hi}) vs ({elo}, {ehi})"
@@ -187,7 +193,11 @@ fn signals_match_dmipy_on_hcp() {
             for (m, (a, e)) in ours.iter().zip(&case.signal).enumerate() {
                 let r = rel(*a, *e);
                 worst = worst.max(r);
-                assert!(r <= 1e-9, "{} measurement {m}: {a} vs Dmipy {e}", setup.name);
+                assert!(
+                    r <= 1e-9,
+                    "{} measurement {m}: {a} vs Dmipy {e}",
+                    setup.name
+                );
             }
             count += 1;
         }
