@@ -83,4 +83,12 @@ pub enum Error {
         /// Why it is invalid.
         reason: String,
     },
+    /// A numerical procedure (quadrature, root search) did not reach its tolerance.
+    #[error("{what} did not converge: {detail}")]
+    NotConverged {
+        /// The procedure.
+        what: String,
+        /// Where it stopped and why.
+        detail: String,
+    },
 }

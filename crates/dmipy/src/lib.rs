@@ -21,6 +21,7 @@
 
 mod acquisition;
 mod compartments;
+mod distributions;
 mod error;
 mod predict;
 mod scalar;
@@ -38,6 +39,7 @@ pub use compartments::{
     S3SphereCallaghanApproximation, S4SphereGaussianPhaseApproximation, SphericalMean, Tensor,
     axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
+pub use distributions::{DD1Gamma, DD1GammaDistributed, SizeDistributable, VolumeWeighting};
 pub use error::Error;
 pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};
