@@ -204,18 +204,11 @@ pub(crate) fn gamma_expectation<D: Scalar>(
                 "the kernel returned non-finite values",
             ));
         }
-        let converged = numerator.iter().zip(&previous).all(|(num, &old)| {
-            let new = num.re() / denominator.re();
-            (new - old).abs() <= RELATIVE_TOLERANCE * new.abs() + ABSOLUTE_TOLERANCE
-        });
-        if converged {
+        if update_and_compare(&numerator, denominator.re(), &mut previous) {
             for (o, &num) in out.iter_mut().zip(&numerator) {
                 *o = num / denominator;
             }
             return Ok(evaluations);
-        }
-        for (p, num) in previous.iter_mut().zip(&numerator) {
-            *p = num.re() / denominator.re();
         }
     }
     Err(not_converged(
@@ -223,6 +216,18 @@ pub(crate) fn gamma_expectation<D: Scalar>(
         evaluations,
         &format!("outputs still change by more than {RELATIVE_TOLERANCE:e} relative"),
     ))
+}
+
+/// Stores the new ratios numerator/denominator in `previous` and says whether none moved by more
+/// than the tolerance (never true on the first level, where `previous` holds NaN).
+fn update_and_compare<D: Scalar>(numerator: &[D], denominator: f64, previous: &mut [f64]) -> bool {
+    let mut converged = true;
+    for (num, old) in numerator.iter().zip(previous.iter_mut()) {
+        let new = num.re() / denominator;
+        converged &= (new - *old).abs() <= RELATIVE_TOLERANCE * new.abs() + ABSOLUTE_TOLERANCE;
+        *old = new;
+    }
+    converged
 }
 
 /// The error of [`gamma_expectation`].
