@@ -13,6 +13,8 @@
 //! - [`Compartment`] — a model of one tissue compartment: a table of [`ParameterSpec`]s and one
 //!   signal function generic over [`Scalar`], so that `f64` yields values and dual numbers
 //!   (`num_dual::Dual64`) yield exact derivatives.
+//! - [`DD1GammaDistributed`] — a restricted compartment integrated over the volume-weighted
+//!   Gamma distribution of radii [`DD1Gamma`]; again a [`Compartment`].
 //! - [`Error`] — every failure, typed and carrying the offending data.
 //!
 //! Units are SI everywhere; orientations are `mu = [θ, φ]` with unit vector

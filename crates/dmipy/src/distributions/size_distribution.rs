@@ -41,7 +41,8 @@ distributable!(Plane: P2PlaneStejskalTannerApproximation, P3PlaneCallaghanApprox
 ///    E_C(\ldots, d = 2R)\, dR , \qquad p_k = \mathrm{Gamma}(\alpha + k, \beta), $$
 ///
 /// with p_k the density of [`DD1Gamma`] (k = 2 for cylinders, 3 for spheres, 1 for planes;
-/// Assaf et al. 2008, doi:10.1002/mrm.21577, eq. 6 with Dmipy's volume weighting). The integral is
+/// Assaf et al. 2008, doi:10.1002/mrm.21577, eq. 6, equation number not checked against the
+/// paper, with Dmipy's volume weighting). The integral is
 /// computed to ~1e-10 relative by the self-normalised trapezoid rule in ln R (see
 /// `gamma_expectation` in `gamma.rs`), not on Dmipy's 30 truncated radii, which are off by up to
 /// ~1e-2 relative. Generic over [`Scalar`]: derivatives with respect to α and β (which moves the
