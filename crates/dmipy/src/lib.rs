@@ -13,6 +13,8 @@
 //! - [`Compartment`] — a model of one tissue compartment: a table of [`ParameterSpec`]s and one
 //!   signal function generic over [`Scalar`], so that `f64` yields values and dual numbers
 //!   (`num_dual::Dual64`) yield exact derivatives.
+//! - [`DD1GammaDistributed`] — a restricted compartment integrated over the volume-weighted
+//!   Gamma distribution of radii [`DD1Gamma`]; again a [`Compartment`].
 //! - [`Error`] — every failure, typed and carrying the offending data.
 //!
 //! Units are SI everywhere; orientations are `mu = [θ, φ]` with unit vector
@@ -21,6 +23,7 @@
 
 mod acquisition;
 mod compartments;
+mod distributions;
 mod error;
 mod predict;
 mod scalar;
@@ -38,6 +41,7 @@ pub use compartments::{
     S3SphereCallaghanApproximation, S4SphereGaussianPhaseApproximation, SphericalMean, Tensor,
     axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
+pub use distributions::{DD1Gamma, DD1GammaDistributed, SizeDistributable, VolumeWeighting};
 pub use error::Error;
 pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};
