@@ -36,7 +36,7 @@ pub use compartments::{
     P2PlaneStejskalTannerApproximation, P3PlaneCallaghanApproximation, ParameterKind,
     ParameterSpec, Pulse, S1Dot, S2SphereStejskalTannerApproximation,
     S3SphereCallaghanApproximation, S4SphereGaussianPhaseApproximation, SphericalMean, Tensor,
-    axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
+    axial_gaussian_mean, axial_model_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
 pub use error::Error;
 pub use predict::predict_voxels;

@@ -41,7 +41,7 @@ pub use s3_sphere_callaghan::S3SphereCallaghanApproximation;
 pub use s4_sphere_gaussian_phase::S4SphereGaussianPhaseApproximation;
 pub use spherical_mean::{
     DEFAULT_HALF_NODES, HalfRangeGaussLegendre, SphericalMean, axial_gaussian_mean,
-    axially_symmetric_gaussian_mean, axially_symmetric_mean,
+    axial_model_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
 pub use tensor::Tensor;
 

@@ -1,5 +1,6 @@
 //! `S1Dot`: a non-diffusing compartment whose signal is 1 for every measurement.
 
+use super::spherical_mean::{SphericalMean, isotropic_mean};
 use super::{Compartment, ParameterSpec};
 use crate::{AcquisitionScheme, Error, Scalar};
 
@@ -28,6 +29,18 @@ impl Compartment for S1Dot {
         self.check_call(scheme, params, out)?;
         out.iter_mut().for_each(|v| *v = D::from(1.0));
         Ok(())
+    }
+}
+
+impl SphericalMean for S1Dot {
+    /// $\bar E = 1$ on every shell: the signal is 1 along every direction.
+    fn spherical_mean<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out_per_shell: &mut [D],
+    ) -> Result<(), Error> {
+        isotropic_mean(self, scheme, params, out_per_shell, |_| Ok(D::one()))
     }
 }
 

@@ -1,5 +1,6 @@
 //! `S2SphereStejskalTannerApproximation`: sphere signal for short pulses and long diffusion times.
 
+use super::spherical_mean::{SphericalMean, isotropic_mean};
 use super::{Compartment, ParameterKind, ParameterSpec};
 use crate::special::spherical_bessel::sph_j1_over_x;
 use crate::{AcquisitionScheme, Error, Scalar};
@@ -34,6 +35,12 @@ pub(crate) fn sphere_form_factor<D: Scalar>(x: D) -> D {
     f * f
 }
 
+/// The S2 kernel, shared by [`Compartment::signal`] and [`SphericalMean::spherical_mean`]:
+/// [`sphere_form_factor`] at x = 2πqR, R = `diameter`/2 (m), q in m⁻¹.
+fn stejskal_tanner_sphere<D: Scalar>(diameter: D, q: f64) -> D {
+    sphere_form_factor(diameter * 0.5 * (2.0 * PI * q))
+}
+
 impl Compartment for S2SphereStejskalTannerApproximation {
     fn name(&self) -> &'static str {
         "S2SphereStejskalTannerApproximation"
@@ -51,11 +58,26 @@ impl Compartment for S2SphereStejskalTannerApproximation {
     ) -> Result<(), Error> {
         self.check_call(scheme, params, out)?;
         let q = scheme.require_qvalues(self.name())?;
-        let radius = params[0] * 0.5;
         for (o, &q) in out.iter_mut().zip(q) {
-            *o = sphere_form_factor(radius * (2.0 * PI * q));
+            *o = stejskal_tanner_sphere(params[0], q);
         }
         Ok(())
+    }
+}
+
+impl SphericalMean for S2SphereStejskalTannerApproximation {
+    /// The sphere is isotropic: the mean of a shell is the signal at its q = √(b/τ)/(2π),
+    /// [`stejskal_tanner_sphere`]. Errors without δ and Δ.
+    fn spherical_mean<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out_per_shell: &mut [D],
+    ) -> Result<(), Error> {
+        isotropic_mean(self, scheme, params, out_per_shell, |pulse| {
+            let q = pulse.require_qvalue(self.name())?;
+            Ok(stejskal_tanner_sphere(params[0], q))
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::s2_sphere_stejskal_tanner::DIAMETER;
 use super::s3_sphere_callaghan::WATER_IN_AXONS_DIFFUSIVITY;
+use super::spherical_mean::{SphericalMean, isotropic_mean};
 use super::{Compartment, ParameterSpec};
 use crate::special::spherical_bessel::sph_jn_prime_zeros;
 use crate::{AcquisitionScheme, Error, Scalar};
@@ -161,10 +162,40 @@ impl Compartment for S4SphereGaussianPhaseApproximation {
                     s
                 }
             };
-            let k = 2.0 * PI * q[i];
-            out[i] = (sum * radius * radius * (-2.0 * k * k)).exp();
+            out[i] = murday_cotts_attenuation(sum, radius, q[i]);
         }
         Ok(())
+    }
+}
+
+/// The S4 kernel, shared by [`Compartment::signal`] and [`SphericalMean::spherical_mean`]:
+/// $\ln E = -2(2\pi q)^2R^2 S$ with the root sum S of the pulse timing (see the type's docs);
+/// R in m, q in m⁻¹.
+fn murday_cotts_attenuation<D: Scalar>(root_sum: D, radius: D, q: f64) -> D {
+    let k = 2.0 * PI * q;
+    (root_sum * radius * radius * (-2.0 * k * k)).exp()
+}
+
+impl SphericalMean for S4SphereGaussianPhaseApproximation {
+    /// The sphere is isotropic: the mean of a shell is the signal at its q = √(b/τ)/(2π), δ and Δ
+    /// ([`murday_cotts_attenuation`]). Errors without δ and Δ. (Dmipy 1.0.5's raises
+    /// `AttributeError` here.)
+    fn spherical_mean<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out_per_shell: &mut [D],
+    ) -> Result<(), Error> {
+        isotropic_mean(self, scheme, params, out_per_shell, |pulse| {
+            let (delta, big_delta) = pulse.require_timing(self.name())?;
+            let q = pulse.require_qvalue(self.name())?;
+            if q <= 0.0 {
+                return Ok(D::one());
+            }
+            let radius = params[0] * 0.5;
+            let sum = self.root_sum(radius, delta, big_delta);
+            Ok(murday_cotts_attenuation(sum, radius, q))
+        })
     }
 }
 

@@ -1,6 +1,6 @@
 //! Spherical means per shell: the `SphericalMean` trait, the closed form for axially symmetric Gaussians, and Gauss–Legendre quadrature for any axially symmetric kernel.
 
-use crate::compartments::Compartment;
+use crate::compartments::{AxiallySymmetric, Compartment, Pulse};
 use crate::special::{dawson, erf};
 use crate::{AcquisitionScheme, Error, Scalar, Shell};
 
@@ -225,6 +225,72 @@ pub fn axially_symmetric_mean<D: Scalar>(
     Ok(())
 }
 
+/// Nodes evaluated per call of [`AxiallySymmetric::axial_signals`] in [`axial_model_mean`]: the
+/// whole default rule at once, in a stack buffer (no allocation per voxel).
+const NODE_CHUNK: usize = DEFAULT_HALF_NODES;
+
+/// Spherical mean of every shell of an [`AxiallySymmetric`] model by Gauss–Legendre quadrature
+/// of its own kernel: $\bar E_s = \int_0^1 E(s, c)\,dc \approx \sum_i w_i E(s, c_i)$, with
+/// `model.axial_signals` at the shell's b, δ, Δ (see [`axially_symmetric_mean`] for the measure).
+///
+/// The kernel is even in c for every model of this crate (the signal of −g equals that of g), so
+/// the folded rule integrates the whole sphere. Errors on a wrong `params` or `out_per_shell`
+/// length, or when a shell lacks a field the model needs.
+pub fn axial_model_mean<M: AxiallySymmetric, D: Scalar>(
+    model: &M,
+    rule: &HalfRangeGaussLegendre,
+    scheme: &AcquisitionScheme,
+    params: &[D],
+    out_per_shell: &mut [D],
+) -> Result<(), Error> {
+    model.check_axial_params(params)?;
+    if out_per_shell.len() != scheme.shells().len() {
+        return Err(Error::LengthMismatch {
+            what: format!("{} spherical-mean buffer (one per shell)", model.name()),
+            expected: scheme.shells().len(),
+            found: out_per_shell.len(),
+        });
+    }
+    let mut buffer = [D::zero(); NODE_CHUNK];
+    for (shell, out) in scheme.shells().iter().zip(out_per_shell.iter_mut()) {
+        let pulse = Pulse::of_shell(shell);
+        let (mut acc, mut weight_sum) = (D::zero(), 0.0);
+        for (nodes, weights) in rule
+            .nodes()
+            .chunks(NODE_CHUNK)
+            .zip(rule.weights().chunks(NODE_CHUNK))
+        {
+            let values = &mut buffer[..nodes.len()];
+            model.axial_signals(&pulse, nodes, params, values)?;
+            for (&v, &w) in values.iter().zip(weights) {
+                acc += v * w;
+                weight_sum += w;
+            }
+        }
+        // The weights sum to 1 only up to rounding: normalising makes a constant kernel (b = 0)
+        // come out exactly 1, not 1 + 4e-16.
+        *out = acc / weight_sum;
+    }
+    Ok(())
+}
+
+/// The spherical mean of an isotropic model, whose signal is the same along every direction:
+/// `kernel(pulse)` evaluated at each shell's b, δ, Δ (Dmipy 1.x evaluates these models at the
+/// shell b-value too). Errors as [`SphericalMean::spherical_mean`].
+pub(crate) fn isotropic_mean<M: SphericalMean, D: Scalar>(
+    model: &M,
+    scheme: &AcquisitionScheme,
+    params: &[D],
+    out_per_shell: &mut [D],
+    mut kernel: impl FnMut(&Pulse) -> Result<D, Error>,
+) -> Result<(), Error> {
+    model.check_mean_call(scheme, params, out_per_shell)?;
+    for (shell, out) in scheme.shells().iter().zip(out_per_shell.iter_mut()) {
+        *out = kernel(&Pulse::of_shell(shell))?;
+    }
+    Ok(())
+}
+
 /// Shared helpers for the compartment tests: schemes, finite-difference checks, parameter draws.
 #[cfg(test)]
 pub(crate) mod test_support {
@@ -356,6 +422,133 @@ pub(crate) mod test_support {
             }
         }
         (worst_signal, worst_mean)
+    }
+
+    /// Asserts that `axial_signal` at each measurement's pulse and cosine n·g equals `signal`
+    /// (to `tol` relative), for values and for the derivative in the last parameter, and that
+    /// `axial_signals` equals `axial_signal`. `p` starts with `mu = [θ, φ]`.
+    pub fn assert_axial_equals_signal<C: crate::compartments::AxiallySymmetric>(
+        model: &C,
+        scheme: &AcquisitionScheme,
+        p: &[f64],
+        tol: f64,
+    ) {
+        use crate::compartments::Pulse;
+        let last = p.len() - 1;
+        let mut dual: Vec<Dual64> = p.iter().map(|&v| Dual64::from(v)).collect();
+        dual[last] = dual[last].derivative();
+        let mut out = vec![Dual64::from(0.0); scheme.len()];
+        model.signal(scheme, &dual, &mut out).expect("signal");
+        let n = crate::unit_vector(p[0], p[1]);
+        let cosines: Vec<f64> = scheme
+            .directions()
+            .iter()
+            .map(|g| crate::dot(&n, g))
+            .collect();
+        for (i, &c) in cosines.iter().enumerate() {
+            let pulse = Pulse::of_measurement(scheme, i);
+            let a = model
+                .axial_signal(&pulse, Dual64::from(c), &dual)
+                .expect("axial");
+            let what = format!("{} measurement {i}", model.name());
+            assert!(
+                rel(a.re, out[i].re, 1e-300) <= tol,
+                "{what}: {a:?} vs {:?}",
+                out[i]
+            );
+            assert!(
+                (a.eps - out[i].eps).abs() <= tol * out[i].eps.abs().max(1e-300) + 1e-300,
+                "{what} derivative: {a:?} vs {:?}",
+                out[i]
+            );
+            let mut batch = [Dual64::from(0.0); 3];
+            model
+                .axial_signals(&pulse, &[c, 0.3, -c], &dual, &mut batch)
+                .expect("axial signals");
+            let single = model
+                .axial_signal(&pulse, Dual64::from(0.3), &dual)
+                .expect("axial");
+            assert!(rel(batch[0].re, a.re, 1e-300) <= 1e-14, "{what}: batch");
+            assert!(
+                rel(batch[1].re, single.re, 1e-300) <= 1e-14,
+                "{what}: batch"
+            );
+            assert!(rel(batch[2].re, a.re, 1e-300) <= 1e-14, "{what}: −g is g");
+        }
+        let short = model.axial_signal(&Pulse::of_measurement(scheme, 1), 0.5, &p[..last]);
+        assert!(matches!(short, Err(crate::Error::ParameterCount { .. })));
+    }
+
+    /// Asserts that the spherical mean equals the plain average of the signal over each shell of
+    /// `dense` (near-uniform directions) to `tol` relative.
+    pub fn assert_mean_equals_shell_average<C: super::SphericalMean>(
+        model: &C,
+        dense: &AcquisitionScheme,
+        p: &[f64],
+        tol: f64,
+    ) -> f64 {
+        let mut sig = vec![0.0; dense.len()];
+        model.signal(dense, p, &mut sig).expect("signal");
+        let mut mean = vec![0.0; dense.shells().len()];
+        model.spherical_mean(dense, p, &mut mean).expect("mean");
+        let mut worst = 0.0f64;
+        for (shell, m) in dense.shells().iter().zip(&mean) {
+            let avg =
+                shell.indices.iter().map(|&i| sig[i]).sum::<f64>() / shell.indices.len() as f64;
+            let e = rel(avg, *m, 1e-300);
+            worst = worst.max(e);
+            assert!(e < tol, "{} b {}: {avg} vs {m}", model.name(), shell.bvalue);
+        }
+        worst
+    }
+
+    /// The checks every quadrature-mean model passes: `axial_signal` = `signal` (1e-12), the
+    /// default rule = a 400-node rule (1e-12), the mean = the average over 4000 near-uniform
+    /// directions per shell (`dense_tol`), dual derivatives of the mean = finite differences.
+    /// Returns the worst dense-sphere gap.
+    pub fn check_quadrature_mean<C>(model: &C, p: &[f64], dense_tol: f64) -> f64
+    where
+        C: super::SphericalMean + crate::compartments::AxiallySymmetric,
+    {
+        let scheme = shelled_scheme(10, true);
+        assert_axial_equals_signal(model, &scheme, p, 1e-12);
+        let mut mean = vec![0.0; 4];
+        let mut fine = vec![0.0; 4];
+        model.spherical_mean(&scheme, p, &mut mean).expect("mean");
+        let rule = super::HalfRangeGaussLegendre::new(200);
+        super::axial_model_mean(model, &rule, &scheme, p, &mut fine).expect("mean");
+        for (a, b) in mean.iter().zip(&fine) {
+            assert!(rel(*a, *b, 1e-300) < 1e-12, "{}: {a} vs {b}", model.name());
+        }
+        assert_eq!(mean[0], 1.0, "{}: b = 0", model.name());
+        assert_mean_derivatives(model, &scheme, p, 1e-6);
+        assert_mean_equals_shell_average(model, &shelled_scheme(4000, true), p, dense_tol)
+    }
+
+    /// Compares the spherical means of `make(settings)` with every Dmipy 1.0.5 case of `name`,
+    /// to `rtol(scheme name)`; returns the worst relative gap.
+    pub fn compare_means_with_dmipy<C: super::SphericalMean>(
+        name: &str,
+        make: impl Fn(&std::collections::BTreeMap<String, f64>) -> C,
+        rtol: impl Fn(&str) -> f64,
+    ) -> f64 {
+        let mut worst = 0.0f64;
+        for case in reference_fixtures::cases(name) {
+            let Some(reference) = &case.spherical_mean else {
+                continue;
+            };
+            let model = make(&case.settings);
+            let scheme = reference_fixtures::scheme(&case.scheme);
+            let p = reference_fixtures::params_in_order(&case, model.parameters());
+            let mut mean = vec![0.0; scheme.shells().len()];
+            model.spherical_mean(&scheme, &p, &mut mean).expect("mean");
+            let context = format!("{name} mean on {} at {:?}", case.scheme, case.params);
+            reference_fixtures::assert_rel_close(&mean, reference, rtol(&case.scheme), &context);
+            for (a, e) in mean.iter().zip(reference) {
+                worst = worst.max(rel(*a, *e, 1e-300));
+            }
+        }
+        worst
     }
 
     /// Maps numbers in [0, 1] onto the model's parameter bounds, one per scalar parameter.
