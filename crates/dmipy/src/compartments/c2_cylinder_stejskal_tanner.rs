@@ -48,14 +48,27 @@ pub(crate) struct CylinderParameters<D> {
 impl<D: Scalar> CylinderParameters<D> {
     /// Splits `[θ, φ, λ∥, d]`; the caller has checked the length.
     pub fn from_slice(params: &[D]) -> Self {
-        let radius = params[3] * 0.5;
+        Self::new(params[0], params[1], params[2], params[3])
+    }
+
+    /// From the axis angles θ, φ (rad), λ∥ (m²/s) and the diameter d (m).
+    pub fn new(theta: D, phi: D, lambda_par: D, diameter: D) -> Self {
+        let radius = diameter * 0.5;
         let two_pi_r = radius * (2.0 * PI);
         Self {
-            axis: unit_vector(params[0], params[1]),
-            lambda_par: params[2],
+            axis: unit_vector(theta, phi),
+            lambda_par,
             radius,
             two_pi_r2: two_pi_r * two_pi_r,
         }
+    }
+
+    /// (n·μ, |n|² − (n·μ)²): the signed projection of direction n on the axis and the squared
+    /// perpendicular part.
+    pub fn project(&self, n: &[f64; 3]) -> (D, D) {
+        let c = dot(&self.axis, n);
+        let norm2 = n[0] * n[0] + n[1] * n[1] + n[2] * n[2];
+        (c, -(c * c) + norm2)
     }
 
     /// (n·μ)² and |n|² − (n·μ)², the squared parallel and perpendicular parts of direction n.
@@ -63,17 +76,20 @@ impl<D: Scalar> CylinderParameters<D> {
     /// Squares are used so that no square root (not differentiable at 0) is ever taken of the
     /// perpendicular part; a b0 measurement with zero direction gives (0, 0).
     pub fn split(&self, n: &[f64; 3]) -> (D, D) {
-        let c = dot(&self.axis, n);
-        let c2 = c * c;
-        let norm2 = n[0] * n[0] + n[1] * n[1] + n[2] * n[2];
-        (c2, -c2 + norm2)
+        let (c, perpendicular2) = self.project(n);
+        (c * c, perpendicular2)
     }
 
     /// (c², 1 − c²) for a unit gradient at cosine c to the axis: [`split`](Self::split) of a
     /// direction whose projection on the axis is c.
     pub fn split_cosine(cosine: D) -> (D, D) {
-        let c2 = cosine * cosine;
-        (c2, -c2 + 1.0)
+        let (c, perpendicular2) = Self::project_cosine(cosine);
+        (c * c, perpendicular2)
+    }
+
+    /// (c, 1 − c²): [`project`](Self::project) of a unit gradient at cosine c to the axis.
+    pub fn project_cosine(cosine: D) -> (D, D) {
+        (cosine, -(cosine * cosine) + 1.0)
     }
 
     /// y = (2πq⊥R)² = (2πR)² q² (|n|² − (n·μ)²), the squared argument of the perpendicular

@@ -7,7 +7,6 @@ use crate::special::{
     bessel_j_derivative_f64, bessel_jn_prime_zeros, jinc_squared, x_jn_prime_squared,
 };
 use crate::{AcquisitionScheme, Error, Scalar};
-use std::f64::consts::PI;
 
 /// Within this distance of a root α (in x = 2πq⊥R) the ratio Jₘ′(x)/(x − α) is taken from its
 /// Taylor series at α instead of dividing two small numbers.
@@ -245,6 +244,7 @@ mod tests {
     use super::*;
     use crate::{C2CylinderStejskalTannerApproximation, PulseTiming, SchemeOptions};
     use num_dual::Dual64;
+    use std::f64::consts::PI;
 
     fn signals<C: Compartment>(model: &C, scheme: &AcquisitionScheme, p: &[f64]) -> Vec<f64> {
         let mut out = vec![0.0; scheme.len()];
