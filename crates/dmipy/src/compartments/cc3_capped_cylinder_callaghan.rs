@@ -137,3 +137,141 @@ impl SphericalMean for CC3CappedCylinderCallaghanApproximation {
         axial_model_mean(self, rule, scheme, params, out_per_shell)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::c2_cylinder_stejskal_tanner::tests::{
+        check_attenuation_range, check_dual_vs_finite_difference,
+    };
+    use super::*;
+    use crate::compartments::spherical_mean::test_support::{check_quadrature_mean, rel};
+    use crate::{PulseTiming, SchemeOptions};
+    use std::f64::consts::PI;
+
+    fn small() -> CC3CappedCylinderCallaghanApproximation {
+        CC3CappedCylinderCallaghanApproximation::new(1.7e-9, 8, 10, 40).expect("model")
+    }
+
+    fn signal(
+        model: &CC3CappedCylinderCallaghanApproximation,
+        s: &AcquisitionScheme,
+        p: &[f64],
+    ) -> Vec<f64> {
+        let mut out = vec![0.0; s.len()];
+        model.signal(s, p, &mut out).expect("signal");
+        out
+    }
+
+    /// Large pores at short times: the apparent diffusivity tends to the free D, and its deficit
+    /// is a surface-to-volume effect (Mitra et al. 1992, doi:10.1103/PhysRevLett.68.3555, eq. 1,
+    /// deficit ∝ (S/V)√(Dτ)), so it halves when diameter and length double.
+    #[test]
+    fn large_pores_tend_to_free_diffusion() {
+        let d0 = 1.7e-9;
+        let model = CC3CappedCylinderCallaghanApproximation::new(d0, 30, 60, 120).expect("model");
+        let b = 0.05 / d0;
+        let scheme = AcquisitionScheme::from_bvalues(
+            &[b, b],
+            &[[0.0, 0.0, 1.0], [0.6, 0.0, 0.8]],
+            PulseTiming::pgse(1e-3, 0.02),
+            &SchemeOptions::default(),
+        )
+        .expect("scheme");
+        let deficits: Vec<Vec<f64>> = [5e-5, 1e-4, 2e-4]
+            .iter()
+            .map(|&size| {
+                signal(&model, &scheme, &[0.0, 0.0, size, size])
+                    .iter()
+                    .map(|e| 1.0 + e.ln() / (b * d0))
+                    .collect()
+            })
+            .collect();
+        for k in 0..2 {
+            for pair in deficits.windows(2) {
+                let halving = pair[1][k] / pair[0][k];
+                assert!(halving > 0.4 && halving < 0.6, "{deficits:?}");
+            }
+            assert!(
+                deficits[2][k] > 0.0 && deficits[2][k] < 0.05,
+                "{deficits:?}"
+            );
+        }
+    }
+
+    /// Long diffusion times: every mode but the uniform one has decayed, and CC3 is CC2.
+    #[test]
+    fn long_diffusion_time_gives_cc2() {
+        let scheme = AcquisitionScheme::from_bvalues(
+            &[0.0, 1e9, 3e9, 3e9],
+            &[
+                [0.0, 0.0, 1.0],
+                [0.6, 0.0, 0.8],
+                [0.0, 1.0, 0.0],
+                [0.48, -0.6, 0.64],
+            ],
+            PulseTiming::pgse(1e-3, 0.5),
+            &SchemeOptions::default(),
+        )
+        .expect("scheme");
+        let p = [0.3, 0.2, 1e-6, 1.5e-6]; // Dτ/R² ≈ 3400, Dτ/(L/2)² ≈ 1500
+        let cc3 = signal(
+            &CC3CappedCylinderCallaghanApproximation::default(),
+            &scheme,
+            &p,
+        );
+        let mut cc2 = vec![0.0; 4];
+        crate::CC2CappedCylinderStejskalTannerApproximation
+            .signal(&scheme, &p, &mut cc2)
+            .expect("signal");
+        assert_eq!(cc3[0], 1.0);
+        for (a, b) in cc3.iter().zip(&cc2) {
+            assert!(rel(*a, *b, 1e-300) < 1e-12, "{a} vs {b}");
+        }
+    }
+
+    /// n and −n give the same signal (the slab term depends on |q∥|).
+    #[test]
+    fn opposite_gradients_give_the_same_signal() {
+        let g = [0.48, -0.6, 0.64];
+        let scheme = AcquisitionScheme::from_bvalues(
+            &[3e9, 3e9],
+            &[g, g.map(|v| -v)],
+            PulseTiming::pgse(0.01, 0.03),
+            &SchemeOptions::default(),
+        )
+        .expect("scheme");
+        let e = signal(&small(), &scheme, &[0.9, 2.2, 6e-6, 9e-6]);
+        assert!(rel(e[0], e[1], 1e-300) < 1e-15 && e[0] < 0.99, "{e:?}");
+    }
+
+    #[test]
+    fn spherical_mean_is_the_exact_integral() {
+        check_quadrature_mean(&small(), &[0.7, -0.4, 8e-6, 1.2e-5], 1e-5);
+    }
+
+    #[test]
+    fn dual_derivatives_equal_finite_differences() {
+        check_dual_vs_finite_difference(&small(), &[0.8, -1.2, 5e-6, 9e-6]);
+        check_dual_vs_finite_difference(&small(), &[2.0, 0.5, 1.5e-5, 3e-6]);
+    }
+
+    #[test]
+    fn settings_are_validated() {
+        assert!(CC3CappedCylinderCallaghanApproximation::new(0.0, 5, 5, 5).is_err());
+        assert!(CC3CappedCylinderCallaghanApproximation::new(1e-9, 5, 5, 0).is_err());
+        assert!(CC3CappedCylinderCallaghanApproximation::new(1e-9, 0, 5, 5).is_err());
+        let d = CC3CappedCylinderCallaghanApproximation::default();
+        assert_eq!(d.diffusion_intra(), 1.7e-9);
+        assert_eq!(d.parameter_count(), 4);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(16))]
+        #[test]
+        fn attenuation_is_finite_and_in_unit_interval(
+            theta in 0.0..=PI, phi in -PI..=PI, diameter in 1e-8..=2e-5, length in 1e-8..=2e-5
+        ) {
+            check_attenuation_range(&small(), &[theta, phi, diameter, length]);
+        }
+    }
+}
