@@ -61,3 +61,7 @@ for model, b, d, lam in CASES:
     kernel = c2_kernel if model == "C2" else c4_kernel
     mean, err = integrate.quad(kernel, 0.0, 1.0, args=(b, lam, d), epsabs=0, epsrel=1e-13, limit=500)
     print(f"{model} b={b:.17g} diameter={d:.17g} lambda_par={lam:.17g} mean={mean:.17g} (quad err {err:.1e})")
+
+# P2 plane mean closed form (Si(2a) - sin^2(a)/a)/a needs the sine integral Si:
+for x in (5.0, 14.0):
+    print(f"Si({x:g}) = {special.sici(x)[0]!r}")

@@ -122,3 +122,37 @@ pub(crate) fn check_same_length(model: &str, cosines: usize, out: usize) -> Resu
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pulse_q_and_tau_equal_the_scheme_s() {
+        let scheme = AcquisitionScheme::hcp_wu_minn().expect("scheme");
+        let (q, tau) = (scheme.qvalues().expect("q"), scheme.tau().expect("tau"));
+        for i in 0..scheme.len() {
+            let pulse = Pulse::of_measurement(&scheme, i);
+            let (pq, pt) = (
+                pulse.require_qvalue("t").unwrap(),
+                pulse.require_tau("t").unwrap(),
+            );
+            assert!(
+                (pq - q[i]).abs() <= 1e-15 * q[i].max(1.0),
+                "{i}: {pq} vs {}",
+                q[i]
+            );
+            assert_eq!(pt, tau[i]);
+        }
+        let bare = Pulse {
+            bvalue: 1e9,
+            delta: Some(0.01),
+            big_delta: None,
+            echo_time: None,
+        };
+        assert!(matches!(
+            bare.require_qvalue("M"),
+            Err(Error::MissingSchemeField { .. })
+        ));
+    }
+}

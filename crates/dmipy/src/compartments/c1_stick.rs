@@ -198,4 +198,14 @@ mod tests {
         let (s, m) = assert_matches_dmipy(&C1Stick, 1e-12, |_| 1e-12);
         println!("C1Stick vs Dmipy: signal {s:e}, mean {m:e}");
     }
+
+    #[test]
+    fn axial_signal_is_the_signal_kernel() {
+        assert_axial_equals_signal(
+            &C1Stick,
+            &shelled_scheme(10, false),
+            &[0.4, 2.0, 2.2e-9],
+            1e-14,
+        );
+    }
 }

@@ -473,7 +473,7 @@ pub(crate) mod tests {
                 2.8892584430493704e-9,
                 0.15382647255638426,
             ),
-            (2e10, 2e-5, 1.7e-9, 7.2334771868453785e-05),
+            (2e10, 2e-5, 1.7e-9, 7.233477186845379e-5),
         ] {
             let mut mean = vec![0.0; scheme.shells().len()];
             C2CylinderStejskalTannerApproximation

@@ -217,4 +217,10 @@ mod tests {
             assert!(rel(m, scipy, 1e-300) < 1e-13, "{lpar} {lperp} {b}: {m:e}");
         }
     }
+
+    #[test]
+    fn axial_signal_is_the_signal_kernel() {
+        let p = [0.4, 2.0, 2.2e-9, 0.7e-9];
+        assert_axial_equals_signal(&G2Zeppelin, &shelled_scheme(10, false), &p, 1e-14);
+    }
 }

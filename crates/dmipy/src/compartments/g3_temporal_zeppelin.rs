@@ -207,4 +207,13 @@ mod tests {
         });
         println!("G3TemporalZeppelin vs Dmipy: signal {s:e}, mean {m:e}");
     }
+
+    #[test]
+    fn axial_signal_is_the_signal_kernel() {
+        let p = [0.4, 2.0, 2.2e-9, 0.7e-9, 3e-12];
+        assert_axial_equals_signal(&G3TemporalZeppelin, &shelled_scheme(10, true), &p, 1e-14);
+        let pulse = Pulse::of_shell(&shelled_scheme(3, false).shells()[1]);
+        let err = G3TemporalZeppelin.axial_signal(&pulse, 0.5, &p);
+        assert!(matches!(err, Err(Error::MissingSchemeField { .. })));
+    }
 }

@@ -223,4 +223,36 @@ mod tests {
             prop_assert!(e.is_finite() && (0.0..=1.0).contains(&e), "{}", e);
         }
     }
+
+    /// The mean over directions of sinc²(a|c|), a = πqL, is $(\mathrm{Si}(2a) - \sin^2 a / a)/a$
+    /// (integrating by parts, ∫ sin²t/t² dt = Si(2t) − sin²t/t); Si from SciPy `sici`
+    /// (scripts/reference/restricted_spherical_means.py).
+    #[test]
+    fn spherical_mean_is_the_exact_integral() {
+        use crate::compartments::spherical_mean::test_support::check_quadrature_mean;
+        let gap = check_quadrature_mean(
+            &P2PlaneStejskalTannerApproximation,
+            &[0.7, -0.4, 8e-6],
+            1e-5,
+        );
+        assert!(gap < 1e-5);
+        let s = scheme(&[3e9], &[[0.0, 0.0, 1.0]]);
+        let q = s.qvalues().unwrap()[0];
+        for (a, si_2a) in [(2.5, SI_5), (7.0, SI_14)] {
+            let mut mean = [0.0];
+            P2PlaneStejskalTannerApproximation
+                .spherical_mean(&s, &[0.0, 0.0, a / (PI * q)], &mut mean)
+                .unwrap();
+            let want = (si_2a - a.sin().powi(2) / a) / a;
+            assert!(
+                (mean[0] - want).abs() < 1e-13 * want,
+                "{} vs {want}",
+                mean[0]
+            );
+        }
+    }
+
+    /// Si(5) and Si(14), SciPy 1.13 `scipy.special.sici`.
+    const SI_5: f64 = 1.549931244944674;
+    const SI_14: f64 = 1.556211050077665;
 }

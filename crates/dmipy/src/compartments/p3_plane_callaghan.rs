@@ -324,4 +324,11 @@ mod tests {
             prop_assert!(e.is_finite() && (0.0..=1.0 + 1e-14).contains(&e), "{}", e);
         }
     }
+
+    #[test]
+    fn spherical_mean_is_the_exact_integral() {
+        use crate::compartments::spherical_mean::test_support::check_quadrature_mean;
+        let model = P3PlaneCallaghanApproximation::new(1.7e-9, 20).unwrap();
+        check_quadrature_mean(&model, &[0.7, -0.4, 8e-6], 1e-5);
+    }
 }

@@ -76,4 +76,11 @@ mod tests {
         let err = S1Dot.signal(&scheme, &[1.0], &mut out).unwrap_err();
         assert!(matches!(err, Error::ParameterCount { expected: 0, .. }));
     }
+
+    #[test]
+    fn spherical_mean_is_one_and_matches_dmipy() {
+        use crate::compartments::spherical_mean::test_support::compare_means_with_dmipy;
+        let worst = compare_means_with_dmipy("S1Dot", |_| S1Dot, |_| 0.0);
+        assert_eq!(worst, 0.0);
+    }
 }

@@ -255,4 +255,39 @@ mod tests {
             prop_assert!(out[0].is_finite() && (0.0..=1.0).contains(&out[0]), "{}", out[0]);
         }
     }
+
+    /// Isotropic: every shell's mean is the signal of each of its measurements.
+    #[test]
+    fn spherical_mean_equals_the_signal_of_each_shell() {
+        use crate::compartments::SphericalMean;
+        use crate::compartments::spherical_mean::test_support::{rel, shelled_scheme};
+        let model = S2SphereStejskalTannerApproximation;
+        let scheme = shelled_scheme(5, true);
+        let p = [7e-6];
+        let mut signal = vec![0.0; scheme.len()];
+        model.signal(&scheme, &p, &mut signal).unwrap();
+        let mut mean = vec![0.0; scheme.shells().len()];
+        model.spherical_mean(&scheme, &p, &mut mean).unwrap();
+        for (shell, m) in scheme.shells().iter().zip(&mean) {
+            for &i in &shell.indices {
+                assert!(rel(signal[i], *m, 1e-300) < 1e-13, "{} vs {m}", signal[i]);
+            }
+        }
+        assert_eq!(mean[0], 1.0);
+        let no_timing = shelled_scheme(5, false);
+        let err = model.spherical_mean(&no_timing, &p, &mut mean);
+        assert!(matches!(err, Err(Error::MissingSchemeField { .. })));
+    }
+
+    /// Dmipy 1.0.5 evaluates the sphere at the shell b-value too: same numbers (q from b).
+    #[test]
+    fn spherical_mean_matches_dmipy() {
+        use crate::compartments::spherical_mean::test_support::compare_means_with_dmipy;
+        let worst = compare_means_with_dmipy(
+            "S2SphereStejskalTannerApproximation",
+            |_| S2SphereStejskalTannerApproximation,
+            |_| 1e-9,
+        );
+        println!("S2 mean vs Dmipy: {worst:e}");
+    }
 }

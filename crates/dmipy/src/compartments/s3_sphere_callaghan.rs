@@ -384,4 +384,27 @@ mod tests {
             prop_assert!(e.is_finite() && (0.0..=1.0 + 1e-12).contains(&e), "{}", e);
         }
     }
+
+    /// Isotropic: every shell's mean is the signal of each of its measurements.
+    #[test]
+    fn spherical_mean_equals_the_signal_of_each_shell() {
+        use crate::compartments::SphericalMean;
+        use crate::compartments::spherical_mean::test_support::{rel, shelled_scheme};
+        let model = S3SphereCallaghanApproximation::new(1.7e-9, 10, 10).unwrap();
+        let scheme = shelled_scheme(5, true);
+        let p = [7e-6];
+        let mut signal = vec![0.0; scheme.len()];
+        model.signal(&scheme, &p, &mut signal).unwrap();
+        let mut mean = vec![0.0; scheme.shells().len()];
+        model.spherical_mean(&scheme, &p, &mut mean).unwrap();
+        for (shell, m) in scheme.shells().iter().zip(&mean) {
+            for &i in &shell.indices {
+                assert!(rel(signal[i], *m, 1e-300) < 1e-13, "{} vs {m}", signal[i]);
+            }
+        }
+        assert_eq!(mean[0], 1.0);
+        let no_timing = shelled_scheme(5, false);
+        let err = model.spherical_mean(&no_timing, &p, &mut mean);
+        assert!(matches!(err, Err(Error::MissingSchemeField { .. })));
+    }
 }
