@@ -23,6 +23,8 @@ mod s3_sphere_callaghan;
 mod s4_sphere_gaussian_phase;
 mod spherical_mean;
 mod tensor;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use axially_symmetric::{AxiallySymmetric, Pulse};
 pub use c1_stick::C1Stick;
