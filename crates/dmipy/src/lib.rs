@@ -34,12 +34,14 @@ pub use acquisition::{
 };
 pub use compartments::{
     AnyCompartment, AxiallySymmetric, C1Stick, C2CylinderStejskalTannerApproximation,
-    C3CylinderCallaghanApproximation, C4CylinderGaussianPhaseApproximation, Compartment,
-    DEFAULT_HALF_NODES, G1Ball, G2Zeppelin, G3TemporalZeppelin, HalfRangeGaussLegendre, Ivim,
-    P2PlaneStejskalTannerApproximation, P3PlaneCallaghanApproximation, ParameterKind,
-    ParameterSpec, Pulse, S1Dot, S2SphereStejskalTannerApproximation,
-    S3SphereCallaghanApproximation, S4SphereGaussianPhaseApproximation, SphericalMean, Tensor,
-    axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
+    C3CylinderCallaghanApproximation, C4CylinderGaussianPhaseApproximation,
+    CC2CappedCylinderStejskalTannerApproximation, CC3CappedCylinderCallaghanApproximation,
+    Compartment, DEFAULT_HALF_NODES, G1Ball, G2Zeppelin, G3TemporalZeppelin,
+    HalfRangeGaussLegendre, Ivim, P2PlaneStejskalTannerApproximation,
+    P3PlaneCallaghanApproximation, ParameterKind, ParameterSpec, Pulse, S1Dot,
+    S2SphereStejskalTannerApproximation, S3SphereCallaghanApproximation,
+    S4SphereGaussianPhaseApproximation, SphericalMean, Tensor, axial_gaussian_mean,
+    axial_model_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
 pub use distributions::{DD1Gamma, DD1GammaDistributed, SizeDistributable, VolumeWeighting};
 pub use error::Error;
