@@ -51,7 +51,7 @@ impl Pulse {
     /// The diffusion time τ = Δ − δ/3 (s), as the scheme derives it (Dmipy 1.x convention).
     pub fn require_tau(&self, model: &str) -> Result<f64, Error> {
         let (delta, big_delta) = self.require_timing(model)?;
-        Ok(big_delta - delta / 3.0)
+        Ok(crate::acquisition::tau(delta, big_delta))
     }
 
     /// $q = \sqrt{b/\tau}/(2\pi)$ (m⁻¹), the q-value the scheme derives from b, δ and Δ
@@ -59,8 +59,8 @@ impl Pulse {
     /// `MissingSchemeField` naming `model`. Equals [`AcquisitionScheme::qvalues`] of the
     /// measurement to rounding (tested).
     pub fn require_qvalue(&self, model: &str) -> Result<f64, Error> {
-        let tau = self.require_tau(model)?;
-        Ok((self.bvalue / tau).sqrt() / (2.0 * std::f64::consts::PI))
+        let (delta, big_delta) = self.require_timing(model)?;
+        Ok(crate::acquisition::q_from_b(self.bvalue, delta, big_delta))
     }
 }
 
