@@ -2,6 +2,7 @@
 
 use super::spherical_mean::{SphericalMean, axial_gaussian_mean};
 use super::{AxiallySymmetric, Compartment, ParameterKind, ParameterSpec, Pulse};
+use crate::special::exp_in_place;
 use crate::{AcquisitionScheme, Error, Scalar, dot, unit_vector};
 
 /// Orientation bounds of Dmipy 1.x: θ ∈ [0, π], φ ∈ [−π, π] (rad).
@@ -49,7 +50,12 @@ pub struct C1Stick;
 /// equation number not checked here); b in s/m², λ∥ in m²/s, `cosine` = n·g for the unit gradient
 /// direction g and the axis n = n(θ, φ).
 pub(crate) fn stick_attenuation<D: Scalar>(b: f64, cosine: D, lambda_par: D) -> D {
-    (-lambda_par * cosine * cosine * b).exp()
+    stick_exponent(b, cosine, lambda_par).exp()
+}
+
+/// The exponent −bλ∥(n·g)² of [`stick_attenuation`], for loops that exponentiate a whole slice.
+fn stick_exponent<D: Scalar>(b: f64, cosine: D, lambda_par: D) -> D {
+    -lambda_par * cosine * cosine * b
 }
 
 impl Compartment for C1Stick {
@@ -76,8 +82,9 @@ impl Compartment for C1Stick {
             .zip(scheme.bvalues())
             .zip(scheme.directions())
         {
-            *o = stick_attenuation(b, dot(&n, g), lambda_par);
+            *o = stick_exponent(b, dot(&n, g), lambda_par);
         }
+        exp_in_place(out);
         Ok(())
     }
 }
