@@ -40,9 +40,11 @@
 //! ```
 #![deny(missing_docs)]
 
+mod atomic;
 mod dwi;
 mod error;
 mod nifti;
+mod png_map;
 mod scheme;
 
 pub use dwi::{check_matches_scheme, read_dwi};
@@ -52,6 +54,7 @@ pub use nifti::{
     SpatialUnit, TimeUnit, affine_to_quaternion, encode_nifti, parse_nifti, quaternion_to_affine,
     read_nifti, read_nifti_as, write_nifti,
 };
+pub use png_map::{mid_axial_slice, write_map_png};
 pub use scheme::{
     BValueUnit, parse_bvals, parse_bvecs, parse_camino_scheme, parse_fsl_scheme, parse_json_scheme,
     read_camino_scheme, read_fsl_scheme, read_json_scheme,

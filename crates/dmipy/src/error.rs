@@ -91,6 +91,14 @@ pub enum Error {
         /// The names that exist, comma-separated.
         known: String,
     },
+    /// A numerical procedure (quadrature, root search) did not reach its tolerance.
+    #[error("{what} did not converge: {detail}")]
+    NotConverged {
+        /// The procedure.
+        what: String,
+        /// Where it stopped and why.
+        detail: String,
+    },
     /// A parameter name that the multi-compartment model does not have.
     #[error("{model}: unknown parameter '{name}'; valid parameters: {valid}")]
     UnknownParameter {

@@ -13,6 +13,8 @@
 //! - [`Compartment`] — a model of one tissue compartment: a table of [`ParameterSpec`]s and one
 //!   signal function generic over [`Scalar`], so that `f64` yields values and dual numbers
 //!   (`num_dual::Dual64`) yield exact derivatives.
+//! - [`DD1GammaDistributed`] — a restricted compartment integrated over the volume-weighted
+//!   Gamma distribution of radii [`DD1Gamma`]; again a [`Compartment`].
 //! - [`Error`] — every failure, typed and carrying the offending data.
 //!
 //! Units are SI everywhere; orientations are `mu = [θ, φ]` with unit vector
@@ -21,6 +23,7 @@
 
 mod acquisition;
 mod compartments;
+mod distributions;
 mod error;
 mod model;
 mod predict;
@@ -32,13 +35,16 @@ pub use acquisition::{
 };
 pub use compartments::{
     AnyCompartment, AxiallySymmetric, C1Stick, C2CylinderStejskalTannerApproximation,
-    C3CylinderCallaghanApproximation, C4CylinderGaussianPhaseApproximation, Compartment,
-    DEFAULT_HALF_NODES, G1Ball, G2Zeppelin, G3TemporalZeppelin, HalfRangeGaussLegendre, Ivim,
-    P2PlaneStejskalTannerApproximation, P3PlaneCallaghanApproximation, ParameterKind,
-    ParameterSpec, Pulse, S1Dot, S2SphereStejskalTannerApproximation,
-    S3SphereCallaghanApproximation, S4SphereGaussianPhaseApproximation, SphericalMean, Tensor,
-    axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
+    C3CylinderCallaghanApproximation, C4CylinderGaussianPhaseApproximation,
+    CC2CappedCylinderStejskalTannerApproximation, CC3CappedCylinderCallaghanApproximation,
+    Compartment, DEFAULT_HALF_NODES, G1Ball, G2Zeppelin, G3TemporalZeppelin,
+    HalfRangeGaussLegendre, Ivim, P2PlaneStejskalTannerApproximation,
+    P3PlaneCallaghanApproximation, ParameterKind, ParameterSpec, Pulse, S1Dot,
+    S2SphereStejskalTannerApproximation, S3SphereCallaghanApproximation,
+    S4SphereGaussianPhaseApproximation, SphericalMean, Tensor, axial_gaussian_mean,
+    axial_model_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
+pub use distributions::{DD1Gamma, DD1GammaDistributed, SizeDistributable, VolumeWeighting};
 pub use error::Error;
 pub use model::{
     ModelComponent, ModelParameter, ModelScratch, MultiCompartmentModel, ParameterValue,

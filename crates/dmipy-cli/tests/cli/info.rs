@@ -94,3 +94,13 @@ fn missing_scheme_is_a_clear_error() {
     let err = fails(dmipy(&["info"], ""));
     assert!(err.contains("give --bvals and --bvecs"), "{err}");
 }
+
+#[test]
+fn missing_file_is_named_once_with_the_reason() {
+    let err = fails(dmipy(
+        &["info", "--bvals", "nope.bval", "--bvecs", "nope.bvec"],
+        "",
+    ));
+    assert!(err.contains("cannot read nope.bval"), "{err}");
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+}

@@ -3,9 +3,10 @@
 use super::codec;
 use super::image::{NiftiImage, Sample};
 use crate::Error;
+use crate::atomic::write_atomically;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 /// Values encoded per write call.
@@ -85,41 +86,5 @@ fn encode_plain<T: Sample>(
         }
         out.write_all(&buf).map_err(io_err)?;
     }
-    Ok(())
-}
-
-/// Run `fill` on a temporary file next to `path`, then flush, sync and rename it to `path`.
-/// On any error the temporary file is removed and `path` is left untouched.
-pub(crate) fn write_atomically(
-    path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
-) -> Result<(), Error> {
-    let io_err = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".part");
-    // Temporary files are private (0600) by default; the finished image should get the usual
-    // permissions of a new file (0666 minus the umask), as `File::create` would give it.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder.tempfile_in(dir).map_err(io_err)?;
-    {
-        let mut writer = BufWriter::new(tmp.as_file_mut());
-        fill(&mut writer)?;
-        writer.flush().map_err(io_err)?;
-    }
-    tmp.as_file().sync_all().map_err(io_err)?;
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
 }

@@ -11,5 +11,6 @@ mod timing;
 mod validate;
 
 pub use conversions::GYROMAGNETIC_RATIO;
+pub(crate) use conversions::{q_from_b, tau};
 pub use scheme::{AcquisitionScheme, SchemeOptions, Shell};
 pub use timing::{PerMeasurement, PulseTiming};

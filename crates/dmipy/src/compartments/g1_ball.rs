@@ -3,6 +3,7 @@
 use super::c1_stick::diffusivity;
 use super::spherical_mean::SphericalMean;
 use super::{Compartment, ParameterSpec};
+use crate::special::exp_in_place;
 use crate::{AcquisitionScheme, Error, Scalar};
 
 const PARAMETERS: &[ParameterSpec] = &[diffusivity("lambda_iso")];
@@ -17,7 +18,12 @@ pub struct G1Ball;
 /// $E = e^{-b\lambda_{iso}}$ (Behrens et al. 2003, doi:10.1002/mrm.10609, isotropic term of the
 /// ball-and-stick model; equation number not checked here); b in s/m², λ in m²/s.
 pub(crate) fn ball_attenuation<D: Scalar>(b: f64, lambda_iso: D) -> D {
-    (-lambda_iso * b).exp()
+    ball_exponent(b, lambda_iso).exp()
+}
+
+/// The exponent −bλ_iso of [`ball_attenuation`], for loops that exponentiate a whole slice.
+fn ball_exponent<D: Scalar>(b: f64, lambda_iso: D) -> D {
+    -lambda_iso * b
 }
 
 impl Compartment for G1Ball {
@@ -39,8 +45,9 @@ impl Compartment for G1Ball {
     ) -> Result<(), Error> {
         self.check_call(scheme, params, out)?;
         for (o, &b) in out.iter_mut().zip(scheme.bvalues()) {
-            *o = ball_attenuation(b, params[0]);
+            *o = ball_exponent(b, params[0]);
         }
+        exp_in_place(out);
         Ok(())
     }
 }

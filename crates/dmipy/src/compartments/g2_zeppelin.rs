@@ -70,6 +70,7 @@ impl Compartment for G2Zeppelin {
 impl AxiallySymmetric for G2Zeppelin {
     /// [`zeppelin_attenuation`] for a unit gradient at cosine `cosine` to the axis.
     fn axial_signal<D: Scalar>(&self, pulse: &Pulse, cosine: D, params: &[D]) -> Result<D, Error> {
+        self.check_axial_params(params)?;
         Ok(zeppelin_attenuation(
             pulse.bvalue,
             1.0,
@@ -215,5 +216,11 @@ mod tests {
             let m: f64 = axially_symmetric_gaussian_mean(b, lpar, lperp);
             assert!(rel(m, scipy, 1e-300) < 1e-13, "{lpar} {lperp} {b}: {m:e}");
         }
+    }
+
+    #[test]
+    fn axial_signal_is_the_signal_kernel() {
+        let p = [0.4, 2.0, 2.2e-9, 0.7e-9];
+        assert_axial_equals_signal(&G2Zeppelin, &shelled_scheme(10, false), &p, 1e-14);
     }
 }

@@ -3,7 +3,7 @@
 use super::c1_stick::{MU, diffusivity};
 use super::g2_zeppelin::zeppelin_attenuation;
 use super::spherical_mean::{SphericalMean, axially_symmetric_gaussian_mean};
-use super::{Compartment, ParameterKind, ParameterSpec};
+use super::{AxiallySymmetric, Compartment, ParameterKind, ParameterSpec, Pulse};
 use crate::{AcquisitionScheme, Error, Scalar, dot, unit_vector};
 
 const NAME: &str = "G3TemporalZeppelin";
@@ -77,6 +77,24 @@ impl Compartment for G3TemporalZeppelin {
             *o = zeppelin_attenuation(b, g2, c, lambda_par, lambda_perp);
         }
         Ok(())
+    }
+}
+
+impl AxiallySymmetric for G3TemporalZeppelin {
+    /// [`zeppelin_attenuation`] for a unit gradient at cosine `cosine` to the axis, with the
+    /// pulse's λ⊥(δ, Δ) from [`temporal_lambda_perp`] — the kernel of [`Compartment::signal`].
+    /// Errors with `MissingSchemeField` when the pulse has no δ or Δ.
+    fn axial_signal<D: Scalar>(&self, pulse: &Pulse, cosine: D, params: &[D]) -> Result<D, Error> {
+        self.check_axial_params(params)?;
+        let (delta, big_delta) = pulse.require_timing(NAME)?;
+        let lambda_perp = temporal_lambda_perp(params[3], params[4], delta, big_delta);
+        Ok(zeppelin_attenuation(
+            pulse.bvalue,
+            1.0,
+            cosine,
+            params[2],
+            lambda_perp,
+        ))
     }
 }
 
@@ -188,5 +206,14 @@ mod tests {
             }
         });
         println!("G3TemporalZeppelin vs Dmipy: signal {s:e}, mean {m:e}");
+    }
+
+    #[test]
+    fn axial_signal_is_the_signal_kernel() {
+        let p = [0.4, 2.0, 2.2e-9, 0.7e-9, 3e-12];
+        assert_axial_equals_signal(&G3TemporalZeppelin, &shelled_scheme(10, true), &p, 1e-14);
+        let pulse = Pulse::of_shell(&shelled_scheme(3, false).shells()[1]);
+        let err = G3TemporalZeppelin.axial_signal(&pulse, 0.5, &p);
+        assert!(matches!(err, Err(Error::MissingSchemeField { .. })));
     }
 }

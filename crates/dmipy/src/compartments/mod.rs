@@ -5,6 +5,8 @@ mod c1_stick;
 mod c2_cylinder_stejskal_tanner;
 mod c3_cylinder_callaghan;
 mod c4_cylinder_gaussian_phase;
+mod cc2_capped_cylinder_stejskal_tanner;
+mod cc3_capped_cylinder_callaghan;
 mod g1_ball;
 mod g2_zeppelin;
 mod g3_temporal_zeppelin;
@@ -21,12 +23,16 @@ mod s3_sphere_callaghan;
 mod s4_sphere_gaussian_phase;
 mod spherical_mean;
 mod tensor;
+#[cfg(test)]
+pub(crate) mod test_support;
 
 pub use axially_symmetric::{AxiallySymmetric, Pulse};
 pub use c1_stick::C1Stick;
 pub use c2_cylinder_stejskal_tanner::C2CylinderStejskalTannerApproximation;
 pub use c3_cylinder_callaghan::C3CylinderCallaghanApproximation;
 pub use c4_cylinder_gaussian_phase::C4CylinderGaussianPhaseApproximation;
+pub use cc2_capped_cylinder_stejskal_tanner::CC2CappedCylinderStejskalTannerApproximation;
+pub use cc3_capped_cylinder_callaghan::CC3CappedCylinderCallaghanApproximation;
 pub use g1_ball::G1Ball;
 pub use g2_zeppelin::G2Zeppelin;
 pub use g3_temporal_zeppelin::G3TemporalZeppelin;
@@ -41,7 +47,7 @@ pub use s3_sphere_callaghan::S3SphereCallaghanApproximation;
 pub use s4_sphere_gaussian_phase::S4SphereGaussianPhaseApproximation;
 pub use spherical_mean::{
     DEFAULT_HALF_NODES, HalfRangeGaussLegendre, SphericalMean, axial_gaussian_mean,
-    axially_symmetric_gaussian_mean, axially_symmetric_mean,
+    axial_model_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
 pub use tensor::Tensor;
 

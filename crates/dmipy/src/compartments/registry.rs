@@ -70,6 +70,8 @@ registry!(
     S4SphereGaussianPhaseApproximation,
     P2PlaneStejskalTannerApproximation,
     P3PlaneCallaghanApproximation,
+    CC2CappedCylinderStejskalTannerApproximation,
+    CC3CappedCylinderCallaghanApproximation,
 );
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `S1Dot`: a non-diffusing compartment whose signal is 1 for every measurement.
 
+use super::spherical_mean::{SphericalMean, isotropic_mean};
 use super::{Compartment, ParameterSpec};
 use crate::{AcquisitionScheme, Error, Scalar};
 
@@ -28,6 +29,18 @@ impl Compartment for S1Dot {
         self.check_call(scheme, params, out)?;
         out.iter_mut().for_each(|v| *v = D::from(1.0));
         Ok(())
+    }
+}
+
+impl SphericalMean for S1Dot {
+    /// $\bar E = 1$ on every shell: the signal is 1 along every direction.
+    fn spherical_mean<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out_per_shell: &mut [D],
+    ) -> Result<(), Error> {
+        isotropic_mean(self, scheme, params, out_per_shell, |_| Ok(D::one()))
     }
 }
 
@@ -62,5 +75,12 @@ mod tests {
         assert_eq!(S1Dot.parameter_count(), 0);
         let err = S1Dot.signal(&scheme, &[1.0], &mut out).unwrap_err();
         assert!(matches!(err, Error::ParameterCount { expected: 0, .. }));
+    }
+
+    #[test]
+    fn spherical_mean_is_one_and_matches_dmipy() {
+        use crate::compartments::spherical_mean::test_support::compare_means_with_dmipy;
+        let worst = compare_means_with_dmipy("S1Dot", |_| S1Dot, |_| 0.0);
+        assert_eq!(worst, 0.0);
     }
 }

@@ -1,5 +1,6 @@
 //! `S2SphereStejskalTannerApproximation`: sphere signal for short pulses and long diffusion times.
 
+use super::spherical_mean::{SphericalMean, isotropic_mean};
 use super::{Compartment, ParameterKind, ParameterSpec};
 use crate::special::spherical_bessel::sph_j1_over_x;
 use crate::{AcquisitionScheme, Error, Scalar};
@@ -34,6 +35,12 @@ pub(crate) fn sphere_form_factor<D: Scalar>(x: D) -> D {
     f * f
 }
 
+/// The S2 kernel, shared by [`Compartment::signal`] and [`SphericalMean::spherical_mean`]:
+/// [`sphere_form_factor`] at x = 2πqR, R = `diameter`/2 (m), q in m⁻¹.
+fn stejskal_tanner_sphere<D: Scalar>(diameter: D, q: f64) -> D {
+    sphere_form_factor(diameter * 0.5 * (2.0 * PI * q))
+}
+
 impl Compartment for S2SphereStejskalTannerApproximation {
     fn name(&self) -> &'static str {
         "S2SphereStejskalTannerApproximation"
@@ -51,11 +58,26 @@ impl Compartment for S2SphereStejskalTannerApproximation {
     ) -> Result<(), Error> {
         self.check_call(scheme, params, out)?;
         let q = scheme.require_qvalues(self.name())?;
-        let radius = params[0] * 0.5;
         for (o, &q) in out.iter_mut().zip(q) {
-            *o = sphere_form_factor(radius * (2.0 * PI * q));
+            *o = stejskal_tanner_sphere(params[0], q);
         }
         Ok(())
+    }
+}
+
+impl SphericalMean for S2SphereStejskalTannerApproximation {
+    /// The sphere is isotropic: the mean of a shell is the signal at its q = √(b/τ)/(2π),
+    /// [`stejskal_tanner_sphere`]. Errors without δ and Δ.
+    fn spherical_mean<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out_per_shell: &mut [D],
+    ) -> Result<(), Error> {
+        isotropic_mean(self, scheme, params, out_per_shell, |pulse| {
+            let q = pulse.require_qvalue(self.name())?;
+            Ok(stejskal_tanner_sphere(params[0], q))
+        })
     }
 }
 
@@ -232,5 +254,40 @@ mod tests {
             S2SphereStejskalTannerApproximation.signal(&scheme, &[d], &mut out).unwrap();
             prop_assert!(out[0].is_finite() && (0.0..=1.0).contains(&out[0]), "{}", out[0]);
         }
+    }
+
+    /// Isotropic: every shell's mean is the signal of each of its measurements.
+    #[test]
+    fn spherical_mean_equals_the_signal_of_each_shell() {
+        use crate::compartments::SphericalMean;
+        use crate::compartments::spherical_mean::test_support::{rel, shelled_scheme};
+        let model = S2SphereStejskalTannerApproximation;
+        let scheme = shelled_scheme(5, true);
+        let p = [7e-6];
+        let mut signal = vec![0.0; scheme.len()];
+        model.signal(&scheme, &p, &mut signal).unwrap();
+        let mut mean = vec![0.0; scheme.shells().len()];
+        model.spherical_mean(&scheme, &p, &mut mean).unwrap();
+        for (shell, m) in scheme.shells().iter().zip(&mean) {
+            for &i in &shell.indices {
+                assert!(rel(signal[i], *m, 1e-300) < 1e-13, "{} vs {m}", signal[i]);
+            }
+        }
+        assert_eq!(mean[0], 1.0);
+        let no_timing = shelled_scheme(5, false);
+        let err = model.spherical_mean(&no_timing, &p, &mut mean);
+        assert!(matches!(err, Err(Error::MissingSchemeField { .. })));
+    }
+
+    /// Dmipy 1.0.5 evaluates the sphere at the shell b-value too: same numbers (q from b).
+    #[test]
+    fn spherical_mean_matches_dmipy() {
+        use crate::compartments::spherical_mean::test_support::compare_means_with_dmipy;
+        let worst = compare_means_with_dmipy(
+            "S2SphereStejskalTannerApproximation",
+            |_| S2SphereStejskalTannerApproximation,
+            |_| 1e-9,
+        );
+        println!("S2 mean vs Dmipy: {worst:e}");
     }
 }

@@ -1,6 +1,6 @@
 //! Spherical means per shell: the `SphericalMean` trait, the closed form for axially symmetric Gaussians, and Gauss–Legendre quadrature for any axially symmetric kernel.
 
-use crate::compartments::Compartment;
+use crate::compartments::{AxiallySymmetric, Compartment, Pulse};
 use crate::special::{dawson, erf};
 use crate::{AcquisitionScheme, Error, Scalar, Shell};
 
@@ -225,188 +225,75 @@ pub fn axially_symmetric_mean<D: Scalar>(
     Ok(())
 }
 
-/// Shared helpers for the compartment tests: schemes, finite-difference checks, parameter draws.
-#[cfg(test)]
-pub(crate) mod test_support {
-    use crate::compartments::Compartment;
-    use crate::compartments::reference_fixtures::{self, Case};
-    use crate::{AcquisitionScheme, PulseTiming, SchemeOptions};
-    use num_dual::Dual64;
+/// Nodes evaluated per call of [`AxiallySymmetric::axial_signals`] in [`axial_model_mean`]: the
+/// whole default rule at once, in a stack buffer (no allocation per voxel).
+const NODE_CHUNK: usize = DEFAULT_HALF_NODES;
 
-    /// `n` near-uniform unit vectors (Fibonacci lattice on the sphere).
-    pub fn fibonacci_directions(n: usize) -> Vec<[f64; 3]> {
-        let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
-        (0..n)
-            .map(|i| {
-                let z = 1.0 - (2.0 * i as f64 + 1.0) / n as f64;
-                let r = (1.0 - z * z).sqrt();
-                let (s, c) = (golden * i as f64).sin_cos();
-                [r * c, r * s, z]
-            })
-            .collect()
+/// Spherical mean of every shell of an [`AxiallySymmetric`] model by Gauss–Legendre quadrature
+/// of its own kernel: $\bar E_s = \int_0^1 E(s, c)\,dc \approx \sum_i w_i E(s, c_i)$, with
+/// `model.axial_signals` at the shell's b, δ, Δ (see [`axially_symmetric_mean`] for the measure).
+///
+/// The kernel is even in c for every model of this crate (the signal of −g equals that of g), so
+/// the folded rule integrates the whole sphere. Errors on a wrong `params` or `out_per_shell`
+/// length, or when a shell lacks a field the model needs.
+pub fn axial_model_mean<M: AxiallySymmetric, D: Scalar>(
+    model: &M,
+    rule: &HalfRangeGaussLegendre,
+    scheme: &AcquisitionScheme,
+    params: &[D],
+    out_per_shell: &mut [D],
+) -> Result<(), Error> {
+    model.check_axial_params(params)?;
+    if out_per_shell.len() != scheme.shells().len() {
+        return Err(Error::LengthMismatch {
+            what: format!("{} spherical-mean buffer (one per shell)", model.name()),
+            expected: scheme.shells().len(),
+            found: out_per_shell.len(),
+        });
     }
-
-    /// Shells at b = 0, 1, 2, 3 ×1e9 s/m² (`per_shell` directions each), δ = 10 ms, Δ = 30 ms.
-    pub fn shelled_scheme(per_shell: usize, timing: bool) -> AcquisitionScheme {
-        let dirs = fibonacci_directions(per_shell);
-        let mut b = Vec::new();
-        let mut g = Vec::new();
-        for shell in 0..4 {
-            for d in &dirs {
-                b.push(shell as f64 * 1e9);
-                g.push(*d);
+    let mut buffer = [D::zero(); NODE_CHUNK];
+    for (shell, out) in scheme.shells().iter().zip(out_per_shell.iter_mut()) {
+        let pulse = Pulse::of_shell(shell);
+        let (mut acc, mut weight_sum) = (D::zero(), 0.0);
+        for (nodes, weights) in rule
+            .nodes()
+            .chunks(NODE_CHUNK)
+            .zip(rule.weights().chunks(NODE_CHUNK))
+        {
+            let values = &mut buffer[..nodes.len()];
+            model.axial_signals(&pulse, nodes, params, values)?;
+            for (&v, &w) in values.iter().zip(weights) {
+                acc += v * w;
+                weight_sum += w;
             }
         }
-        let t = if timing {
-            PulseTiming::pgse(0.01, 0.03)
-        } else {
-            PulseTiming::none()
-        };
-        AcquisitionScheme::from_bvalues(&b, &g, t, &SchemeOptions::default())
-            .expect("valid test scheme")
+        // The weights sum to 1 only up to rounding: normalising makes a constant kernel (b = 0)
+        // come out exactly 1, not 1 + 4e-16.
+        *out = acc / weight_sum;
     }
-
-    /// Relative error of `got` against `want`, with `floor` guarding values near zero.
-    pub fn rel(got: f64, want: f64, floor: f64) -> f64 {
-        (got - want).abs() / want.abs().max(floor)
-    }
-
-    /// Asserts that the dual derivative of every output with respect to every parameter equals a
-    /// central finite difference (step 1e-6 of the parameter's scale), to `tol` relative.
-    pub fn assert_derivatives<C: Compartment>(
-        model: &C,
-        scheme: &AcquisitionScheme,
-        p: &[f64],
-        tol: f64,
-    ) {
-        let mut scales = Vec::new();
-        for spec in model.parameters() {
-            scales.extend(std::iter::repeat_n(spec.scale, spec.cardinality()));
-        }
-        let n = scheme.len();
-        for (k, &scale) in scales.iter().enumerate() {
-            let mut dual: Vec<Dual64> = p.iter().map(|&v| Dual64::from(v)).collect();
-            dual[k] = dual[k].derivative();
-            let mut out = vec![Dual64::from(0.0); n];
-            model.signal(scheme, &dual, &mut out).expect("signal");
-            let h = 1e-6 * scale;
-            let (mut plus, mut minus) = (p.to_vec(), p.to_vec());
-            plus[k] += h;
-            minus[k] -= h;
-            let (mut up, mut down) = (vec![0.0; n], vec![0.0; n]);
-            model.signal(scheme, &plus, &mut up).expect("signal");
-            model.signal(scheme, &minus, &mut down).expect("signal");
-            for i in 0..n {
-                let fd = (up[i] - down[i]) / (2.0 * h);
-                let err = (out[i].eps - fd).abs() * scale;
-                assert!(
-                    err < tol,
-                    "{} d/dp{k} at {i}: dual {:e}, fd {fd:e}",
-                    model.name(),
-                    out[i].eps
-                );
-            }
-        }
-    }
-
-    /// Compares signals (to `signal_rtol`) and spherical means (to `mean_rtol(case)`) with every
-    /// Dmipy 1.0.5 reference case of the model; shells are matched by b-value. Returns the worst
-    /// relative errors (signal, mean) seen.
-    pub fn assert_matches_dmipy<C: super::SphericalMean>(
-        model: &C,
-        signal_rtol: f64,
-        mean_rtol: impl Fn(&Case) -> f64,
-    ) -> (f64, f64) {
-        let (mut worst_signal, mut worst_mean) = (0.0f64, 0.0f64);
-        for case in reference_fixtures::cases(model.name()) {
-            let scheme = reference_fixtures::scheme(&case.scheme);
-            let p = reference_fixtures::params_in_order(&case, model.parameters());
-            let mut out = vec![0.0; scheme.len()];
-            model.signal(&scheme, &p, &mut out).expect("signal");
-            let context = format!("{} on {} at {:?}", model.name(), case.scheme, case.params);
-            reference_fixtures::assert_rel_close(&out, &case.signal, signal_rtol, &context);
-            for (a, e) in out.iter().zip(&case.signal) {
-                worst_signal = worst_signal.max(rel(*a, *e, 1e-300));
-            }
-            let Some(reference) = &case.spherical_mean else {
-                continue;
-            };
-            let mut mean = vec![0.0; scheme.shells().len()];
-            model.spherical_mean(&scheme, &p, &mut mean).expect("mean");
-            let dmipy_b = &reference_fixtures::scheme_data(&case.scheme).shell_bvalues;
-            assert_eq!(dmipy_b.len(), mean.len(), "{context}: shell count");
-            let mapped: Vec<f64> = dmipy_b
-                .iter()
-                .map(|&b| {
-                    let i = scheme
-                        .shells()
-                        .iter()
-                        .position(|s| (s.bvalue - b).abs() <= 1e-6 * b.max(1.0));
-                    mean[i.expect("Dmipy shell b-value present in our shells")]
-                })
-                .collect();
-            reference_fixtures::assert_rel_close(
-                &mapped,
-                reference,
-                mean_rtol(&case),
-                &format!("{context} mean"),
-            );
-            for (a, e) in mapped.iter().zip(reference) {
-                worst_mean = worst_mean.max(rel(*a, *e, 1e-300));
-            }
-        }
-        (worst_signal, worst_mean)
-    }
-
-    /// Maps numbers in [0, 1] onto the model's parameter bounds, one per scalar parameter.
-    pub fn draw<C: Compartment>(model: &C, unit: &[f64]) -> Vec<f64> {
-        let bounds = model.parameters().iter().flat_map(|s| s.bounds.iter());
-        bounds
-            .zip(unit)
-            .map(|(&(lo, hi), &u)| lo + u * (hi - lo))
-            .collect()
-    }
-
-    /// As [`assert_derivatives`], for the spherical mean of every shell.
-    pub fn assert_mean_derivatives<C: super::SphericalMean>(
-        model: &C,
-        scheme: &AcquisitionScheme,
-        p: &[f64],
-        tol: f64,
-    ) {
-        let scales: Vec<f64> = model
-            .parameters()
-            .iter()
-            .flat_map(|s| std::iter::repeat_n(s.scale, s.cardinality()))
-            .collect();
-        let n = scheme.shells().len();
-        for (k, &scale) in scales.iter().enumerate() {
-            let mut dual: Vec<Dual64> = p.iter().map(|&v| Dual64::from(v)).collect();
-            dual[k] = dual[k].derivative();
-            let mut out = vec![Dual64::from(0.0); n];
-            model.spherical_mean(scheme, &dual, &mut out).expect("mean");
-            let h = 1e-6 * scale;
-            let (mut plus, mut minus) = (p.to_vec(), p.to_vec());
-            plus[k] += h;
-            minus[k] -= h;
-            let (mut up, mut down) = (vec![0.0; n], vec![0.0; n]);
-            model.spherical_mean(scheme, &plus, &mut up).expect("mean");
-            model
-                .spherical_mean(scheme, &minus, &mut down)
-                .expect("mean");
-            for i in 0..n {
-                let fd = (up[i] - down[i]) / (2.0 * h);
-                let err = (out[i].eps - fd).abs() * scale;
-                assert!(
-                    err < tol,
-                    "{} mean d/dp{k} shell {i}: dual {:e}, fd {fd:e}",
-                    model.name(),
-                    out[i].eps
-                );
-            }
-        }
-    }
+    Ok(())
 }
+
+/// The spherical mean of an isotropic model, whose signal is the same along every direction:
+/// `kernel(pulse)` evaluated at each shell's b, δ, Δ (Dmipy 1.x evaluates these models at the
+/// shell b-value too). Errors as [`SphericalMean::spherical_mean`].
+pub(crate) fn isotropic_mean<M: SphericalMean, D: Scalar>(
+    model: &M,
+    scheme: &AcquisitionScheme,
+    params: &[D],
+    out_per_shell: &mut [D],
+    mut kernel: impl FnMut(&Pulse) -> Result<D, Error>,
+) -> Result<(), Error> {
+    model.check_mean_call(scheme, params, out_per_shell)?;
+    for (shell, out) in scheme.shells().iter().zip(out_per_shell.iter_mut()) {
+        *out = kernel(&Pulse::of_shell(shell))?;
+    }
+    Ok(())
+}
+
+/// Shared helpers for the compartment tests (in their own file).
+#[cfg(test)]
+pub(crate) use super::test_support;
 
 #[cfg(test)]
 mod tests {

@@ -71,8 +71,9 @@ const INV_FACTORIALS: [f64; 14] = {
 
 #[inline(always)]
 fn exp_branch_free(x: f64) -> f64 {
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    // ln 2 split as in fdlibm's e_exp.c: LN2_HI has 32 trailing zero bits, so n·LN2_HI is exact.
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     // 1.5·2⁵²: adding it rounds to the nearest integer, which then sits in the low mantissa bits.
     const SHIFT: f64 = 6_755_399_441_055_744.0;
     let x = x.clamp(-746.0, 710.0);
