@@ -39,6 +39,8 @@ from dmipy.core.modeling_framework import (
 from dmipy.data import saved_acquisition_schemes
 from dmipy.signal_models import cylinder_models, gaussian_models
 
+from dmipy1_compartments import normalised
+
 OUT = os.path.join(
     os.path.dirname(os.path.abspath(__file__)),
     "..", "..", "crates", "dmipy", "tests", "fixtures", "dmipy1_models.json",
@@ -111,11 +113,7 @@ def sig_list(a):
 
 def hcp_scheme():
     """Dmipy's HCP WU-Minn scheme with directions scaled to exactly unit length."""
-    s = saved_acquisition_schemes.wu_minn_hcp_acquisition_scheme()
-    g = np.array(s.gradient_directions, dtype=float)
-    norms = np.linalg.norm(g, axis=1)
-    g[norms > 0] /= norms[norms > 0, None]
-    return acquisition_scheme_from_bvalues(s.bvalues, g, delta=s.delta, Delta=s.Delta)
+    return normalised(saved_acquisition_schemes.wu_minn_hcp_acquisition_scheme())
 
 
 def dmipy_argument(a):
