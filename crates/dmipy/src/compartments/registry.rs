@@ -51,6 +51,17 @@ macro_rules! registry {
                 match self { $(Self::$model(m) => m.signal(scheme, params, out),)* }
             }
         }
+
+        impl SphericalMean for AnyCompartment {
+            fn spherical_mean<D: Scalar>(
+                &self,
+                scheme: &AcquisitionScheme,
+                params: &[D],
+                out_per_shell: &mut [D],
+            ) -> Result<(), Error> {
+                match self { $(Self::$model(m) => m.spherical_mean(scheme, params, out_per_shell),)* }
+            }
+        }
     };
 }
 

@@ -1,9 +1,6 @@
 //! `ModelComponent`: one entry of a multi-compartment model (a compartment; distributed models to come).
 
-use crate::compartments::{
-    AnyCompartment, C1Stick, Compartment, G1Ball, G2Zeppelin, G3TemporalZeppelin, Ivim,
-    ParameterSpec, SphericalMean, Tensor,
-};
+use crate::compartments::{AnyCompartment, Compartment, ParameterSpec, SphericalMean};
 use crate::{AcquisitionScheme, Error, Scalar};
 
 /// One component of a [`MultiCompartmentModel`](super::MultiCompartmentModel): what Dmipy 1.x puts
@@ -53,21 +50,6 @@ impl ModelComponent {
         }
     }
 
-    /// Whether [`spherical_mean`](Self::spherical_mean) is available for this component.
-    pub fn has_spherical_mean(&self) -> bool {
-        matches!(
-            self,
-            Self::Compartment(
-                AnyCompartment::C1Stick(_)
-                    | AnyCompartment::G1Ball(_)
-                    | AnyCompartment::G2Zeppelin(_)
-                    | AnyCompartment::G3TemporalZeppelin(_)
-                    | AnyCompartment::Tensor(_)
-                    | AnyCompartment::Ivim(_)
-            )
-        )
-    }
-
     /// Writes the signal of every measurement of `scheme` into `out`; `params` is the component's
     /// own parameter slice (SI).
     pub fn signal<D: Scalar>(
@@ -82,43 +64,15 @@ impl ModelComponent {
     }
 
     /// Writes the spherical mean of every shell of `scheme` into `out_per_shell` (see
-    /// [`SphericalMean`]); errors for a component without one.
+    /// [`SphericalMean`]).
     pub fn spherical_mean<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,
         params: &[D],
         out_per_shell: &mut [D],
     ) -> Result<(), Error> {
-        let Self::Compartment(c) = self;
-        match c {
-            AnyCompartment::C1Stick(m) => m.spherical_mean(scheme, params, out_per_shell),
-            AnyCompartment::G1Ball(m) => m.spherical_mean(scheme, params, out_per_shell),
-            AnyCompartment::G2Zeppelin(m) => m.spherical_mean(scheme, params, out_per_shell),
-            AnyCompartment::G3TemporalZeppelin(m) => {
-                m.spherical_mean(scheme, params, out_per_shell)
-            }
-            AnyCompartment::Tensor(m) => m.spherical_mean(scheme, params, out_per_shell),
-            AnyCompartment::Ivim(m) => m.spherical_mean(scheme, params, out_per_shell),
-            _ => Err(no_spherical_mean(c.name())),
+        match self {
+            Self::Compartment(c) => c.spherical_mean(scheme, params, out_per_shell),
         }
-    }
-}
-
-/// The error for a spherical-mean model over a component that has no spherical mean.
-pub(crate) fn no_spherical_mean(name: &str) -> Error {
-    Error::InvalidArgument {
-        what: format!("component {name} of a spherical-mean model"),
-        reason: format!(
-            "{name} has no spherical mean in this crate yet; components with one: {}",
-            [
-                C1Stick.name(),
-                G1Ball.name(),
-                G2Zeppelin.name(),
-                G3TemporalZeppelin.name(),
-                Tensor.name(),
-                Ivim.name(),
-            ]
-            .join(", ")
-        ),
     }
 }

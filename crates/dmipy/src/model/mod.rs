@@ -87,12 +87,8 @@ impl MultiCompartmentModel {
 
     /// Dmipy's `MultiCompartmentSphericalMeanModel(models)`: one value per shell (the spherical
     /// mean of each component, in the order of [`AcquisitionScheme::shells`](crate::AcquisitionScheme::shells)),
-    /// orientation parameters removed from the parameter list. Errors if a component has no
-    /// spherical mean.
+    /// orientation parameters removed from the parameter list. Every component has one.
     pub fn spherical_mean(components: Vec<ModelComponent>) -> Result<Self, Error> {
-        if let Some(c) = components.iter().find(|c| !c.has_spherical_mean()) {
-            return Err(component::no_spherical_mean(c.name()));
-        }
         Self::build(components, true)
     }
 

@@ -224,10 +224,6 @@ fn errors_name_the_problem() {
     assert!(e.to_string().contains("set_fixed_parameter"));
     let e = m.set_parameter_optimization_bounds("G2Zeppelin_1_lambda_par", &[(2e-9, 1e-9)]);
     assert!(matches!(e, Err(Error::InvalidArgument { .. })));
-    let sm = MultiCompartmentModel::spherical_mean(vec![
-        ModelComponent::by_name("C2CylinderStejskalTannerApproximation").unwrap(),
-    ]);
-    assert!(matches!(sm, Err(Error::InvalidArgument { .. })));
     assert!(matches!(
         MultiCompartmentModel::new(vec![]),
         Err(Error::Empty { .. })
