@@ -71,7 +71,9 @@ where
 {
     if width == 0 {
         // No values per voxel (e.g. an empty scheme): nothing to compute, but errors still count.
-        return py.detach(|| work(0..0, out)).map_err(|e| CoreError(e).into());
+        return py
+            .detach(|| work(0..0, out))
+            .map_err(|e| CoreError(e).into());
     }
     let n_voxels = out.len() / width;
     for (k, chunk) in out.chunks_mut(width * VOXELS_PER_STRETCH).enumerate() {

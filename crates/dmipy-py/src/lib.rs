@@ -44,7 +44,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scheme::scheme_from_gradient_strengths, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::hcp_wu_minn, m)?)?;
     m.add("DmipyError", py.get_type::<errors::DmipyError>())?;
-    m.add("AcquisitionError", py.get_type::<errors::AcquisitionError>())?;
+    m.add(
+        "AcquisitionError",
+        py.get_type::<errors::AcquisitionError>(),
+    )?;
     m.add("ParameterError", py.get_type::<errors::ParameterError>())?;
     m.add(
         "MissingSchemeFieldError",

@@ -5,7 +5,7 @@ use crate::scheme::PyScheme;
 use crate::settings::{Settings, build_model, settings_of};
 use crate::voxels::{has_spherical_mean, jacobian_voxels, jacobian_width, spherical_mean_voxels};
 use dmipy::{AnyCompartment, Compartment, ParameterKind, predict_voxels};
-use numpy::{PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadonlyArray2};
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 /// A compartment model of the core, by its Dmipy 1.x class name, with its settings.
@@ -15,7 +15,13 @@ pub struct PyModel {
 }
 
 /// One parameter as Python sees it: (name, SI unit, SI bounds per component, scale, kind).
-type ParameterTuple = (&'static str, &'static str, Vec<(f64, f64)>, f64, &'static str);
+type ParameterTuple = (
+    &'static str,
+    &'static str,
+    Vec<(f64, f64)>,
+    f64,
+    &'static str,
+);
 
 /// The lower-case name of a parameter kind.
 fn kind_name(kind: ParameterKind) -> &'static str {
@@ -85,7 +91,15 @@ impl PyModel {
     fn parameters(&self) -> Vec<ParameterTuple> {
         let table = self.inner.parameters().iter();
         table
-            .map(|p| (p.name, p.unit, p.bounds.to_vec(), p.scale, kind_name(p.kind)))
+            .map(|p| {
+                (
+                    p.name,
+                    p.unit,
+                    p.bounds.to_vec(),
+                    p.scale,
+                    kind_name(p.kind),
+                )
+            })
             .collect()
     }
 
@@ -124,30 +138,23 @@ impl PyModel {
         PyArray1::from_vec(py, out).reshape([n_voxels, n_meas])
     }
 
-    /// Signals (V, N) and exact Jacobians (V, N, P) ∂signal/∂parameter (per SI unit).
+    /// Signals and exact Jacobians ∂signal/∂parameter (per SI unit) in one (V, N·(1 + P)) array:
+    /// each row holds the voxel's N signal values, then its N × P Jacobian row-major
+    /// (measurement, parameter). Python splits it into views without copying.
     fn jacobian<'py>(
         &self,
         py: Python<'py>,
         scheme: &Bound<'py, PyScheme>,
         params: PyReadonlyArray2<'py, f64>,
-    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray3<f64>>)> {
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let scheme = &scheme.get().inner;
         let (params, n_voxels) = self.voxel_params(&params)?;
-        let (n_meas, n_params) = (scheme.len(), self.inner.parameter_count());
         let width = jacobian_width(&self.inner, scheme);
         let mut out = vec![0.0; n_voxels * width];
         over_voxels(py, &mut out, width, |v, out| {
             jacobian_voxels(&self.inner, scheme, &params, v, out)
         })?;
-        let mut signal = Vec::with_capacity(n_voxels * n_meas);
-        let mut jacobian = Vec::with_capacity(n_voxels * n_meas * n_params);
-        for voxel in out.chunks(width.max(1)) {
-            signal.extend_from_slice(&voxel[..n_meas]);
-            jacobian.extend_from_slice(&voxel[n_meas..]);
-        }
-        let signal = PyArray1::from_vec(py, signal).reshape([n_voxels, n_meas])?;
-        let jacobian = PyArray1::from_vec(py, jacobian).reshape([n_voxels, n_meas, n_params])?;
-        Ok((signal, jacobian))
+        PyArray1::from_vec(py, out).reshape([n_voxels, width])
     }
 
     /// Spherical means, shape (V, S), one per shell of `scheme` (in `Scheme.shells()` order).

@@ -61,7 +61,9 @@ impl PyScheme {
     /// Gradient strengths (T/m), or None without δ and Δ.
     #[getter]
     fn gradient_strengths<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray1<f64>>> {
-        self.inner.gradient_strengths().map(|v| PyArray1::from_slice(py, v))
+        self.inner
+            .gradient_strengths()
+            .map(|v| PyArray1::from_slice(py, v))
     }
 
     /// Diffusion times τ = Δ − δ/3 (s), or None without δ and Δ.
@@ -98,7 +100,11 @@ impl PyScheme {
     /// The construction settings: (b0_threshold, min_shell_distance, renormalize_directions).
     fn options(&self) -> (f64, f64, bool) {
         let o = self.inner.options();
-        (o.b0_threshold, o.min_shell_distance, o.renormalize_directions)
+        (
+            o.b0_threshold,
+            o.min_shell_distance,
+            o.renormalize_directions,
+        )
     }
 }
 
@@ -111,7 +117,11 @@ fn directions(array: &PyReadonlyArray2<'_, f64>) -> PyResult<Vec<[f64; 3]>> {
             view.shape()
         )));
     }
-    Ok(view.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect())
+    Ok(view
+        .rows()
+        .into_iter()
+        .map(|r| [r[0], r[1], r[2]])
+        .collect())
 }
 
 /// One timing value for all measurements (length 1) or one per measurement.
@@ -193,7 +203,15 @@ pub fn scheme_from_bvalues(
 ) -> PyResult<PyScheme> {
     let options = (b0_threshold, min_shell_distance, renormalize_directions);
     let (b, g) = (bvalues, gradient_directions);
-    build(Weighting::BValues, b, g, delta, big_delta, echo_time, options)
+    build(
+        Weighting::BValues,
+        b,
+        g,
+        delta,
+        big_delta,
+        echo_time,
+        options,
+    )
 }
 
 /// A scheme from q-values (1/m), directions (N, 3), δ and Δ (s) and optional TE (s).
@@ -212,7 +230,15 @@ pub fn scheme_from_qvalues(
 ) -> PyResult<PyScheme> {
     let options = (b0_threshold, min_shell_distance, renormalize_directions);
     let (q, g) = (qvalues, gradient_directions);
-    build(Weighting::QValues, q, g, delta, big_delta, echo_time, options)
+    build(
+        Weighting::QValues,
+        q,
+        g,
+        delta,
+        big_delta,
+        echo_time,
+        options,
+    )
 }
 
 /// A scheme from gradient strengths (T/m), directions (N, 3), δ and Δ (s) and optional TE (s).
@@ -231,7 +257,15 @@ pub fn scheme_from_gradient_strengths(
 ) -> PyResult<PyScheme> {
     let options = (b0_threshold, min_shell_distance, renormalize_directions);
     let (s, g) = (gradient_strengths, gradient_directions);
-    build(Weighting::GradientStrengths, s, g, delta, big_delta, echo_time, options)
+    build(
+        Weighting::GradientStrengths,
+        s,
+        g,
+        delta,
+        big_delta,
+        echo_time,
+        options,
+    )
 }
 
 /// The WU-Minn HCP scheme built into the core (288 measurements, δ = 10.6 ms, Δ = 43.1 ms).

@@ -1,8 +1,9 @@
 //! Model settings (Dmipy's constructor arguments that are not parameters) and building a model from them.
 
 use dmipy::{
-    AnyCompartment, C3CylinderCallaghanApproximation as C3, C4CylinderGaussianPhaseApproximation as C4,
-    Compartment, Error, P3PlaneCallaghanApproximation as P3, S3SphereCallaghanApproximation as S3,
+    AnyCompartment, C3CylinderCallaghanApproximation as C3,
+    C4CylinderGaussianPhaseApproximation as C4, Compartment, Error,
+    P3PlaneCallaghanApproximation as P3, S3SphereCallaghanApproximation as S3,
     S4SphereGaussianPhaseApproximation as S4,
 };
 
@@ -24,7 +25,10 @@ impl Settings {
     fn given(&self) -> Vec<&'static str> {
         let mut names = Vec::new();
         let flags = [
-            ("diffusion_perpendicular", self.diffusion_perpendicular.is_some()),
+            (
+                "diffusion_perpendicular",
+                self.diffusion_perpendicular.is_some(),
+            ),
             ("diffusion_constant", self.diffusion_constant.is_some()),
             ("number_of_roots", self.number_of_roots.is_some()),
             ("number_of_functions", self.number_of_functions.is_some()),
@@ -67,7 +71,8 @@ pub fn build_model(name: &str, s: &Settings) -> Result<AnyCompartment, Error> {
         AnyCompartment::C3CylinderCallaghanApproximation(d) => {
             s.only(name, &[DPERP, ROOTS, FUNCS])?;
             AnyCompartment::C3CylinderCallaghanApproximation(C3::new(
-                s.diffusion_perpendicular.unwrap_or(d.diffusion_perpendicular()),
+                s.diffusion_perpendicular
+                    .unwrap_or(d.diffusion_perpendicular()),
                 s.number_of_roots.unwrap_or(d.number_of_roots()),
                 s.number_of_functions.unwrap_or(d.number_of_functions()),
             )?)
@@ -75,7 +80,8 @@ pub fn build_model(name: &str, s: &Settings) -> Result<AnyCompartment, Error> {
         AnyCompartment::C4CylinderGaussianPhaseApproximation(d) => {
             s.only(name, &[DPERP, ROOTS])?;
             AnyCompartment::C4CylinderGaussianPhaseApproximation(C4::new(
-                s.diffusion_perpendicular.unwrap_or(d.diffusion_perpendicular()),
+                s.diffusion_perpendicular
+                    .unwrap_or(d.diffusion_perpendicular()),
                 s.number_of_roots.unwrap_or(d.number_of_roots()),
             )?)
         }
@@ -157,13 +163,22 @@ mod tests {
             ]
         );
         let e = build_model("C1Stick", &s).unwrap_err().to_string();
-        assert!(e.contains("C1Stick takes no settings") && e.contains("number_of_roots"), "{e}");
-        let e = build_model("C4CylinderGaussianPhaseApproximation", &Settings {
-            diffusion_constant: Some(1e-9),
-            ..Settings::default()
-        });
+        assert!(
+            e.contains("C1Stick takes no settings") && e.contains("number_of_roots"),
+            "{e}"
+        );
+        let e = build_model(
+            "C4CylinderGaussianPhaseApproximation",
+            &Settings {
+                diffusion_constant: Some(1e-9),
+                ..Settings::default()
+            },
+        );
         let e = e.unwrap_err().to_string();
-        assert!(e.contains("takes only diffusion_perpendicular, number_of_roots"), "{e}");
+        assert!(
+            e.contains("takes only diffusion_perpendicular, number_of_roots"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -28,8 +28,10 @@ class Jacobian(NamedTuple):
     signal: np.ndarray
 
 
-def _round(value):
-    return float(f"{value:.12g}")
+def _scaled(value, scale):
+    """``value / scale``, rounded to 12 digits when scaled so that 1e-10 / 1e-9 reads 0.1 as in
+    Dmipy's literal ranges (unscaled bounds such as π stay exact)."""
+    return value if scale == 1 else float(f"{value / scale:.12g}")
 
 
 def _scheme(acquisition_scheme):
@@ -102,8 +104,7 @@ class CompartmentModel:
         """Bounds divided by the scale, as Dmipy: ``(lo, hi)``, or ``([lo, hi], ...)`` for mu."""
         ranges = OrderedDict()
         for name, _, bounds, scale, _ in self._table:
-            # Rounded to 12 digits so that 1e-10 / 1e-9 reads 0.1, as Dmipy's literal ranges.
-            scaled = [[_round(lo / scale), _round(hi / scale)] for lo, hi in bounds]
+            scaled = [[_scaled(lo, scale), _scaled(hi, scale)] for lo, hi in bounds]
             ranges[name] = tuple(scaled) if len(scaled) > 1 else tuple(scaled[0])
         return ranges
 
@@ -202,13 +203,12 @@ class CompartmentModel:
         signal); ``jacobian`` has shape (..., N_measurements, n_parameter_values)."""
         scheme = _scheme(acquisition_scheme)
         matrix, shape = self._voxel_matrix(kwargs)
-        signal, jacobian = self._core.jacobian(scheme, matrix)
+        # One row per voxel: N signal values, then the N × P Jacobian; split into views.
+        both = self._core.jacobian(scheme, matrix)
+        n = len(scheme)
         order = [(p[0], k) for p in self._table for k in range(len(p[2]))]
-        return Jacobian(
-            jacobian.reshape(shape + jacobian.shape[1:]),
-            order,
-            signal.reshape(shape + (len(scheme),)),
-        )
+        jacobian = both[:, n:].reshape(shape + (n, len(order)))
+        return Jacobian(jacobian, order, both[:, :n].reshape(shape + (n,)))
 
 
 class SphericalMeanMixin:
