@@ -125,9 +125,8 @@ def test_signals_and_metadata_equal_dmipys(name, dmipy1, their_scheme):
     module, params = MODELS[name]
     model = getattr(module, name)()
     theirs = dmipy1[name]
-    # Gaussian models are closed forms; restricted ones sum series whose truncation and root
-    # precision differ slightly between implementations.
-    rtol = 1e-12 if name[0] == "G" or name == "C1Stick" else 1e-6
+    # S4 sums a series whose roots and summation order differ slightly (seen: 1.8e-11).
+    rtol = 1e-10 if name == "S4SphereGaussianPhaseApproximation" else 1e-12
     np.testing.assert_allclose(model(their_scheme, **params), theirs["signal"], rtol=rtol, atol=1e-12)
     for key in theirs["ranges"]:
         np.testing.assert_allclose(model.parameter_ranges[key], theirs["ranges"][key], rtol=1e-12)
