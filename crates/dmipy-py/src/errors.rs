@@ -1,0 +1,86 @@
+//! The exception hierarchy, the core-error conversion, and the one helper every long call goes through.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use std::ops::Range;
+
+pyo3::create_exception!(
+    _core,
+    DmipyError,
+    PyValueError,
+    "Base of every dmipy_rs error; a ValueError, so `except ValueError` catches it."
+);
+pyo3::create_exception!(
+    _core,
+    AcquisitionError,
+    DmipyError,
+    "An acquisition scheme was rejected: lengths, non-unit directions, negative or NaN values, wrong units."
+);
+pyo3::create_exception!(
+    _core,
+    ParameterError,
+    DmipyError,
+    "Model parameters or settings were rejected: wrong names, counts, shapes or values."
+);
+pyo3::create_exception!(
+    _core,
+    MissingSchemeFieldError,
+    DmipyError,
+    "A model needs an acquisition field (delta, Delta, TE) that the scheme does not have."
+);
+
+/// A core error on its way to Python (the orphan rule forbids `From<dmipy::Error> for PyErr` here).
+#[derive(Debug)]
+pub struct CoreError(pub dmipy::Error);
+
+impl From<dmipy::Error> for CoreError {
+    fn from(error: dmipy::Error) -> Self {
+        Self(error)
+    }
+}
+
+impl From<CoreError> for PyErr {
+    /// Maps every core error to the matching exception, with the core's message.
+    fn from(CoreError(error): CoreError) -> Self {
+        use dmipy::Error as E;
+        let message = error.to_string();
+        match error {
+            E::NonUnitDirection { .. }
+            | E::SuspiciousUnit { .. }
+            | E::Negative { .. }
+            | E::NotFinite { .. }
+            | E::Empty { .. } => AcquisitionError::new_err(message),
+            E::MissingSchemeField { .. } => MissingSchemeFieldError::new_err(message),
+            E::ParameterCount { .. } | E::InvalidArgument { .. } | E::UnknownModel { .. } => {
+                ParameterError::new_err(message)
+            }
+            _ => DmipyError::new_err(message),
+        }
+    }
+}
+
+/// Voxels per GIL-free stretch: between stretches the GIL is retaken to check for Ctrl-C.
+const VOXELS_PER_STRETCH: usize = 1 << 16;
+
+/// Runs `work` over all voxels with the GIL released, in stretches of voxels; `out` holds `width`
+/// values per voxel and `work(voxels, out_of_those_voxels)` fills one stretch. Between stretches
+/// the GIL is retaken to raise `KeyboardInterrupt` on Ctrl-C. Core errors become exceptions.
+pub fn over_voxels<F>(py: Python<'_>, out: &mut [f64], width: usize, work: F) -> PyResult<()>
+where
+    F: Fn(Range<usize>, &mut [f64]) -> Result<(), dmipy::Error> + Sync,
+{
+    if width == 0 {
+        // No values per voxel (e.g. an empty scheme): nothing to compute, but errors still count.
+        return py
+            .detach(|| work(0..0, out))
+            .map_err(|e| CoreError(e).into());
+    }
+    let n_voxels = out.len() / width;
+    for (k, chunk) in out.chunks_mut(width * VOXELS_PER_STRETCH).enumerate() {
+        let first = k * VOXELS_PER_STRETCH;
+        let voxels = first..(first + chunk.len() / width).min(n_voxels);
+        py.detach(|| work(voxels, chunk)).map_err(CoreError)?;
+        py.check_signals()?;
+    }
+    Ok(())
+}

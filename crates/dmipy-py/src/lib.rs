@@ -1,0 +1,58 @@
+//! # dmipy-py — the Python extension module `dmipy_rs._core`
+//!
+//! The binding between NumPy and the dmipy core. It converts types, releases the GIL for every
+//! call that scales with the number of voxels, and maps core errors to Python exceptions; it holds
+//! no model logic. The pure-Python package `dmipy_rs` (in `python/`) wraps it in Dmipy 1.x's layout
+//! (`dmipy_rs.core.acquisition_scheme`, `dmipy_rs.signal_models.cylinder_models`, …), so a Dmipy
+//! script ports by replacing its import root.
+//!
+//! ## What lives where
+//!
+//! - `errors` — the exception hierarchy (`DmipyError(ValueError)` and three subclasses), the
+//!   conversion of `dmipy::Error` into them, and `over_voxels`, the one helper every long call goes
+//!   through: GIL released, Ctrl-C checked between stretches of voxels, errors mapped.
+//! - `scheme` — `Scheme`, a frozen wrapper of `dmipy::AcquisitionScheme`, and its constructors from
+//!   b-values, q-values, gradient strengths, and the built-in HCP WU-Minn scheme.
+//! - `settings` — Dmipy's constructor settings (diffusivities, numbers of Bessel roots) applied to
+//!   a compartment chosen by name.
+//! - `model` — `Model`, a frozen wrapper of `dmipy::AnyCompartment`: parameter table, `predict`
+//!   (the core's rayon-parallel `predict_voxels`), `jacobian`, `spherical_mean`.
+//! - `voxels` — exact Jacobians from forward-mode dual numbers and spherical means, parallel over
+//!   voxels.
+//!
+//! Arrays cross the boundary as C-contiguous float64: parameters as (voxels, values) and signals as
+//! (voxels, measurements). Broadcasting, parameter names and Dmipy's scaled ranges live in Python.
+//! Build with `maturin develop` (see `python/pyproject.toml`); `cargo test -p dmipy-py` runs the
+//! Rust unit tests without Python.
+
+mod errors;
+mod model;
+mod scheme;
+mod settings;
+mod voxels;
+
+use pyo3::prelude::*;
+
+/// The extension module: classes, constructors and exceptions. Never panics.
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<scheme::PyScheme>()?;
+    m.add_class::<model::PyModel>()?;
+    m.add_function(wrap_pyfunction!(scheme::scheme_from_bvalues, m)?)?;
+    m.add_function(wrap_pyfunction!(scheme::scheme_from_qvalues, m)?)?;
+    m.add_function(wrap_pyfunction!(scheme::scheme_from_gradient_strengths, m)?)?;
+    m.add_function(wrap_pyfunction!(scheme::hcp_wu_minn, m)?)?;
+    m.add("DmipyError", py.get_type::<errors::DmipyError>())?;
+    m.add(
+        "AcquisitionError",
+        py.get_type::<errors::AcquisitionError>(),
+    )?;
+    m.add("ParameterError", py.get_type::<errors::ParameterError>())?;
+    m.add(
+        "MissingSchemeFieldError",
+        py.get_type::<errors::MissingSchemeFieldError>(),
+    )?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

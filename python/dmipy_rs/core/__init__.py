@@ -1,0 +1,1 @@
+"""Acquisition schemes (``acquisition_scheme``); the modeling framework will join here."""

@@ -1,0 +1,262 @@
+"""Acquisition schemes: what was measured (b, direction, δ, Δ, TE), with Dmipy 1.x's attribute names.
+
+Build one with ``acquisition_scheme_from_bvalues``, ``acquisition_scheme_from_qvalues``,
+``acquisition_scheme_from_gradient_strengths`` or ``gtab_dipy2dmipy``; the core validates the
+input (lengths, unit directions, units) and raises ``AcquisitionError`` (a ``ValueError``) with
+its reason.
+"""
+
+import warnings
+
+import numpy as np
+
+from .. import _core
+from .._core import AcquisitionError
+
+__all__ = [
+    "AcquisitionScheme",
+    "DmipyAcquisitionScheme",
+    "acquisition_scheme_from_bvalues",
+    "acquisition_scheme_from_qvalues",
+    "acquisition_scheme_from_gradient_strengths",
+    "gtab_dipy2dmipy",
+]
+
+
+def _frozen(array):
+    if array is not None:
+        array.setflags(write=False)
+    return array
+
+
+class AcquisitionScheme:
+    """An acquisition scheme; all arrays are read-only, in SI units, one entry per measurement.
+
+    Attributes (as in Dmipy's ``DmipyAcquisitionScheme``): ``bvalues`` (s/m²),
+    ``gradient_directions`` (N, 3), ``qvalues`` (1/m), ``gradient_strengths`` (T/m), ``delta``,
+    ``Delta``, ``TE``, ``tau`` (s; None when unknown), ``b0_mask``, ``number_of_b0s``,
+    ``number_of_measurements``, ``shell_indices`` (shell of every measurement),
+    ``shell_bvalues``, ``shell_delta``, ``shell_Delta``, ``shell_TE``,
+    ``shell_gradient_strengths``, ``shell_b0_mask``, ``unique_dwi_indices``,
+    ``min_b_shell_distance``, ``b0_threshold``; ``print_acquisition_info`` prints a summary.
+    """
+
+    def __init__(self, core_scheme):
+        if not isinstance(core_scheme, _core.Scheme):
+            raise TypeError(
+                "build an AcquisitionScheme with acquisition_scheme_from_bvalues() or its siblings"
+            )
+        self._core = core_scheme
+        s = core_scheme
+        self.bvalues = _frozen(s.bvalues)
+        self.gradient_directions = _frozen(s.gradient_directions)
+        self.qvalues = _frozen(s.qvalues)
+        self.gradient_strengths = _frozen(s.gradient_strengths)
+        self.delta = _frozen(s.delta)
+        self.Delta = _frozen(s.Delta)
+        self.TE = _frozen(s.TE)
+        self.tau = _frozen(s.tau)
+        self.b0_mask = _frozen(s.b0_mask)
+        self.number_of_measurements = len(s)
+        self.number_of_b0s = int(self.b0_mask.sum())
+        self.shell_indices = _frozen(s.shell_indices)
+        self.b0_threshold, self.min_b_shell_distance, self.renormalize_directions = s.options()
+        self._set_shells(s.shells())
+
+    def _set_shells(self, shells):
+        def column(k):
+            values = [shell[k] for shell in shells]
+            if any(v is None for v in values):
+                return None
+            return _frozen(np.array(values, dtype=float))
+
+        self.shell_bvalues = column(0)
+        self.shell_delta = column(1)
+        self.shell_Delta = column(2)
+        self.shell_TE = column(3)
+        self.shell_b0_mask = _frozen(np.array([shell[4] for shell in shells], dtype=bool))
+        self.shell_sizes = _frozen(np.array([len(shell[5]) for shell in shells], dtype=np.int64))
+        self.unique_dwi_indices = _frozen(np.flatnonzero(~self.shell_b0_mask))
+        if self.gradient_strengths is None:
+            self.shell_gradient_strengths = None
+        else:
+            g = self.gradient_strengths
+            means = [g[np.asarray(shell[5])].mean() for shell in shells]
+            self.shell_gradient_strengths = _frozen(np.array(means, dtype=float))
+
+    def __len__(self):
+        return self.number_of_measurements
+
+    def __repr__(self):
+        return (
+            f"AcquisitionScheme({self.number_of_measurements} measurements, "
+            f"{len(self.shell_bvalues)} shells, b0s: {self.number_of_b0s})"
+        )
+
+    def summary(self):
+        """The text ``print_acquisition_info`` prints: one line per shell, Dmipy's units."""
+
+        def ms(values, k):
+            return "N/A" if values is None else f"{values[k] * 1e3:g}"
+
+        lines = [
+            "Acquisition scheme summary",
+            "",
+            f"total number of measurements: {self.number_of_measurements}",
+            f"number of b0 measurements: {self.number_of_b0s}",
+            f"number of DWI shells: {int(np.sum(~self.shell_b0_mask))}",
+            "",
+            "shell_index |# of DWIs |bvalue [s/mm^2] |gradient strength [mT/m] "
+            "|delta [ms] |Delta[ms] |TE[ms]",
+        ]
+        g = self.shell_gradient_strengths
+        for k in range(len(self.shell_bvalues)):
+            strength = "N/A" if g is None else str(int(1e3 * g[k]))
+            lines.append(
+                f"{k:<12}|{int(self.shell_sizes[k]):<10}|{int(self.shell_bvalues[k] / 1e6):<16}"
+                f"|{strength:<25}|{ms(self.shell_delta, k):<11}|{ms(self.shell_Delta, k):<10}"
+                f"|{ms(self.shell_TE, k):<5}"
+            )
+        return "\n".join(lines)
+
+    @property
+    def print_acquisition_info(self):
+        """Prints ``summary()`` (a property, as in Dmipy: write ``scheme.print_acquisition_info``)."""
+        print(self.summary())
+
+
+#: Dmipy's class name, for ``isinstance`` checks in ported scripts.
+DmipyAcquisitionScheme = AcquisitionScheme
+
+
+def _vector(values, name):
+    array = np.ascontiguousarray(values, dtype=float)
+    if array.ndim != 1:
+        raise AcquisitionError(f"{name} must be one-dimensional, got shape {array.shape}")
+    return array
+
+
+def _directions(values):
+    array = np.ascontiguousarray(values, dtype=float)
+    if array.ndim != 2:
+        raise AcquisitionError(f"gradient directions must have shape (N, 3), got {array.shape}")
+    return array
+
+
+def _timing(value, name):
+    if value is None:
+        return None
+    array = np.atleast_1d(np.ascontiguousarray(value, dtype=float))
+    if array.ndim != 1:
+        raise AcquisitionError(f"{name} must be a number or one per measurement, got {array.shape}")
+    return array
+
+
+def _build(constructor, values, name, gradient_directions, delta, Delta, TE, options):
+    core = constructor(
+        _vector(values, name),
+        _directions(gradient_directions),
+        _timing(delta, "delta"),
+        _timing(Delta, "Delta"),
+        _timing(TE, "TE"),
+        *options,
+    )
+    return AcquisitionScheme(core)
+
+
+def acquisition_scheme_from_bvalues(
+    bvalues,
+    gradient_directions,
+    delta=None,
+    Delta=None,
+    TE=None,
+    min_b_shell_distance=50e6,
+    b0_threshold=10e6,
+    renormalize_directions=False,
+):
+    """A scheme from b-values (s/m²), unit gradient directions (N, 3), and optionally pulse
+    duration ``delta``, separation ``Delta`` and echo time ``TE`` (s; a number, or one per
+    measurement). Measurements with b ≤ ``b0_threshold`` are b0s; sorted b-values closer than
+    ``min_b_shell_distance`` (s/m²) share a shell. Directions off unit length by more than 1e-3
+    are an error unless ``renormalize_directions`` (not in Dmipy). q-values, gradient strengths
+    and τ = Δ − δ/3 are derived when δ and Δ are given."""
+    options = (b0_threshold, min_b_shell_distance, renormalize_directions)
+    return _build(
+        _core.scheme_from_bvalues, bvalues, "bvalues", gradient_directions, delta, Delta, TE, options
+    )
+
+
+def acquisition_scheme_from_qvalues(
+    qvalues,
+    gradient_directions,
+    delta,
+    Delta,
+    TE=None,
+    min_b_shell_distance=50e6,
+    b0_threshold=10e6,
+    renormalize_directions=False,
+):
+    """A scheme from q-values (1/m), directions (N, 3), ``delta`` and ``Delta`` (s), optional TE;
+    b = (2πq)²(Δ − δ/3). Other arguments as ``acquisition_scheme_from_bvalues``."""
+    options = (b0_threshold, min_b_shell_distance, renormalize_directions)
+    return _build(
+        _core.scheme_from_qvalues, qvalues, "qvalues", gradient_directions, delta, Delta, TE, options
+    )
+
+
+def acquisition_scheme_from_gradient_strengths(
+    gradient_strengths,
+    gradient_directions,
+    delta,
+    Delta,
+    TE=None,
+    min_b_shell_distance=50e6,
+    b0_threshold=10e6,
+    renormalize_directions=False,
+):
+    """A scheme from gradient strengths (T/m), directions (N, 3), ``delta`` and ``Delta`` (s),
+    optional TE; b = (γGδ)²(Δ − δ/3). Other arguments as ``acquisition_scheme_from_bvalues``."""
+    options = (b0_threshold, min_b_shell_distance, renormalize_directions)
+    return _build(
+        _core.scheme_from_gradient_strengths,
+        gradient_strengths,
+        "gradient_strengths",
+        gradient_directions,
+        delta,
+        Delta,
+        TE,
+        options,
+    )
+
+
+def gtab_dipy2dmipy(
+    dipy_gradient_table, min_b_shell_distance=50e6, b0_threshold=10e6, renormalize_directions=False
+):
+    """A scheme from a DIPY ``GradientTable`` (or any object with ``bvals`` in s/mm² and
+    ``bvecs``, and optionally ``small_delta`` / ``big_delta`` in s). Without both timings the
+    scheme cannot serve restricted models, and a warning says so, as in Dmipy."""
+    try:
+        bvals = np.asarray(dipy_gradient_table.bvals, dtype=float)
+        bvecs = dipy_gradient_table.bvecs
+    except AttributeError as error:
+        raise AcquisitionError(
+            "expected a DIPY GradientTable (an object with bvals and bvecs)"
+        ) from error
+    delta = getattr(dipy_gradient_table, "small_delta", None)
+    Delta = getattr(dipy_gradient_table, "big_delta", None)
+    if delta is None or Delta is None:
+        warnings.warn(
+            "pulse_separation (big_delta) or pulse_duration (small_delta) are not defined in the "
+            "DIPY gtab; the scheme cannot serve models that need them.",
+            stacklevel=2,
+        )
+        delta = Delta = None
+    return acquisition_scheme_from_bvalues(
+        bvals * 1e6,
+        bvecs,
+        delta=delta,
+        Delta=Delta,
+        min_b_shell_distance=min_b_shell_distance,
+        b0_threshold=b0_threshold,
+        renormalize_directions=renormalize_directions,
+    )

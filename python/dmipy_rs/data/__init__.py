@@ -1,0 +1,1 @@
+"""Built-in data: acquisition schemes (``saved_acquisition_schemes``)."""

@@ -1,0 +1,1 @@
+"""Compartment models, one module per geometry as in Dmipy 1.x."""

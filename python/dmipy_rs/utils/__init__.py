@@ -1,0 +1,1 @@
+"""Utilities: coordinate conversions (``utils``)."""
