@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of dmipy-rs: formatting, lints, the Rust test suites of all crates.
-# Usage: bash scripts/test-all.sh   (from the repository root; needs only the Rust toolchain)
+# Runs every test of dmipy-rs: formatting, lints, the Rust test suites of all crates, then the
+# Python module's pytest suite (in a virtualenv .venv-py that the script creates).
+# Usage: bash scripts/test-all.sh   (needs the Rust toolchain and Python >= 3.10 with pip)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,3 +11,5 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== Python module (pytest)"
+bash scripts/test-python.sh

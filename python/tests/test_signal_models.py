@@ -6,9 +6,15 @@ import pytest
 import dmipy_rs
 from dmipy_rs import _core
 from dmipy_rs.core.acquisition_scheme import acquisition_scheme_from_bvalues
-from dmipy_rs.signal_models import cylinder_models, gaussian_models, plane_models, sphere_models
+from dmipy_rs.signal_models import (
+    capped_cylinder_models,
+    cylinder_models,
+    gaussian_models,
+    plane_models,
+    sphere_models,
+)
 
-MODULES = (cylinder_models, gaussian_models, sphere_models, plane_models)
+MODULES = (cylinder_models, gaussian_models, sphere_models, plane_models, capped_cylinder_models)
 ALL = [getattr(m, name) for m in MODULES for name in m.__all__]
 
 #: Parameters inside every model's range, in SI, for each parameter name.
@@ -20,6 +26,7 @@ VALUES = {
     "lambda_inf": 0.5e-9,
     "A": 3e-12,
     "diameter": 6e-6,
+    "length": 9e-6,
 }
 OTHER = {
     "mu": [2.9, 0.4],
@@ -29,6 +36,7 @@ OTHER = {
     "lambda_inf": 1.1e-9,
     "A": 8e-12,
     "diameter": 2e-6,
+    "length": 4e-6,
 }
 
 
@@ -45,7 +53,7 @@ def test_every_core_model_of_dmipy_is_exposed_under_its_dmipy_name():
     exposed = {cls.__name__ for cls in ALL}
     # Tensor and Ivim are core models without a Dmipy 1.x compartment class.
     assert exposed == set(_core.Model.names()) - {"Tensor", "Ivim"}
-    assert len(ALL) == 13
+    assert len(ALL) == 15
 
 
 @pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)

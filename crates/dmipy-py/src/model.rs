@@ -3,7 +3,7 @@
 use crate::errors::{CoreError, ParameterError, over_voxels};
 use crate::scheme::PyScheme;
 use crate::settings::{Settings, build_model, settings_of};
-use crate::voxels::{has_spherical_mean, jacobian_voxels, jacobian_width, spherical_mean_voxels};
+use crate::voxels::{jacobian_voxels, jacobian_width, spherical_mean_voxels};
 use dmipy::{AnyCompartment, Compartment, ParameterKind, predict_voxels};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -112,12 +112,6 @@ impl PyModel {
     #[getter]
     fn parameter_count(&self) -> usize {
         self.inner.parameter_count()
-    }
-
-    /// Whether `spherical_mean` is available for this model.
-    #[getter]
-    fn has_spherical_mean(&self) -> bool {
-        has_spherical_mean(&self.inner)
     }
 
     /// Signals, shape (V, N), of V voxels whose parameters (SI) are the rows of `params` (V, P).

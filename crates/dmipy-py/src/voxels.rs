@@ -71,30 +71,9 @@ fn one_jacobian(
     Ok(())
 }
 
-/// Dispatches `$body` with `$m` bound to the concrete model if it implements [`SphericalMean`],
-/// else evaluates `$other`; the one list of such models.
-macro_rules! with_spherical_mean {
-    ($model:expr, $m:ident => $body:expr, else $other:expr) => {
-        match $model {
-            AnyCompartment::C1Stick($m) => $body,
-            AnyCompartment::G1Ball($m) => $body,
-            AnyCompartment::G2Zeppelin($m) => $body,
-            AnyCompartment::G3TemporalZeppelin($m) => $body,
-            AnyCompartment::Tensor($m) => $body,
-            AnyCompartment::Ivim($m) => $body,
-            _ => $other,
-        }
-    };
-}
-
-/// Whether the core knows the spherical mean of `model`.
-pub fn has_spherical_mean(model: &AnyCompartment) -> bool {
-    with_spherical_mean!(model, _m => true, else false)
-}
-
 /// Spherical means of the voxels `voxels`, one value per shell of `scheme` each, into `out`.
 ///
-/// Errors for a model without a spherical mean, or what the model's own call rejects.
+/// Errors with what the model's own call rejects.
 pub fn spherical_mean_voxels(
     model: &AnyCompartment,
     scheme: &AcquisitionScheme,
@@ -105,18 +84,13 @@ pub fn spherical_mean_voxels(
     let n_params = model.parameter_count();
     let n_shells = scheme.shells().len();
     let params = &params[voxels.start * n_params..voxels.end * n_params];
-    with_spherical_mean!(model, m => out
-        .par_chunks_mut(n_shells * VOXELS_PER_TASK)
+    out.par_chunks_mut(n_shells * VOXELS_PER_TASK)
         .enumerate()
         .try_for_each(|(task, out)| {
             let first = task * VOXELS_PER_TASK;
             out.chunks_mut(n_shells).enumerate().try_for_each(|(k, o)| {
                 let v = first + k;
-                m.spherical_mean(scheme, &params[v * n_params..(v + 1) * n_params], o)
+                model.spherical_mean(scheme, &params[v * n_params..(v + 1) * n_params], o)
             })
-        }),
-    else Err(Error::InvalidArgument {
-        what: format!("{} spherical mean", model.name()),
-        reason: "the core has no spherical mean for this model".into(),
-    }))
+        })
 }

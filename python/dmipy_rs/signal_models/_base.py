@@ -210,10 +210,6 @@ class CompartmentModel:
         jacobian = both[:, n:].reshape(shape + (n, len(order)))
         return Jacobian(jacobian, order, both[:, :n].reshape(shape + (n,)))
 
-
-class SphericalMeanMixin:
-    """Adds ``spherical_mean`` to compartments whose spherical mean the core knows."""
-
     def spherical_mean(self, acquisition_scheme, **kwargs):
         """The signal averaged over gradient directions, one value per shell of the scheme
         (shape (..., n_shells), in the order of ``shell_bvalues``). ``mu`` may be left out."""

@@ -4,7 +4,7 @@ Parameters: ``mu`` = [θ, φ] (rad), ``lambda_par`` (m²/s), ``diameter`` (m). T
 need δ and Δ in the scheme.
 """
 
-from ._base import CompartmentModel, SphericalMeanMixin
+from ._base import CompartmentModel
 
 __all__ = [
     "C1Stick",
@@ -14,7 +14,7 @@ __all__ = [
 ]
 
 
-class C1Stick(SphericalMeanMixin, CompartmentModel):
+class C1Stick(CompartmentModel):
     """Stick: a cylinder of zero radius, E = exp(−b λ∥ (n·μ)²) (Behrens et al. 2003)."""
 
     _core_name = "C1Stick"

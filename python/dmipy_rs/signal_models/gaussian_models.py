@@ -4,24 +4,24 @@ Parameters: ``mu`` = [θ, φ] (rad), diffusivities ``lambda_iso``, ``lambda_par`
 ``lambda_inf`` (m²/s), ``A`` (m²).
 """
 
-from ._base import CompartmentModel, SphericalMeanMixin
+from ._base import CompartmentModel
 
 __all__ = ["G1Ball", "G2Zeppelin", "G3TemporalZeppelin"]
 
 
-class G1Ball(SphericalMeanMixin, CompartmentModel):
+class G1Ball(CompartmentModel):
     """Ball: isotropic Gaussian diffusion, E = exp(−b λ_iso)."""
 
     _core_name = "G1Ball"
 
 
-class G2Zeppelin(SphericalMeanMixin, CompartmentModel):
+class G2Zeppelin(CompartmentModel):
     """Zeppelin: axially symmetric tensor with λ∥ along μ and λ⊥ across it."""
 
     _core_name = "G2Zeppelin"
 
 
-class G3TemporalZeppelin(SphericalMeanMixin, CompartmentModel):
+class G3TemporalZeppelin(CompartmentModel):
     """Zeppelin whose perpendicular diffusivity depends on diffusion time,
     λ⊥ = λ∞ + A (ln(Δ/δ) + 3/2)/(Δ − δ/3) (Burcaw et al. 2015). Needs δ, Δ."""
 
