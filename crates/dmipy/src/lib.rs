@@ -21,6 +21,7 @@
 
 mod acquisition;
 mod compartments;
+mod distributions;
 mod error;
 mod predict;
 mod scalar;
@@ -37,6 +38,10 @@ pub use compartments::{
     ParameterSpec, Pulse, S1Dot, S2SphereStejskalTannerApproximation,
     S3SphereCallaghanApproximation, S4SphereGaussianPhaseApproximation, SphericalMean, Tensor,
     axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
+};
+pub use distributions::{
+    DispersionCoefficients, MAX_KAPPA, MAX_ORDER, SD1Watson, WatsonCoefficients, WatsonDispersed,
+    disperse_add, kappa_to_odi, odi_to_kappa, watson_scaled_normaliser,
 };
 pub use error::Error;
 pub use predict::predict_voxels;
