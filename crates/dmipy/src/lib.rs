@@ -40,8 +40,9 @@ pub use compartments::{
     axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
 pub use distributions::{
-    DispersionCoefficients, MAX_KAPPA, MAX_ORDER, SD1Watson, WatsonCoefficients, WatsonDispersed,
-    disperse_add, kappa_to_odi, odi_to_kappa, watson_scaled_normaliser,
+    BinghamCoefficients, BinghamDispersed, DispersionCoefficients, MAX_KAPPA, MAX_ORDER, SD1Watson,
+    SD2Bingham, WatsonCoefficients, WatsonDispersed, disperse_add, kappa_to_odi, odi_to_kappa,
+    watson_scaled_normaliser,
 };
 pub use error::Error;
 pub use predict::predict_voxels;

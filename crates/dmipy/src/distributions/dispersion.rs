@@ -50,7 +50,7 @@ pub(crate) fn node_table() -> &'static NodeTable {
                 let next = ((2.0 * k + 1.0) * t * current - k * previous) / l as f64;
                 previous = current;
                 current = next;
-                if l % 2 == 0 {
+                if l.is_multiple_of(2) {
                     weighted_legendre[l / 2 * QUADRATURE_NODES + i] = w * current;
                 }
             }

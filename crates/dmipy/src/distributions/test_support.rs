@@ -140,7 +140,7 @@ impl Case {
 
 /// The fixture written by scripts/reference/dmipy1_dispersion.py.
 #[derive(serde::Deserialize)]
-#[allow(dead_code)] // the Bingham cases are read once SD2Bingham lands
+
 pub struct Fixture {
     pub bvalues: Vec<f64>,
     pub pdf_directions: Vec<[f64; 3]>,
