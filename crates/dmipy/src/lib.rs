@@ -44,7 +44,12 @@ pub use compartments::{
     S4SphereGaussianPhaseApproximation, SphericalMean, Tensor, axial_gaussian_mean,
     axial_model_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
-pub use distributions::{DD1Gamma, DD1GammaDistributed, SizeDistributable, VolumeWeighting};
+pub use distributions::{
+    BinghamCoefficients, BinghamDispersed, DD1Gamma, DD1GammaDistributed, DispersionCoefficients,
+    MAX_KAPPA, MAX_ORDER, SD1Watson, SD2Bingham, SizeDistributable, VolumeWeighting,
+    WatsonCoefficients, WatsonDispersed, disperse_add, kappa_to_odi, odi_to_kappa,
+    watson_scaled_normaliser,
+};
 pub use error::Error;
 pub use model::{
     ModelComponent, ModelParameter, ModelScratch, MultiCompartmentModel, ParameterValue,

@@ -1,7 +1,23 @@
-//! Distributions of compartment parameters: sizes (Gamma) and the models integrated over them.
+//! Distributions of compartment parameters: orientations (Watson, Bingham) with the exact dispersion
+//! of axially symmetric kernels, and sizes (Gamma) with the models integrated over them.
 
+mod bingham;
+mod dispersed;
+mod dispersion;
 mod gamma;
+#[cfg(test)]
+mod reference_tests;
+mod scaled_bessel_i;
 mod size_distribution;
+#[cfg(test)]
+pub(crate) mod test_support;
+mod watson;
 
+pub use bingham::{BinghamCoefficients, SD2Bingham};
+pub use dispersed::{BinghamDispersed, WatsonDispersed};
+pub use dispersion::{DispersionCoefficients, MAX_KAPPA, MAX_ORDER, disperse_add};
 pub use gamma::{DD1Gamma, VolumeWeighting};
 pub use size_distribution::{DD1GammaDistributed, SizeDistributable};
+pub use watson::{
+    SD1Watson, WatsonCoefficients, kappa_to_odi, odi_to_kappa, watson_scaled_normaliser,
+};
