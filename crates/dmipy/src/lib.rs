@@ -22,6 +22,7 @@
 mod acquisition;
 mod compartments;
 mod error;
+mod fit;
 mod predict;
 mod scalar;
 mod special;
@@ -39,6 +40,10 @@ pub use compartments::{
     axial_gaussian_mean, axially_symmetric_gaussian_mean, axially_symmetric_mean,
 };
 pub use error::Error;
+pub use fit::{
+    BruteForceGrid, BruteForceOptions, FitControl, FitModel, FitOptions, FitResult, InitialGuess,
+    LmInfo, LmOptions, S0Mode, StopReason, VoxelFlag, axis_angle, fit_voxels, fit_voxels_with,
+};
 pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};
 pub use special::{
