@@ -148,8 +148,19 @@ fn half_norm2(r: &[f64]) -> f64 {
     0.5 * r.iter().map(|v| v * v).sum::<f64>()
 }
 
+/// The solver's state between iterations.
+struct State {
+    /// f = ½‖r‖² at x.
+    f: f64,
+    lambda: f64,
+    nu: f64,
+    /// Whether `ws.jac` was evaluated at x.
+    fresh_jacobian: bool,
+}
+
 /// Solves the problem from `x` (overwritten by the solution). Errors only when the problem's
-/// own evaluation fails.
+/// own evaluation fails. On return `ws.r` and `ws.jac` hold the residuals and the local Jacobian
+/// at the solution.
 pub(crate) fn solve<P: Problem>(
     problem: &mut P,
     x: &mut [f64],
@@ -168,74 +179,18 @@ pub(crate) fn solve<P: Problem>(
         cost: 0.0,
     };
     problem.jacobian(x, &mut ws.r, &mut ws.jac)?;
-    let mut f = half_norm2(&ws.r);
-    let (mut lambda, mut nu) = (options.initial_damping, 2.0);
-    let mut fresh_jacobian = true;
-    loop {
-        if !f.is_finite() {
-            info.stop = StopReason::Stalled;
-            break;
+    let mut state = State {
+        f: half_norm2(&ws.r),
+        lambda: options.initial_damping,
+        nu: 2.0,
+        fresh_jacobian: true,
+    };
+    info.stop = loop {
+        if let Some(stop) = iterate(problem, x, options, ws, &mut state, &mut info)? {
+            break stop;
         }
-        if f <= options.fmin {
-            info.stop = StopReason::SmallResidual;
-            break;
-        }
-        if !fresh_jacobian {
-            problem.jacobian(x, &mut ws.r, &mut ws.jac)?;
-            info.evaluations += 1;
-            fresh_jacobian = true;
-        }
-        normal_equations(problem, x, ws);
-        if gradient_converged(ws, f, options.gtol) {
-            info.stop = StopReason::Gradient;
-            break;
-        }
-        if info.iterations >= options.max_iterations {
-            break;
-        }
-        if lambda > 1e16 {
-            info.stop = StopReason::Stalled;
-            break;
-        }
-        info.iterations += 1;
-        let Some(clipped) = projected_step(problem, x, ws, lambda) else {
-            (lambda, nu) = (lambda * nu, nu * 2.0);
-            continue;
-        };
-        info.bound_hits += u32::from(clipped);
-        if ws.step.iter().all(|s| s.abs() <= options.xtol) {
-            info.stop = StopReason::StepSize;
-            break;
-        }
-        let predicted = predicted_reduction(ws);
-        problem.retract(x, &ws.step, &mut ws.x_trial);
-        problem.residuals(&ws.x_trial, &mut ws.r_trial)?;
-        info.evaluations += 1;
-        let f_trial = half_norm2(&ws.r_trial);
-        let actual = f - f_trial;
-        let rho = if predicted > 0.0 {
-            actual / predicted
-        } else {
-            -1.0
-        };
-        if rho > 1e-4 && f_trial.is_finite() {
-            x.copy_from_slice(&ws.x_trial);
-            std::mem::swap(&mut ws.r, &mut ws.r_trial);
-            let small = actual <= options.ftol * f && predicted <= options.ftol * f;
-            f = f_trial;
-            fresh_jacobian = false;
-            lambda *= f64::max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0).powi(3));
-            nu = 2.0;
-            if small {
-                info.stop = StopReason::RelativeReduction;
-                break;
-            }
-        } else {
-            (lambda, nu) = (lambda * nu, nu * 2.0);
-        }
-    }
-    if !fresh_jacobian {
-        // Leave r and J consistent with the solution for the caller (Cramér–Rao, statistics).
+    };
+    if !state.fresh_jacobian {
         problem.jacobian(x, &mut ws.r, &mut ws.jac)?;
         info.evaluations += 1;
     }
@@ -247,6 +202,70 @@ pub(crate) fn solve<P: Problem>(
         })
         .count() as u32;
     Ok(info)
+}
+
+/// One pass: convergence tests, then one trial step (accepted or not). Returns why to stop, if so.
+fn iterate<P: Problem>(
+    problem: &mut P,
+    x: &mut [f64],
+    options: &LmOptions,
+    ws: &mut LmWorkspace,
+    state: &mut State,
+    info: &mut LmInfo,
+) -> Result<Option<StopReason>, Error> {
+    if !state.f.is_finite() {
+        return Ok(Some(StopReason::Stalled));
+    }
+    if state.f <= options.fmin {
+        return Ok(Some(StopReason::SmallResidual));
+    }
+    if !state.fresh_jacobian {
+        problem.jacobian(x, &mut ws.r, &mut ws.jac)?;
+        info.evaluations += 1;
+        state.fresh_jacobian = true;
+    }
+    normal_equations(problem, x, ws);
+    if gradient_converged(ws, state.f, options.gtol) {
+        return Ok(Some(StopReason::Gradient));
+    }
+    if info.iterations >= options.max_iterations {
+        return Ok(Some(StopReason::MaxIterations));
+    }
+    if state.lambda > 1e16 {
+        return Ok(Some(StopReason::Stalled));
+    }
+    info.iterations += 1;
+    let Some(clipped) = projected_step(problem, x, ws, state.lambda) else {
+        (state.lambda, state.nu) = (state.lambda * state.nu, state.nu * 2.0);
+        return Ok(None);
+    };
+    info.bound_hits += u32::from(clipped);
+    if ws.step.iter().all(|s| s.abs() <= options.xtol) {
+        return Ok(Some(StopReason::StepSize));
+    }
+    let predicted = predicted_reduction(ws);
+    problem.retract(x, &ws.step, &mut ws.x_trial);
+    problem.residuals(&ws.x_trial, &mut ws.r_trial)?;
+    info.evaluations += 1;
+    let f_trial = half_norm2(&ws.r_trial);
+    let actual = state.f - f_trial;
+    let rho = if predicted > 0.0 {
+        actual / predicted
+    } else {
+        -1.0
+    };
+    if !(rho > 1e-4 && f_trial.is_finite()) {
+        (state.lambda, state.nu) = (state.lambda * state.nu, state.nu * 2.0);
+        return Ok(None);
+    }
+    x.copy_from_slice(&ws.x_trial);
+    std::mem::swap(&mut ws.r, &mut ws.r_trial);
+    let small = actual <= options.ftol * state.f && predicted <= options.ftol * state.f;
+    state.f = f_trial;
+    state.fresh_jacobian = false;
+    state.lambda *= f64::max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0).powi(3));
+    state.nu = 2.0;
+    Ok(small.then_some(StopReason::RelativeReduction))
 }
 
 /// JᵀJ, g = Jᵀr, Moré's running column-norm scaling D, and the active set: variables at a bound

@@ -70,8 +70,8 @@ impl<M: FitModel, E: JacobianEngine> Problem for VoxelProblem<'_, M, E> {
             &mut self.value,
             &mut self.scratch,
         )?;
-        for i in 0..r.len() {
-            r[i] = self.factor(x, i) * self.value[i] - self.y[i];
+        for (i, ((r, &v), &y)) in r.iter_mut().zip(&self.value).zip(&self.y).enumerate() {
+            *r = self.factor(x, i) * v - y;
         }
         Ok(())
     }

@@ -206,7 +206,7 @@ struct Shared<'a, M> {
     layout: Layout,
     groups: Groups,
     grid: Option<BruteForceGrid>,
-    guess: Option<(&'a [f64], bool)>,
+    guess: Guess<'a>,
     options: &'a FitOptions,
 }
 
@@ -222,13 +222,16 @@ impl<M> Shared<'_, M> {
     }
 }
 
+/// Initial guesses as given: the values and whether they are per voxel.
+type Guess<'a> = Option<(&'a [f64], bool)>;
+
 /// Checks the guess lengths; returns the guess slice, whether it is per voxel, and whether a
 /// grid search is needed (some value not given).
 fn guesses(
     initial: &InitialGuess,
     n_free: usize,
     n_voxels: usize,
-) -> Result<(Option<(&[f64], bool)>, bool), Error> {
+) -> Result<(Guess<'_>, bool), Error> {
     let (g, per_voxel, expected) = match initial {
         InitialGuess::None => return Ok((None, true)),
         InitialGuess::Global(g) => (g, false, n_free),
@@ -255,7 +258,7 @@ fn run<M: FitModel, E: JacobianEngine>(
     control: &FitControl,
 ) -> Result<FitResult, Error> {
     let m = scheme.len();
-    if m == 0 || data.len() % m != 0 {
+    if m == 0 || !data.len().is_multiple_of(m) {
         return Err(Error::LengthMismatch {
             what: "voxel data (voxels × measurements)".into(),
             expected: (data.len() / m.max(1)) * m,
