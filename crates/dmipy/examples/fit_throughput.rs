@@ -94,19 +94,6 @@ fn main() -> Result<(), Error> {
         BallStick.signal(&scheme, &x, d, &mut scratch)?;
         truth.extend(x);
     }
-    {
-        let grid = dmipy::BruteForceGrid::new(&BallStick, &scheme, &Default::default())?;
-        let start = Instant::now();
-        let mut acc = 0;
-        for d in data.chunks(m) {
-            acc += grid.best(d).0;
-        }
-        println!(
-            "grid {} candidates: {:.1} us/voxel ({acc})",
-            grid.len(),
-            start.elapsed().as_secs_f64() / voxels as f64 * 1e6
-        );
-    }
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

@@ -39,6 +39,9 @@ impl Layout {
     /// Checks the model's tables and builds the layout with `n_s0` S0 factors appended.
     pub fn new<M: FitModel>(model: &M, n_s0: usize) -> Result<Self, Error> {
         let n = model.n_free();
+        if n == 0 {
+            return Err(invalid("the model has no free parameter to fit".into()));
+        }
         let (bounds, scales, kinds) = (model.bounds(), model.scales(), model.kinds());
         for (what, len) in [("bounds", bounds.len()), ("scales", scales.len())] {
             check_len(what, n, len)?;

@@ -258,6 +258,19 @@ fn iterate<P: Problem>(
         (state.lambda, state.nu) = (state.lambda * state.nu, state.nu * 2.0);
         return Ok(None);
     }
+    Ok(accept(x, options, ws, state, (f_trial, predicted, rho)))
+}
+
+/// Moves to the trial point and lowers the damping (Nielsen's rule); returns
+/// `RelativeReduction` when the step changed f relatively less than `ftol`.
+fn accept(
+    x: &mut [f64],
+    options: &LmOptions,
+    ws: &mut LmWorkspace,
+    state: &mut State,
+    (f_trial, predicted, rho): (f64, f64, f64),
+) -> Option<StopReason> {
+    let actual = state.f - f_trial;
     x.copy_from_slice(&ws.x_trial);
     std::mem::swap(&mut ws.r, &mut ws.r_trial);
     let small = actual <= options.ftol * state.f && predicted <= options.ftol * state.f;
@@ -265,7 +278,7 @@ fn iterate<P: Problem>(
     state.fresh_jacobian = false;
     state.lambda *= f64::max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0).powi(3));
     state.nu = 2.0;
-    Ok(small.then_some(StopReason::RelativeReduction))
+    small.then_some(StopReason::RelativeReduction)
 }
 
 /// JᵀJ, g = Jᵀr, Moré's running column-norm scaling D, and the active set: variables at a bound

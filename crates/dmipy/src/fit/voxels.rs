@@ -250,14 +250,8 @@ fn guesses(
     ))
 }
 
-fn run<M: FitModel, E: JacobianEngine>(
-    model: &M,
-    scheme: &AcquisitionScheme,
-    data: &[f64],
-    options: &FitOptions,
-    control: &FitControl,
-) -> Result<FitResult, Error> {
-    let m = scheme.len();
+/// Checks the data length against the scheme and the number of starts.
+fn check_inputs(data: &[f64], m: usize, options: &FitOptions) -> Result<(), Error> {
     if m == 0 || !data.len().is_multiple_of(m) {
         return Err(Error::LengthMismatch {
             what: "voxel data (voxels × measurements)".into(),
@@ -271,6 +265,18 @@ fn run<M: FitModel, E: JacobianEngine>(
             reason: format!("must be 1 to {MAX_STARTS}, found {}", options.starts),
         });
     }
+    Ok(())
+}
+
+fn run<M: FitModel, E: JacobianEngine>(
+    model: &M,
+    scheme: &AcquisitionScheme,
+    data: &[f64],
+    options: &FitOptions,
+    control: &FitControl,
+) -> Result<FitResult, Error> {
+    let m = scheme.len();
+    check_inputs(data, m, options)?;
     let n_voxels = data.len() / m;
     let groups = echo_time_groups(scheme)?;
     let n_s0 = match options.s0 {
