@@ -381,7 +381,9 @@ mod bounds {
 fn orientations_at_the_pole_and_the_seam_are_recovered() {
     let scheme = hcp();
     let model = stick();
-    let truth = [0.0, 0.0, 2e-9, PI, 0.0, 1.5e-9, 1.2, PI, 1e-9, 1.2, -PI, 1e-9, 0.3, 2.0, 2.5e-9];
+    let truth = [
+        0.0, 0.0, 2e-9, PI, 0.0, 1.5e-9, 1.2, PI, 1e-9, 1.2, -PI, 1e-9, 0.3, 2.0, 2.5e-9,
+    ];
     let data = simulate(&model, &scheme, &truth, &[1.0; 5]);
     let fit = fit_voxels(&model, &scheme, &data, &FitOptions::default()).unwrap();
     assert_recovered(model.kinds(), &truth, &fit, 1e-6, 1e-6);
@@ -392,6 +394,9 @@ fn orientations_at_the_pole_and_the_seam_are_recovered() {
     let fit = fit_voxels(&model, &scheme, &data, &options).unwrap();
     assert_recovered(model.kinds(), &truth, &fit, 1e-6, 1e-6);
     for x in fit.parameters.chunks(3) {
-        assert!((0.0..=PI).contains(&x[0]) && x[1] > -PI && x[1] <= PI, "{x:?}");
+        assert!(
+            (0.0..=PI).contains(&x[0]) && x[1] > -PI && x[1] <= PI,
+            "{x:?}"
+        );
     }
 }
