@@ -42,7 +42,7 @@ pub use compartments::{
 pub use error::Error;
 pub use fit::{
     BruteForceGrid, BruteForceOptions, FitControl, FitModel, FitOptions, FitResult, InitialGuess,
-    LmInfo, LmOptions, S0Mode, StopReason, VoxelFlag, axis_angle, fit_voxels, fit_voxels_with,
+    LmOptions, S0Mode, StopReason, VoxelFlag, axis_angle, fit_voxels, fit_voxels_with,
 };
 pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};

@@ -25,7 +25,7 @@ mod voxels;
 
 pub use brute_force::{BruteForceGrid, BruteForceOptions};
 pub use chart::axis_angle;
-pub use levenberg_marquardt::{LmInfo, LmOptions, StopReason};
+pub use levenberg_marquardt::{LmOptions, StopReason};
 pub use voxels::{
     FitControl, FitOptions, FitResult, InitialGuess, S0Mode, VoxelFlag, fit_voxels, fit_voxels_with,
 };

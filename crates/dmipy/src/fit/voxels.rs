@@ -6,7 +6,7 @@ use super::brute_force::{BruteForceGrid, BruteForceOptions, MAX_STARTS, TILE, To
 use super::cramer_rao::{CramerRaoWorkspace, standard_deviations};
 use super::jacobian::{JacobianEngine, ScalarJacobian, VectorJacobian};
 use super::layout::Layout;
-use super::levenberg_marquardt::{LmInfo, LmOptions, LmWorkspace, Problem, solve};
+use super::levenberg_marquardt::{LmInfo, LmOptions, LmWorkspace, Problem, StopReason, solve};
 use super::problem::VoxelProblem;
 use crate::{AcquisitionScheme, Error};
 use rayon::prelude::*;
@@ -118,6 +118,10 @@ pub struct FitResult {
     pub iterations: Vec<u32>,
     /// Whether a convergence test of the solver passed.
     pub converged: Vec<bool>,
+    /// Why the solver stopped (None for voxels not fitted).
+    pub stop: Vec<Option<StopReason>>,
+    /// Number of solver variables at a bound at the solution (bound hits).
+    pub at_bound: Vec<u32>,
     /// What happened to each voxel.
     pub flags: Vec<VoxelFlag>,
     /// Cramér–Rao standard deviations (SI), `n_voxels × n_free`, when asked for.
@@ -332,6 +336,8 @@ struct ChunkOut<'r> {
     r2: &'r mut [f64],
     iterations: &'r mut [u32],
     converged: &'r mut [bool],
+    stop: &'r mut [Option<StopReason>],
+    at_bound: &'r mut [u32],
     flags: &'r mut [VoxelFlag],
     std: Option<&'r mut [f64]>,
 }
@@ -349,6 +355,8 @@ impl FitResult {
             r2: vec![f64::NAN; n_voxels],
             iterations: vec![0; n_voxels],
             converged: vec![false; n_voxels],
+            stop: vec![None; n_voxels],
+            at_bound: vec![0; n_voxels],
             flags: vec![VoxelFlag::Cancelled; n_voxels],
             std: options
                 .uncertainties
@@ -370,9 +378,16 @@ impl FitResult {
             .zip(self.r2.chunks_mut(size))
             .zip(self.iterations.chunks_mut(size))
             .zip(self.converged.chunks_mut(size))
+            .zip(
+                self.stop
+                    .chunks_mut(size)
+                    .zip(self.at_bound.chunks_mut(size)),
+            )
             .zip(self.flags.chunks_mut(size));
-        for (c, ((((((parameters, s0), mse), r2), iterations), converged), flags)) in
-            parts.enumerate()
+        for (
+            c,
+            (((((((parameters, s0), mse), r2), iterations), converged), (stop, at_bound)), flags),
+        ) in parts.enumerate()
         {
             out.push(ChunkOut {
                 first: c * size,
@@ -382,6 +397,8 @@ impl FitResult {
                 r2,
                 iterations,
                 converged,
+                stop,
+                at_bound,
                 flags,
                 std: std.as_mut().and_then(Iterator::next),
             });
@@ -526,6 +543,8 @@ impl<'a, M: FitModel, E: JacobianEngine> Worker<'a, M, E> {
         self.write(shared, out, k);
         out.iterations[k] = info.iterations;
         out.converged[k] = info.converged();
+        out.stop[k] = Some(info.stop);
+        out.at_bound[k] = info.at_bound;
         out.flags[k] = VoxelFlag::Fitted;
         Ok(())
     }
