@@ -25,6 +25,7 @@ mod acquisition;
 mod compartments;
 mod distributions;
 mod error;
+mod fit;
 mod model;
 mod predict;
 mod scalar;
@@ -51,6 +52,10 @@ pub use distributions::{
     watson_scaled_normaliser,
 };
 pub use error::Error;
+pub use fit::{
+    BruteForceGrid, BruteForceOptions, FitControl, FitModel, FitOptions, FitResult, InitialGuess,
+    LmOptions, S0Mode, StopReason, VoxelFlag, axis_angle, fit_voxels, fit_voxels_with,
+};
 pub use model::{
     ModelComponent, ModelParameter, ModelScratch, MultiCompartmentModel, ParameterValue,
     nested_from_fractions, nested_to_fractions, tortuous_lambda_perp,
