@@ -6,6 +6,7 @@
 mod demo;
 mod describe;
 mod info;
+mod model_arg;
 mod params_json;
 mod predict;
 mod scheme_args;
