@@ -1,0 +1,97 @@
+//! Flags of `dmipy fit`.
+
+use crate::scheme_args::SchemeArgs;
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use dmipy::{FitOptions, ModelComponent, MultiCompartmentModel, S0Mode};
+use std::path::{Path, PathBuf};
+
+/// How S0 is obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum S0Choice {
+    /// The mean of the b0 volumes of the voxel, per echo time.
+    MeanB0,
+    /// A fitted parameter, started at the mean b0.
+    Fitted,
+}
+
+/// Flags of `dmipy fit`.
+#[derive(Debug, Clone, Args)]
+pub struct FitArgs {
+    /// Model: a turnkey name (`dmipy models` lists them, e.g. noddi_watson, ball_stick, dti), a
+    /// compartment name (e.g. C1Stick), or a model file (JSON, the calls a Dmipy script makes).
+    #[arg(long, value_name = "NAME|FILE")]
+    pub model: String,
+    /// Diffusion-weighted NIfTI image (.nii or .nii.gz), one volume per measurement.
+    #[arg(long, value_name = "FILE")]
+    pub dwi: PathBuf,
+    #[command(flatten)]
+    pub scheme: SchemeArgs,
+    /// Mask (NIfTI, same grid as the DWI): voxels with a non-zero value are fitted. Default:
+    /// every voxel whose b0 is positive.
+    #[arg(long, value_name = "FILE")]
+    pub mask: Option<PathBuf>,
+    /// Output folder; created if missing. One map per parameter, plus mse, r2, flags and fit.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// S0 handling.
+    #[arg(long, value_enum, default_value_t = S0Choice::MeanB0)]
+    pub s0: S0Choice,
+    /// Also write Cramér–Rao standard deviations, `<name>_std.nii.gz`.
+    #[arg(long)]
+    pub uncertainties: bool,
+    /// Start the solver from this many of the best grid points and keep the best fit (1 to 8);
+    /// more helps multimodal models.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
+    pub starts: u8,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Also write a PNG of the middle axial slice of every scalar map, with a colour bar.
+    #[arg(long)]
+    pub png: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl FitArgs {
+    /// The model the flags name.
+    pub fn model(&self) -> Result<MultiCompartmentModel> {
+        composed_model(&self.model)
+    }
+
+    /// Solver options from the flags.
+    pub fn fit_options(&self) -> FitOptions {
+        FitOptions {
+            s0: match self.s0 {
+                S0Choice::MeanB0 => S0Mode::MeanB0,
+                S0Choice::Fitted => S0Mode::Fitted,
+            },
+            uncertainties: self.uncertainties,
+            starts: usize::from(self.starts),
+            ..FitOptions::default()
+        }
+    }
+}
+
+/// A turnkey model name, a model file, or a single compartment, as a multi-compartment model.
+pub fn composed_model(arg: &str) -> Result<MultiCompartmentModel> {
+    if let Ok(model) = MultiCompartmentModel::turnkey(arg) {
+        return Ok(model);
+    }
+    let path = Path::new(arg);
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || path.exists() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read model file {}", path.display()))?;
+        return MultiCompartmentModel::from_json(&text)
+            .with_context(|| format!("model file {}", path.display()));
+    }
+    let component = ModelComponent::by_name(arg).with_context(|| {
+        format!(
+            "'{arg}' is neither a turnkey model ({}) nor a model file",
+            dmipy::TURNKEY_NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    Ok(MultiCompartmentModel::new(vec![component])?)
+}

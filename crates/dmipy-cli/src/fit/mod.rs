@@ -1,0 +1,80 @@
+//! `dmipy fit`: fit a model to every voxel of a DWI and write one NIfTI map per parameter.
+//!
+//! Parse and check everything first (model, scheme, images, output folder), then fit, then write:
+//! a failure or Ctrl-C before the end leaves no map behind, and every map appears whole.
+
+mod args;
+mod maps;
+mod summary;
+mod voxels;
+
+pub use args::FitArgs;
+
+use anyhow::{Context, Result, bail};
+use dmipy::{FitControl, MultiCompartmentModel, fit_model};
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Runs `dmipy fit`; writes the summary to `out`.
+pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
+    let model = args.model()?;
+    let scheme = args.scheme.build()?;
+    check_model_runs_on(&model, &scheme)?;
+    let dwi = dmipy_io::read_dwi(&args.dwi, &scheme)?;
+    let mask = voxels::read_mask(args.mask.as_deref(), &dwi)?;
+    let output = maps::OutputFolder::prepare(&args.out)?;
+    let data = voxels::masked_signals(&dwi, &mask);
+    let n_voxels = mask.iter().filter(|&&m| m).count();
+    if n_voxels == 0 {
+        bail!("the mask selects no voxel");
+    }
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    // A second Ctrl-C (or a handler already installed, as in tests) falls back to the default.
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    let bar = summary::progress_bar(n_voxels as u64, args.quiet);
+    let progress = |done: usize| bar.inc(done as u64);
+    let control = FitControl {
+        progress: Some(&progress),
+        cancel: Some(&cancel),
+    };
+    let threads = args.threads.unwrap_or(0);
+    let pool = rayon_pool(threads)?;
+    let start = Instant::now();
+    let fit = pool.install(|| fit_model(&model, &scheme, &data, &args.fit_options(), &control))?;
+    let seconds = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    if cancel.load(Ordering::SeqCst) || fit.diagnostics.cancelled {
+        bail!("cancelled: no map was written");
+    }
+    let written = maps::write_all(&output, &dwi, &mask, &model, &fit, args.png)?;
+    let report = summary::Report::new(args, &model, &scheme, &fit, &mask, seconds, &written);
+    output.write_json("fit.json", &report.to_json())?;
+    write!(out, "{}", report.to_text(&output))?;
+    Ok(())
+}
+
+/// Evaluates the model once at mid-range parameters so that a scheme lacking δ/Δ (or anything
+/// else the model needs) is reported before any image is read.
+fn check_model_runs_on(model: &MultiCompartmentModel, scheme: &dmipy::AcquisitionScheme) -> Result<()> {
+    let free: Vec<f64> = model
+        .free_bounds()
+        .iter()
+        .map(|&(lo, hi)| lo + 0.5 * (hi - lo))
+        .collect();
+    let mut full = vec![0.0; model.full_len()];
+    let mut out = vec![0.0; model.output_len(scheme)];
+    model
+        .full_from_free(&free, 0, &mut full)
+        .and_then(|()| model.signal(scheme, &full, &mut out))
+        .with_context(|| format!("model {} cannot be evaluated on this scheme", model.description()))
+}
+
+fn rayon_pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the worker threads")
+}
