@@ -292,7 +292,7 @@ mod tests {
             [0.0, 0.0, 2e-5],
             [1.2, -2.8, 1e-8],
             [2.9, 0.4, 1.3e-5],
-            [1.5707963267948966, 2.0, 3.3e-6],
+            [FRAC_PI_2, 2.0, 3.3e-6],
         ];
         for scheme in [
             AcquisitionScheme::hcp_wu_minn().unwrap(),
