@@ -354,90 +354,17 @@ impl SphericalMean for C3CylinderCallaghanApproximation {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::super::c2_cylinder_stejskal_tanner::tests::{
         check_attenuation_range, check_dual_vs_finite_difference, compare_with_dmipy, test_scheme,
     };
     use super::*;
+    use crate::special::damped_modes::test_support::{
+        TOLERANCES, assert_matches_reference, mixed_timing_scheme,
+    };
     use crate::{C2CylinderStejskalTannerApproximation, PulseTiming, SchemeOptions};
     use num_dual::{Dual64, DualNum};
     use std::f64::consts::PI;
-
-    /// Three timings interleaved — HCP-like (δ, Δ) = (10.6, 43.1) ms, short (1, 2) ms and long
-    /// (5, 80) ms — with b from 0 to 1.5e11 s/m² along directions spread over the sphere, so that
-    /// x = 2πq⊥R runs from 0 to ~100 and the dimensionless times Dτ/R² span many decades.
-    pub(crate) fn mixed_timing_scheme() -> AcquisitionScheme {
-        let timings = [(0.0106, 0.0431), (0.001, 0.002), (0.005, 0.08)];
-        let bvalues = [0.0, 1e8, 1e9, 3e9, 1e10, 4e10, 1.5e11];
-        let (mut b, mut dirs, mut delta, mut big_delta) = (vec![], vec![], vec![], vec![]);
-        for (i, &bv) in bvalues.iter().enumerate() {
-            for (j, &(d, big)) in timings.iter().enumerate() {
-                let t = 0.2 + 0.37 * (3 * i + j) as f64;
-                let p = 1.3 * (3 * i + j) as f64;
-                b.push(bv);
-                dirs.push([t.sin() * p.cos(), t.sin() * p.sin(), t.cos()]);
-                delta.push(d);
-                big_delta.push(big);
-            }
-        }
-        let timing = PulseTiming::per_measurement(delta, big_delta);
-        AcquisitionScheme::from_bvalues(&b, &dirs, timing, &SchemeOptions::default())
-            .expect("valid scheme")
-    }
-
-    /// `model.signal` in f64 and with a Dual64 seeded on each parameter in turn equals
-    /// `reference(params, measurement)` (the same seeds): values to `tol.0` relative to
-    /// themselves, derivatives to `tol.1` relative to max(|∂E|, |E|/scale) with the parameter's
-    /// Dmipy scale. Returns the largest error of each kind in units of its tolerance.
-    pub(crate) fn assert_matches_reference<C: Compartment>(
-        model: &C,
-        scheme: &AcquisitionScheme,
-        params: &[f64],
-        reference: impl Fn(&[Dual64], usize) -> Dual64,
-        (value_tol, derivative_tol): (f64, f64),
-    ) -> (f64, f64) {
-        let scales: Vec<f64> = model
-            .parameters()
-            .iter()
-            .flat_map(|spec| std::iter::repeat_n(spec.scale, spec.cardinality()))
-            .collect();
-        let values = signals(model, scheme, params);
-        let mut worst: (f64, f64) = (0.0, 0.0);
-        for (p, &scale) in scales.iter().enumerate() {
-            let seeded: Vec<Dual64> = params
-                .iter()
-                .enumerate()
-                .map(|(j, &v)| {
-                    let v = Dual64::from(v);
-                    if j == p { v.derivative() } else { v }
-                })
-                .collect();
-            let mut duals = vec![Dual64::from(0.0); scheme.len()];
-            model.signal(scheme, &seeded, &mut duals).expect("signal");
-            for i in 0..scheme.len() {
-                let want = reference(&seeded, i);
-                let context = format!("{} {params:?} param {p} meas {i}", model.name());
-                let value_error = (values[i] - want.re).abs() / (value_tol * want.re.abs());
-                assert!(
-                    value_error <= 1.0,
-                    "{context}: {} vs {}",
-                    values[i],
-                    want.re
-                );
-                assert!((duals[i].re - values[i]).abs() <= 1e-15 * values[i].abs());
-                let size = want.eps.abs().max(want.re.abs() / scale);
-                let derivative_error = (duals[i].eps - want.eps).abs() / (derivative_tol * size);
-                assert!(
-                    derivative_error <= 1.0,
-                    "{context}: ∂ {} vs {}",
-                    duals[i].eps,
-                    want.eps
-                );
-                worst = (worst.0.max(value_error), worst.1.max(derivative_error));
-            }
-        }
-        worst
-    }
 
     /// The sum as written before the fast path: every root of every order, one exponential per
     /// term, (xJₘ′)² from `libm::jn` per order ([`x_jn_prime_squared`]).
@@ -465,18 +392,15 @@ pub(crate) mod tests {
         sum
     }
 
-    /// Values to 1e-13, derivatives to 1e-12 (see [`fast_path_equals_the_term_by_term_sum`]).
-    pub(crate) const TOLERANCES: (f64, f64) = (1e-13, 1e-12);
-
     /// The positive zeros of Jₘ′ of a model with `roots` roots (α₀₀ = 0 counted) and `functions` orders.
-    pub(crate) fn cylinder_zeros(roots: usize, functions: usize) -> Vec<Vec<f64>> {
+    fn cylinder_zeros(roots: usize, functions: usize) -> Vec<Vec<f64>> {
         (0..functions)
             .map(|m| bessel_jn_prime_zeros(m as u32, if m == 0 { roots - 1 } else { roots }))
             .collect()
     }
 
     /// The whole C3 signal of measurement `i` from [`reference_perpendicular`].
-    pub(crate) fn reference_signal(
+    fn reference_signal(
         zeros: &[Vec<f64>],
         diffusion: f64,
         scheme: &AcquisitionScheme,

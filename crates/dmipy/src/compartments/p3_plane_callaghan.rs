@@ -282,7 +282,7 @@ mod tests {
     /// for Dmipy's default settings.
     #[test]
     fn fast_path_equals_the_mode_by_mode_sum() {
-        use crate::compartments::c3_cylinder_callaghan::tests::{
+        use crate::special::damped_modes::test_support::{
             TOLERANCES, assert_matches_reference, mixed_timing_scheme,
         };
         let model = P3PlaneCallaghanApproximation::default();

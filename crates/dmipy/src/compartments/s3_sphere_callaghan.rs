@@ -302,7 +302,7 @@ mod tests {
     /// Dmipy's default settings (tolerances and their reason as for the cylinder).
     #[test]
     fn fast_path_equals_the_mode_by_mode_sum() {
-        use crate::compartments::c3_cylinder_callaghan::tests::{
+        use crate::special::damped_modes::test_support::{
             TOLERANCES, assert_matches_reference, mixed_timing_scheme,
         };
         let model = S3SphereCallaghanApproximation::default();

@@ -133,6 +133,95 @@ impl<D: Scalar> Dampings<D> {
     }
 }
 
+/// Checks shared by the tests of the models built on these sums.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::{AcquisitionScheme, Compartment, PulseTiming, SchemeOptions};
+    use num_dual::Dual64;
+
+    /// Fast path against term-by-term sums: values to 1e-13, derivatives to 1e-12 (the cylinder's
+    /// sum carries ~1e-13 of cancellation in ∂/∂x near roots of Jₘ′, in both forms; see
+    /// `fast_path_equals_the_term_by_term_sum` in the C3 tests).
+    pub(crate) const TOLERANCES: (f64, f64) = (1e-13, 1e-12);
+
+    /// Three timings interleaved — HCP-like (δ, Δ) = (10.6, 43.1) ms, short (1, 2) ms and long
+    /// (5, 80) ms — with b from 0 to 1.5e11 s/m² along directions spread over the sphere, so that
+    /// x = 2πq⊥R runs from 0 to ~100 and the dimensionless times Dτ/R² span many decades.
+    pub(crate) fn mixed_timing_scheme() -> AcquisitionScheme {
+        let timings = [(0.0106, 0.0431), (0.001, 0.002), (0.005, 0.08)];
+        let bvalues = [0.0, 1e8, 1e9, 3e9, 1e10, 4e10, 1.5e11];
+        let (mut b, mut dirs, mut delta, mut big_delta) = (vec![], vec![], vec![], vec![]);
+        for (i, &bv) in bvalues.iter().enumerate() {
+            for (j, &(d, big)) in timings.iter().enumerate() {
+                let t = 0.2 + 0.37 * (3 * i + j) as f64;
+                let p = 1.3 * (3 * i + j) as f64;
+                b.push(bv);
+                dirs.push([t.sin() * p.cos(), t.sin() * p.sin(), t.cos()]);
+                delta.push(d);
+                big_delta.push(big);
+            }
+        }
+        let timing = PulseTiming::per_measurement(delta, big_delta);
+        AcquisitionScheme::from_bvalues(&b, &dirs, timing, &SchemeOptions::default())
+            .expect("valid scheme")
+    }
+
+    /// `model.signal` in f64 and with a Dual64 seeded on each parameter in turn equals
+    /// `reference(params, measurement)` (the same seeds): values to `tol.0` relative to
+    /// themselves, derivatives to `tol.1` relative to max(|∂E|, |E|/scale) with the parameter's
+    /// Dmipy scale. Returns the largest error of each kind in units of its tolerance.
+    pub(crate) fn assert_matches_reference<C: Compartment>(
+        model: &C,
+        scheme: &AcquisitionScheme,
+        params: &[f64],
+        reference: impl Fn(&[Dual64], usize) -> Dual64,
+        (value_tol, derivative_tol): (f64, f64),
+    ) -> (f64, f64) {
+        let scales: Vec<f64> = model
+            .parameters()
+            .iter()
+            .flat_map(|spec| std::iter::repeat_n(spec.scale, spec.cardinality()))
+            .collect();
+        let mut values = vec![0.0; scheme.len()];
+        model.signal(scheme, params, &mut values).expect("signal");
+        let mut worst: (f64, f64) = (0.0, 0.0);
+        for (p, &scale) in scales.iter().enumerate() {
+            let seeded: Vec<Dual64> = params
+                .iter()
+                .enumerate()
+                .map(|(j, &v)| {
+                    let v = Dual64::from(v);
+                    if j == p { v.derivative() } else { v }
+                })
+                .collect();
+            let mut duals = vec![Dual64::from(0.0); scheme.len()];
+            model.signal(scheme, &seeded, &mut duals).expect("signal");
+            for i in 0..scheme.len() {
+                let want = reference(&seeded, i);
+                let context = format!("{} {params:?} param {p} meas {i}", model.name());
+                let value_error = (values[i] - want.re).abs() / (value_tol * want.re.abs());
+                assert!(
+                    value_error <= 1.0,
+                    "{context}: {} vs {}",
+                    values[i],
+                    want.re
+                );
+                assert!((duals[i].re - values[i]).abs() <= 1e-15 * values[i].abs());
+                let size = want.eps.abs().max(want.re.abs() / scale);
+                let derivative_error = (duals[i].eps - want.eps).abs() / (derivative_tol * size);
+                assert!(
+                    derivative_error <= 1.0,
+                    "{context}: ∂ {} vs {}",
+                    duals[i].eps,
+                    want.eps
+                );
+                worst = (worst.0.max(value_error), worst.1.max(derivative_error));
+            }
+        }
+        worst
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
