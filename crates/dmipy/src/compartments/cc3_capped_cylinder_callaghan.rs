@@ -1,12 +1,14 @@
 //! `CC3CappedCylinderCallaghanApproximation`: a cylinder of finite length, Callaghan's eigenmode sums across and along its axis.
 
+use super::axially_symmetric::check_same_length;
 use super::c2_cylinder_stejskal_tanner::CylinderParameters;
-use super::c3_cylinder_callaghan::C3CylinderCallaghanApproximation;
+use super::c3_cylinder_callaghan::{C3CylinderCallaghanApproximation, CylinderScratch};
 use super::cc2_capped_cylinder_stejskal_tanner::{CAPPED_CYLINDER_PARAMETERS, capped_cylinder};
-use super::p3_plane_callaghan::P3PlaneCallaghanApproximation;
+use super::p3_plane_callaghan::{P3PlaneCallaghanApproximation, SlabScratch};
 use super::s3_sphere_callaghan::WATER_IN_AXONS_DIFFUSIVITY;
 use super::spherical_mean::{HalfRangeGaussLegendre, SphericalMean, axial_model_mean};
 use super::{AxiallySymmetric, Compartment, ParameterSpec, Pulse};
+use crate::special::damped_modes::grouped_by_tau;
 use crate::{AcquisitionScheme, Error, Scalar};
 
 /// A capped cylinder of diameter d and length L for narrow pulses at finite diffusion time
@@ -64,7 +66,7 @@ impl CC3CappedCylinderCallaghanApproximation {
         self.plane.diffusion_constant()
     }
 
-    /// The CC3 kernel, shared by [`Compartment::signal`] and [`AxiallySymmetric::axial_signal`]:
+    /// The CC3 kernel, shared by [`Compartment::signal`] and [`AxiallySymmetric::axial_signals`]:
     /// E⊥ × E∥ (see the type's docs) with `cosine` = n·μ (either sign) and `perpendicular2` =
     /// |n|² − (n·μ)²; q in m⁻¹, τ in s, `length` in m, `rate` = D/R² (s⁻¹).
     fn attenuation<D: Scalar>(
@@ -73,11 +75,54 @@ impl CC3CappedCylinderCallaghanApproximation {
         (length, rate): (D, D),
         (q, tau): (f64, f64),
         (cosine, perpendicular2): (D, D),
+        scratch: &mut Scratch<D>,
     ) -> D {
         let y = cylinder.perpendicular_argument(q, perpendicular2);
-        let across = self.cylinder.perpendicular(y, rate * tau);
-        across * self.plane.slab_attenuation(cosine.abs(), length, q, tau)
+        let across = self
+            .cylinder
+            .perpendicular(y, (tau, rate), &mut scratch.cylinder);
+        let along = self
+            .plane
+            .slab_attenuation(cosine.abs(), length, (q, tau), &mut scratch.plane);
+        across * along
     }
+
+    fn scratch<D: Scalar>(&self) -> Scratch<D> {
+        Scratch {
+            cylinder: self.cylinder.scratch(),
+            plane: self.plane.scratch(),
+        }
+    }
+
+    /// The body of both [`AxiallySymmetric`] methods, generic over the cosine type.
+    fn axial_signals_at<D: Scalar, C: Copy + Into<D>>(
+        &self,
+        pulse: &Pulse,
+        cosines: &[C],
+        params: &[D],
+        out: &mut [D],
+    ) -> Result<(), Error> {
+        self.check_axial_params(params)?;
+        check_same_length(self.name(), cosines.len(), out.len())?;
+        let timing = (
+            pulse.require_qvalue(self.name())?,
+            pulse.require_tau(self.name())?,
+        );
+        let cylinder = capped_cylinder(params);
+        let sizes = (params[3], self.cylinder.decay_rate(cylinder.radius));
+        let mut scratch = self.scratch();
+        for (o, &c) in out.iter_mut().zip(cosines) {
+            let split = CylinderParameters::project_cosine(c.into());
+            *o = self.attenuation(&cylinder, sizes, timing, split, &mut scratch);
+        }
+        Ok(())
+    }
+}
+
+/// Per-call buffers of both sums.
+struct Scratch<D> {
+    cylinder: CylinderScratch<D>,
+    plane: SlabScratch<D>,
 }
 
 impl Compartment for CC3CappedCylinderCallaghanApproximation {
@@ -100,27 +145,34 @@ impl Compartment for CC3CappedCylinderCallaghanApproximation {
         let tau = scheme.require_tau(self.name())?;
         let cylinder = capped_cylinder(params);
         let sizes = (params[3], self.cylinder.decay_rate(cylinder.radius));
-        for (i, o) in out.iter_mut().enumerate() {
+        let mut scratch = self.scratch();
+        for i in grouped_by_tau(tau) {
             let split = cylinder.project(&scheme.directions()[i]);
-            *o = self.attenuation(&cylinder, sizes, (q[i], tau[i]), split);
+            out[i] = self.attenuation(&cylinder, sizes, (q[i], tau[i]), split, &mut scratch);
         }
         Ok(())
     }
 }
 
 impl AxiallySymmetric for CC3CappedCylinderCallaghanApproximation {
-    /// The CC3 kernel for a unit gradient at cosine `cosine` to the axis, with the pulse's
-    /// q = √(b/τ)/(2π) and τ = Δ − δ/3. Errors without δ and Δ.
+    /// The CC3 kernel for a unit gradient at cosine `cosine` to the axis; see
+    /// [`axial_signals`](Self::axial_signals).
     fn axial_signal<D: Scalar>(&self, pulse: &Pulse, cosine: D, params: &[D]) -> Result<D, Error> {
-        self.check_axial_params(params)?;
-        let timing = (
-            pulse.require_qvalue(self.name())?,
-            pulse.require_tau(self.name())?,
-        );
-        let cylinder = capped_cylinder(params);
-        let sizes = (params[3], self.cylinder.decay_rate(cylinder.radius));
-        let split = CylinderParameters::project_cosine(cosine);
-        Ok(self.attenuation(&cylinder, sizes, timing, split))
+        let mut out = [D::zero()];
+        self.axial_signals_at(pulse, &[cosine], params, &mut out)?;
+        Ok(out[0])
+    }
+
+    /// The CC3 kernel at every cosine, with the pulse's q = √(b/τ)/(2π) and τ = Δ − δ/3 and both
+    /// sums' damping factors computed once. Errors without δ and Δ.
+    fn axial_signals<D: Scalar>(
+        &self,
+        pulse: &Pulse,
+        cosines: &[f64],
+        params: &[D],
+        out: &mut [D],
+    ) -> Result<(), Error> {
+        self.axial_signals_at(pulse, cosines, params, out)
     }
 }
 

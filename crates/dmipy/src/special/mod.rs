@@ -1,7 +1,9 @@
 //! Special functions generic over the scalar type (Bessel, Dawson, ₁F₁, erf, Legendre, harmonics).
 
 mod bessel;
+pub(crate) mod bessel_sequence;
 mod bessel_zeros;
+pub(crate) mod damped_modes;
 mod erf;
 mod exp_slice;
 mod legendre;
