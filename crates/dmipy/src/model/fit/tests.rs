@@ -451,7 +451,8 @@ fn nested_fraction_jacobian_matches_finite_differences() {
 }
 
 /// Spherical mean: data whose every measurement holds its shell's spherical-mean value are fitted
-/// exactly.
+/// exactly. Four shells for three unknowns leave local minima (λ∥ ≈ λiso); with one start two of
+/// these six voxels end in one, so the test uses eight starts.
 #[test]
 fn spherical_mean_ball_and_stick_is_recovered() {
     let scheme = hcp();
@@ -462,7 +463,13 @@ fn spherical_mean_ball_and_stick_is_recovered() {
     let m = MultiCompartmentModel::spherical_mean(comps).unwrap();
     let mut rng = TestRng::new(13);
     let count = 6;
-    let truth = truths(&m, &mut rng, count);
+    let mut truth = truths(&m, &mut rng, count);
+    // λ∥ well above λiso: where they meet, stick and ball are nearly one shape per shell and
+    // the fraction is barely determined by four shells.
+    for row in truth.chunks_mut(4) {
+        row[0] = rng.range(1.8e-9, 2.8e-9);
+        row[1] = rng.range(0.5e-9, 1.4e-9);
+    }
     let per_shell = {
         let w = m.parameter_cardinality().iter().map(|c| c.1).sum::<usize>();
         let mut full = vec![0.0; m.full_len()];
@@ -475,13 +482,10 @@ fn spherical_mean_ball_and_stick_is_recovered() {
         }
         data
     };
-    let fit = fit_model(
-        &m,
-        &scheme,
-        &per_shell,
-        &FitOptions::default(),
-        &FitControl::default(),
-    )
-    .unwrap();
+    let options = FitOptions {
+        starts: 8,
+        ..FitOptions::default()
+    };
+    let fit = fit_model(&m, &scheme, &per_shell, &options, &FitControl::default()).unwrap();
     assert_recovered(&fit, &m, &truth, 1e-6, 0.0);
 }
