@@ -26,6 +26,7 @@
 
 mod component;
 mod file;
+mod fit;
 mod fractions;
 mod links;
 mod parameters;
@@ -37,6 +38,7 @@ mod tests;
 mod vectors;
 
 pub use component::ModelComponent;
+pub use fit::{ModelFit, fit_model};
 pub use fractions::{nested_from_fractions, nested_to_fractions};
 pub use links::{ParameterValue, tortuous_lambda_perp};
 pub use parameters::ModelParameter;
