@@ -15,6 +15,21 @@
 //! repeat). Fixed values and initial guesses are a number, a list (one value of a
 //! multi-component parameter) or `{"per_voxel": [...]}`; bounds are `[[lower, upper], ...]`;
 //! tortuosity takes an optional fifth argument, `S0_correction`.
+//!
+//! An entry of `compartments` may be a distributed model (Dmipy's `SD1WatsonDistributed`,
+//! `SD2BinghamDistributed`, `DD1GammaDistributed`, `BundleModel`): `{"distributed": "SD1Watson"`
+//! (or `"SD2Bingham"`, `"DD1Gamma"`, `"Bundle"`), `"compartments": [kernel names]` and its own
+//! `set_fixed_parameter` (constants), `set_equal_parameter` and `set_tortuous_parameter` (three
+//! names: λ⊥, λ∥, the inner `partial_volume_0`) calls, with the distributed model's own names
+//! (`C1Stick_1_lambda_par`), as a Dmipy script sets links on it before composing:
+//!
+//! ```json
+//! {"compartments": ["G1Ball", {"distributed": "SD1Watson", "compartments": ["C1Stick", "G2Zeppelin"],
+//!   "set_tortuous_parameter": [["G2Zeppelin_1_lambda_perp", "C1Stick_1_lambda_par", "partial_volume_0"]],
+//!   "set_equal_parameter": [["G2Zeppelin_1_lambda_par", "C1Stick_1_lambda_par"]],
+//!   "set_fixed_parameter": [["G2Zeppelin_1_lambda_par", 1.7e-9]]}],
+//!  "set_fixed_parameter": [["G1Ball_1_lambda_iso", 3e-9]]}
+//! ```
 
 use super::{
     DistributedModel, Distribution, ModelComponent, MultiCompartmentModel, ParameterValue,
