@@ -11,11 +11,18 @@ pub fn run(out: &mut dyn Write) -> Result<()> {
         let model = MultiCompartmentModel::turnkey(name)?;
         writeln!(out, "\n  {name}: {description}")?;
         for (parameter, card) in model.parameter_cardinality() {
-            let values = if card > 1 { format!(" ({card} values)") } else { String::new() };
+            let values = if card > 1 {
+                format!(" ({card} values)")
+            } else {
+                String::new()
+            };
             writeln!(out, "      {parameter}{values}")?;
         }
     }
-    writeln!(out, "\nCompartments (a single-compartment model, or a part of a model file):")?;
+    writeln!(
+        out,
+        "\nCompartments (a single-compartment model, or a part of a model file):"
+    )?;
     for name in AnyCompartment::NAMES {
         writeln!(out, "  {name}")?;
     }

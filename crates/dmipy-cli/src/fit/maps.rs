@@ -20,7 +20,9 @@ impl OutputFolder {
         std::fs::write(&probe, b"")
             .with_context(|| format!("the output folder {} is not writable", dir.display()))?;
         let _ = std::fs::remove_file(&probe);
-        Ok(Self { dir: dir.to_path_buf() })
+        Ok(Self {
+            dir: dir.to_path_buf(),
+        })
     }
 
     /// The path of `name` inside the folder.
@@ -56,7 +58,13 @@ pub fn write_all(
     fit: &ModelFit,
     png: bool,
 ) -> Result<Vec<WrittenMap>> {
-    let writer = MapWriter { out, dwi, mask, png, fitted: fitted_voxels(fit) };
+    let writer = MapWriter {
+        out,
+        dwi,
+        mask,
+        png,
+        fitted: fitted_voxels(fit),
+    };
     let mut written = Vec::new();
     let width: usize = fit.names.iter().map(|(_, c)| c).sum();
     for (name, card) in &fit.names {
@@ -64,10 +72,15 @@ pub fn write_all(
         let values = columns(&fit.parameters, width, col, *card);
         written.push(writer.write(name, &values, *card)?);
         if let Some(std) = &fit.std {
-            written.push(writer.write(&format!("{name}_std"), &columns(std, width, col, *card), *card)?);
+            written.push(writer.write(
+                &format!("{name}_std"),
+                &columns(std, width, col, *card),
+                *card,
+            )?);
         }
-        let is_orientation =
-            model.parameter(name).is_some_and(|p| p.kind() == ParameterKind::Orientation);
+        let is_orientation = model
+            .parameter(name)
+            .is_some_and(|p| p.kind() == ParameterKind::Orientation);
         if is_orientation && *card == 2 {
             let vectors: Vec<f64> = values
                 .chunks(2)
@@ -112,7 +125,11 @@ fn flag_code(flag: VoxelFlag, converged: bool) -> u8 {
 }
 
 fn fitted_voxels(fit: &ModelFit) -> Vec<bool> {
-    fit.diagnostics.flags.iter().map(|f| matches!(f, VoxelFlag::Fitted)).collect()
+    fit.diagnostics
+        .flags
+        .iter()
+        .map(|f| matches!(f, VoxelFlag::Fitted))
+        .collect()
 }
 
 /// Columns `col..col + card` of a row-major `voxels × width` matrix, row-major again.
@@ -141,7 +158,8 @@ impl MapWriter<'_> {
             shape.push(card);
         }
         let file = format!("{name}.nii.gz");
-        let image = NiftiImage::<f32>::like(self.dwi, shape, data.iter().map(|&v| v as f32).collect())?;
+        let image =
+            NiftiImage::<f32>::like(self.dwi, shape, data.iter().map(|&v| v as f32).collect())?;
         dmipy_io::write_nifti(self.out.path(&file), &image)?;
         let mean = (card == 1).then(|| mean_of_fitted(values, &self.fitted));
         if self.png && card == 1 {

@@ -13,9 +13,9 @@ pub fn progress_bar(voxels: u64, quiet: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(voxels);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} voxels  {per_sec}  ETA {eta}",
-    ) {
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} voxels  {per_sec}  ETA {eta}")
+    {
         bar.set_style(style);
     }
     bar
@@ -114,7 +114,12 @@ impl<'a> Report<'a> {
         );
         let _ = writeln!(text, "mean over fitted voxels:");
         for w in self.written.iter().filter(|w| w.mean.is_some()) {
-            let _ = writeln!(text, "  {:<55} {:.6e}", w.file.trim_end_matches(".nii.gz"), w.mean.unwrap_or(f64::NAN));
+            let _ = writeln!(
+                text,
+                "  {:<55} {:.6e}",
+                w.file.trim_end_matches(".nii.gz"),
+                w.mean.unwrap_or(f64::NAN)
+            );
         }
         let _ = writeln!(text, "maps written to {}", out.path("").display());
         text
