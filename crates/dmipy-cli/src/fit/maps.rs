@@ -175,7 +175,7 @@ fn mean_of_fitted(values: &[f64], fitted: &[bool]) -> f64 {
     let (sum, n) = values
         .iter()
         .zip(fitted)
-        .filter(|(v, &f)| f && v.is_finite())
+        .filter(|(v, f)| **f && v.is_finite())
         .fold((0.0, 0usize), |(s, n), (v, _)| (s + v, n + 1));
     if n == 0 { f64::NAN } else { sum / n as f64 }
 }

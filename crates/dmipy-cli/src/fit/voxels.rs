@@ -33,7 +33,7 @@ pub fn masked_signals(dwi: &NiftiImage<f64>, mask: &[bool]) -> Vec<f64> {
     let (n, volumes, data) = (dwi.voxels_per_volume(), dwi.volumes(), dwi.data());
     mask.iter()
         .enumerate()
-        .filter(|(_, &m)| m)
+        .filter(|(_, m)| **m)
         .flat_map(|(v, _)| (0..volumes).map(move |t| data[t * n + v]))
         .collect()
 }
@@ -46,7 +46,7 @@ pub fn scatter(values: &[f64], width: usize, mask: &[bool], fill: f64) -> Vec<f6
     for (k, v) in mask
         .iter()
         .enumerate()
-        .filter(|(_, &m)| m)
+        .filter(|(_, m)| **m)
         .map(|(v, _)| v)
         .enumerate()
     {
@@ -69,7 +69,7 @@ mod tests {
         let gathered: Vec<f64> = mask
             .iter()
             .enumerate()
-            .filter(|(_, &m)| m)
+            .filter(|(_, m)| **m)
             .flat_map(|(v, _)| (0..2).map(move |t| grid[t * 3 + v]))
             .collect();
         assert_eq!(gathered, [1.0, 10.0, 3.0, 30.0]);
