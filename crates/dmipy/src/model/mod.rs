@@ -25,6 +25,7 @@
 //! [`opt_bounds`]: MultiCompartmentModel::opt_bounds
 
 mod component;
+mod distributed;
 mod file;
 mod fractions;
 mod links;
@@ -37,7 +38,8 @@ mod tests;
 mod turnkey;
 mod vectors;
 
-pub use component::{DistributedModel, Distribution, ModelComponent};
+pub use component::{Distribution, ModelComponent};
+pub use distributed::DistributedModel;
 pub use fractions::{nested_from_fractions, nested_to_fractions};
 pub use links::{ParameterValue, tortuous_lambda_perp};
 pub use parameters::ModelParameter;
