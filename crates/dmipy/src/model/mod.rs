@@ -25,6 +25,7 @@
 //! [`opt_bounds`]: MultiCompartmentModel::opt_bounds
 
 mod component;
+mod distributed;
 mod file;
 mod fit;
 mod fractions;
@@ -38,7 +39,8 @@ mod tests;
 mod turnkey;
 mod vectors;
 
-pub use component::{DistributedModel, Distribution, ModelComponent};
+pub use component::{Distribution, ModelComponent};
+pub use distributed::DistributedModel;
 pub use fit::{ModelFit, fit_model};
 pub use fractions::{nested_from_fractions, nested_to_fractions};
 pub use links::{ParameterValue, tortuous_lambda_perp};
