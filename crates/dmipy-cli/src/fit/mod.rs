@@ -8,7 +8,7 @@ mod maps;
 mod summary;
 mod voxels;
 
-pub use args::FitArgs;
+pub use args::{FitArgs, S0Choice};
 
 use anyhow::{Context, Result, bail};
 use dmipy::{FitControl, MultiCompartmentModel, fit_model};
