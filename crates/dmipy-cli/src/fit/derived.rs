@@ -43,8 +43,11 @@ pub fn radial_diffusivity(lambdas: [f64; 3]) -> f64 {
     0.5 * (l[1] + l[2])
 }
 
+/// A scalar function of a tensor's eigenvalues.
+type Metric = fn([f64; 3]) -> f64;
+
 /// The derived scalar metrics, in the order they are written, with their file-name suffixes.
-const METRICS: [(&str, fn([f64; 3]) -> f64); 4] = [
+const METRICS: [(&str, Metric); 4] = [
     ("FA", fractional_anisotropy),
     ("MD", mean_diffusivity),
     ("AD", axial_diffusivity),

@@ -167,10 +167,11 @@ impl MapWriter<'_> {
             NiftiImage::<f32>::like(self.dwi, shape, data.iter().map(|&v| v as f32).collect())?;
         dmipy_io::write_nifti(self.out.path(&file), &image)?;
         let mean = (card == 1).then(|| mean_of_fitted(values, &self.fitted));
-        if self.png && card == 1 {
-            if let Some((slice, w, h)) = dmipy_io::mid_axial_slice(&data, &grid) {
-                dmipy_io::write_map_png(self.out.path(&format!("{name}.png")), &slice, w, h, None)?;
-            }
+        if self.png
+            && card == 1
+            && let Some((slice, w, h)) = dmipy_io::mid_axial_slice(&data, &grid)
+        {
+            dmipy_io::write_map_png(self.out.path(&format!("{name}.png")), &slice, w, h, None)?;
         }
         Ok(WrittenMap { file, mean })
     }

@@ -210,6 +210,7 @@ fn ball_stick_phantom_is_recovered_exactly() {
             assert!(sin <= 1e-5, "voxel {v}: axis off by {sin} rad");
         }
     }
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -269,6 +270,7 @@ fn phantom_outputs_keep_the_grid_and_flag_every_voxel() {
         "{:?}",
         files_in(&out)
     );
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -292,6 +294,7 @@ fn dwi_with_the_wrong_number_of_volumes_is_refused() {
     let err = fails(fit(&strs(&args), &out));
     assert!(err.contains("65") && err.contains("288"), "{err}");
     assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -313,6 +316,7 @@ fn mask_on_another_grid_is_refused() {
     let err = fails(fit(&strs(&args), &out));
     assert!(err.contains("mask") && err.contains("[3, 2, 2]"), "{err}");
     assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -326,6 +330,7 @@ fn restricted_model_without_pulse_timing_fails_before_reading_images() {
     assert!(err.contains("delta"), "{err}");
     assert!(!err.contains("absent.nii.gz"), "{err}");
     assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -340,6 +345,7 @@ fn output_folder_under_a_regular_file_is_refused() {
     let err = fails(fit(&strs(&args), &out));
     assert!(err.contains("cannot create the output folder"), "{err}");
     assert_eq!(std::fs::read(&blocker).unwrap(), b"not a folder");
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -354,6 +360,7 @@ fn unknown_model_lists_the_turnkey_names() {
         assert!(err.contains(name), "{name} missing from: {err}");
     }
     assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -373,6 +380,7 @@ fn empty_mask_leaves_the_prepared_folder_empty() {
     assert!(err.contains("no voxel"), "{err}");
     assert!(out.is_dir(), "the folder was prepared before the check");
     assert!(files_in(&out).is_empty(), "{:?}", files_in(&out));
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -447,6 +455,7 @@ fn dti_fa_md_ad_rd_match_dipy_nlls_with_eight_starts() {
         let d = worst(v);
         assert!(d <= 1e-3, "voxel {:?}: {d:.2e} from DIPY", v.index);
     }
+    std::fs::remove_dir_all(out.parent().unwrap()).ok();
 }
 
 /// With one start (the default), `Tensor_1_psi` ends exactly at its bound 0 or π in 150 of the
@@ -477,4 +486,5 @@ fn dti_single_start_matches_dipy_wherever_psi_is_inside_its_bounds() {
         let d = worst(v);
         assert!(d <= 1e-3, "voxel {:?}: {d:.2e} from DIPY", v.index);
     }
+    std::fs::remove_dir_all(out.parent().unwrap()).ok();
 }
