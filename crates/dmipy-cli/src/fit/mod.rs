@@ -4,6 +4,7 @@
 //! a failure or Ctrl-C before the end leaves no map behind, and every map appears whole.
 
 mod args;
+mod derived;
 mod maps;
 mod summary;
 mod voxels;
