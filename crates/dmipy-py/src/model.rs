@@ -32,6 +32,7 @@ fn kind_name(kind: ParameterKind) -> &'static str {
         ParameterKind::Time => "time",
         ParameterKind::Fraction => "fraction",
         ParameterKind::Dispersion => "dispersion",
+        ParameterKind::PeriodicAngle => "periodic_angle",
         _ => "other",
     }
 }

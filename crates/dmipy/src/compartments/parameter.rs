@@ -15,6 +15,9 @@ pub enum ParameterKind {
     Fraction,
     /// A dispersion index or concentration (dimensionless).
     Dispersion,
+    /// An angle about an axis that repeats over its bounds (e.g. `psi` ∈ [0, π]: ψ and ψ + π
+    /// give the same tensor). Fitting wraps it instead of stopping at the bounds.
+    PeriodicAngle,
     /// Anything else, dimensionless unless the unit says otherwise.
     Other,
 }

@@ -14,7 +14,7 @@ const PARAMETERS: &[ParameterSpec] = &[
         unit: "rad",
         bounds: &[(0.0, std::f64::consts::PI)],
         scale: 1.0,
-        kind: ParameterKind::Other,
+        kind: ParameterKind::PeriodicAngle,
     },
     diffusivity("lambda_1"),
     diffusivity("lambda_2"),

@@ -14,7 +14,7 @@ pub(crate) const PSI: ParameterSpec = ParameterSpec {
     unit: "rad",
     bounds: &[(0.0, std::f64::consts::PI)],
     scale: 1.0,
-    kind: ParameterKind::Orientation,
+    kind: ParameterKind::PeriodicAngle,
 };
 
 /// β/κ (dimensionless, 0–1), as Dmipy.

@@ -265,12 +265,16 @@ fn axes(layout: &Layout, options: &BruteForceOptions) -> Result<Vec<Axis>, Error
                 indices: vec![i, i + 1],
                 values: hemisphere(options.directions),
             }),
-            Role::Plain { lo, hi, .. } if !layout.fractions.contains(&i) => axes.push(Axis {
-                indices: vec![i],
-                values: (0..options.steps)
-                    .map(|k| vec![lo + (hi - lo) * (k as f64 + 0.5) / options.steps as f64])
-                    .collect(),
-            }),
+            Role::Plain { lo, hi, .. } | Role::Periodic { lo, hi, .. }
+                if !layout.fractions.contains(&i) =>
+            {
+                axes.push(Axis {
+                    indices: vec![i],
+                    values: (0..options.steps)
+                        .map(|k| vec![lo + (hi - lo) * (k as f64 + 0.5) / options.steps as f64])
+                        .collect(),
+                })
+            }
             _ => {}
         }
     }

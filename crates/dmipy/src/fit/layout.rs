@@ -17,6 +17,16 @@ pub(crate) enum Role {
         /// Scale (SI): the solver's unit step.
         scale: f64,
     },
+    /// An angle repeating every `hi − lo` (SI), optimised as x / scale without bounds and
+    /// wrapped back into [lo, hi) after each step.
+    Periodic {
+        /// Start of the period (SI).
+        lo: f64,
+        /// End of the period (SI).
+        hi: f64,
+        /// Scale (SI): the solver's unit step.
+        scale: f64,
+    },
     /// θ of an orientation; φ follows at the next index.
     Theta,
     /// φ of an orientation.
@@ -73,7 +83,11 @@ impl Layout {
             if kinds[i] == ParameterKind::Fraction {
                 fractions.push(i);
             }
-            roles.push(Role::Plain { lo, hi, scale });
+            roles.push(if kinds[i] == ParameterKind::PeriodicAngle && hi > lo {
+                Role::Periodic { lo, hi, scale }
+            } else {
+                Role::Plain { lo, hi, scale }
+            });
             i += 1;
         }
         roles.extend((0..n_s0).map(|_| Role::Plain {
@@ -98,7 +112,7 @@ impl Layout {
     pub fn step_bounds(&self, x: &[f64], i: usize) -> (f64, f64) {
         match self.roles[i] {
             Role::Plain { lo, hi, scale } => ((lo - x[i]) / scale, (hi - x[i]) / scale),
-            Role::Theta | Role::Phi => (f64::NEG_INFINITY, f64::INFINITY),
+            Role::Periodic { .. } | Role::Theta | Role::Phi => (f64::NEG_INFINITY, f64::INFINITY),
         }
     }
 
@@ -108,6 +122,7 @@ impl Layout {
         for (i, role) in self.roles.iter().enumerate() {
             match *role {
                 Role::Plain { lo, hi, scale } => x_new[i] = (x[i] + scale * step[i]).clamp(lo, hi),
+                Role::Periodic { lo, hi, scale } => x_new[i] = wrap(x[i] + scale * step[i], lo, hi),
                 Role::Theta => {
                     let (t, p) = exp_step(x[i], x[i + 1], step[i], step[i + 1]);
                     x_new[i] = t;
@@ -124,6 +139,7 @@ impl Layout {
         for (i, role) in self.roles.iter().enumerate() {
             match *role {
                 Role::Plain { lo, hi, .. } => x[i] = x[i].clamp(lo, hi),
+                Role::Periodic { lo, hi, .. } => x[i] = wrap(x[i], lo, hi),
                 Role::Theta => (x[i], x[i + 1]) = normalise(x[i], x[i + 1]),
                 Role::Phi => {}
             }
@@ -136,7 +152,7 @@ impl Layout {
     pub fn to_local(&self, x: &[f64], jac: &mut [f64], stride: usize) {
         for (i, role) in self.roles[..self.n_free].iter().enumerate() {
             let factor = match *role {
-                Role::Plain { scale, .. } => scale,
+                Role::Plain { scale, .. } | Role::Periodic { scale, .. } => scale,
                 Role::Theta => continue,
                 Role::Phi => 1.0 / off_pole(x[i - 1]).sin(),
             };
@@ -152,7 +168,7 @@ impl Layout {
         for (i, role) in self.roles.iter().enumerate() {
             let sd = var[i].max(0.0).sqrt();
             var[i] = match *role {
-                Role::Plain { scale, .. } => sd * scale,
+                Role::Plain { scale, .. } | Role::Periodic { scale, .. } => sd * scale,
                 Role::Theta => sd,
                 Role::Phi => sd / off_pole(x[i - 1]).sin(),
             };
@@ -180,6 +196,16 @@ fn invalid(reason: String) -> Error {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn periodic_angles_wrap_into_their_period() {
+        let pi = std::f64::consts::PI;
+        assert!((wrap(3.5, 0.0, pi) - (3.5 - pi)).abs() < 1e-15);
+        assert!((wrap(-0.1, 0.0, pi) - (pi - 0.1)).abs() < 1e-15);
+        assert_eq!(wrap(pi, 0.0, pi), 0.0);
+        assert_eq!(wrap(1.0, 0.0, pi), 1.0);
+    }
+
     use super::*;
     use crate::fit::test_models::BallStick;
 
@@ -207,4 +233,12 @@ mod tests {
         assert_eq!(y[3], 3e-9, "clamped at the upper bound");
         assert!((y[4] - 0.7).abs() < 1e-15);
     }
+}
+
+/// `x` moved by whole periods into [lo, hi).
+fn wrap(x: f64, lo: f64, hi: f64) -> f64 {
+    let period = hi - lo;
+    let wrapped = lo + (x - lo).rem_euclid(period);
+    // rem_euclid can round up to exactly one period.
+    if wrapped >= hi { lo } else { wrapped }
 }
