@@ -469,7 +469,7 @@ fn dti_single_start_matches_dipy_nlls() {
     let far: Vec<_> = voxels
         .iter()
         .filter(|v| worst(v) > 1e-3)
-        .map(|v| v.index.clone())
+        .map(|v| v.index)
         .collect();
     assert!(
         far.is_empty(),
