@@ -17,6 +17,11 @@
 //!   a compartment chosen by name.
 //! - `model` — `Model`, a frozen wrapper of `dmipy::AnyCompartment`: parameter table, `predict`
 //!   (the core's rayon-parallel `predict_voxels`), `jacobian`, `spherical_mean`.
+//! - `multi` — `MultiModel`, a frozen wrapper of `dmipy::MultiCompartmentModel`: built from
+//!   `Model`s or a model file; each `set_…` link returns a changed copy; `simulate` over voxels.
+//! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
+//!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
+//! - `fit_shim` — `fit_model`/`ModelFit` with the core's signatures, until the core has them.
 //! - `voxels` — exact Jacobians from forward-mode dual numbers and spherical means, parallel over
 //!   voxels.
 //!
@@ -26,7 +31,10 @@
 //! Rust unit tests without Python.
 
 mod errors;
+mod fit_shim;
+mod fitting;
 mod model;
+mod multi;
 mod scheme;
 mod settings;
 mod voxels;
@@ -39,6 +47,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<scheme::PyScheme>()?;
     m.add_class::<model::PyModel>()?;
+    m.add_class::<multi::PyMultiModel>()?;
+    m.add_class::<fitting::PyModelFit>()?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_bvalues, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_qvalues, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_gradient_strengths, m)?)?;
