@@ -114,10 +114,18 @@ class FittedMultiCompartmentModel:
         return predicted
 
     def _normalised(self, data):
+        """data / S0; for a spherical-mean model, then averaged over each shell's measurements
+        (the arithmetic mean; Dmipy fits spherical harmonics per shell instead)."""
         data = np.asarray(data, dtype=float)
         S0 = self.S0 if np.ndim(self.S0) == data.ndim else self.S0[..., None]
         with np.errstate(invalid="ignore", divide="ignore"):
-            return data / S0
+            data = data / S0
+        if not self.model._spherical_mean:
+            return data
+        shells = np.asarray(self.acquisition_scheme.shell_indices)
+        return np.stack(
+            [data[..., shells == k].mean(axis=-1) for k in range(shells.max() + 1)], axis=-1
+        )
 
     def mean_squared_error(self, data):
         """Mean squared residual of the S0-normalised signal per voxel (0 outside the mask)."""
