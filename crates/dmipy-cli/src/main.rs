@@ -5,8 +5,10 @@
 
 mod demo;
 mod describe;
+mod fit;
 mod info;
 mod model_arg;
+mod models;
 mod params_json;
 mod predict;
 mod scheme_args;
@@ -29,6 +31,10 @@ enum Command {
     Info(info::InfoArgs),
     /// Predict signals of a compartment for parameter sets given as JSON lines.
     Predict(predict::PredictArgs),
+    /// Fit a model to every voxel of a DWI and write one NIfTI map per parameter.
+    Fit(fit::FitArgs),
+    /// List the turnkey models (with their free parameters) and the compartments.
+    Models,
     /// Run the built-in example on bundled real data; no arguments needed.
     Demo(demo::DemoArgs),
 }
@@ -48,6 +54,8 @@ fn main() -> ExitCode {
                 None => predict::run(args, &mut stdin.lock(), &mut out),
             }
         }
+        Command::Fit(args) => fit::run(args, &mut out),
+        Command::Models => models::run(&mut out),
         Command::Demo(args) => demo::run(args, &mut out),
     };
     match result {

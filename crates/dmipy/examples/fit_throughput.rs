@@ -43,15 +43,17 @@ impl FitModel for BallStick {
     fn kinds(&self) -> &[ParameterKind] {
         &KINDS
     }
-    fn scratch_len(&self, n_measurements: usize) -> usize {
-        n_measurements
+    type Scratch<D: Scalar> = Vec<D>;
+    fn scratch<D: Scalar>(&self, scheme: &AcquisitionScheme) -> Vec<D> {
+        vec![D::zero(); scheme.len()]
     }
     fn signal<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,
+        _voxel: usize,
         x: &[D],
         out: &mut [D],
-        scratch: &mut [D],
+        scratch: &mut Vec<D>,
     ) -> Result<(), Error> {
         C1Stick.signal(scheme, &x[..3], out)?;
         G1Ball.signal(scheme, &x[3..4], scratch)?;
@@ -81,7 +83,7 @@ fn main() -> Result<(), Error> {
     let mut state = 7;
     let mut truth = Vec::with_capacity(voxels * 5);
     let mut data = vec![0.0; voxels * m];
-    let mut scratch = vec![0.0; m];
+    let mut scratch = BallStick.scratch(&scheme);
     for d in data.chunks_mut(m) {
         let z = 2.0 * uniform(&mut state) - 1.0;
         let x = [
@@ -91,7 +93,7 @@ fn main() -> Result<(), Error> {
             0.5e-9 + 2.4e-9 * uniform(&mut state),
             0.1 + 0.85 * uniform(&mut state),
         ];
-        BallStick.signal(&scheme, &x, d, &mut scratch)?;
+        BallStick.signal(&scheme, 0, &x, d, &mut scratch)?;
         truth.extend(x);
     }
     for threads in [1, 2] {

@@ -57,8 +57,9 @@ pub use fit::{
     LmOptions, S0Mode, StopReason, VoxelFlag, axis_angle, fit_voxels, fit_voxels_with,
 };
 pub use model::{
-    ModelComponent, ModelParameter, ModelScratch, MultiCompartmentModel, ParameterValue,
-    nested_from_fractions, nested_to_fractions, tortuous_lambda_perp,
+    DistributedModel, Distribution, ModelComponent, ModelFit, ModelParameter, ModelScratch,
+    MultiCompartmentModel, ParameterValue, TURNKEY_NAMES, fit_model, nested_from_fractions,
+    nested_to_fractions, tortuous_lambda_perp,
 };
 pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};

@@ -81,7 +81,11 @@ pub fn composed_model(arg: &str) -> Result<MultiCompartmentModel> {
         return Ok(model);
     }
     let path = Path::new(arg);
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || path.exists() {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        || path.exists()
+    {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read model file {}", path.display()))?;
         return MultiCompartmentModel::from_json(&text)
@@ -90,7 +94,11 @@ pub fn composed_model(arg: &str) -> Result<MultiCompartmentModel> {
     let component = ModelComponent::by_name(arg).with_context(|| {
         format!(
             "'{arg}' is neither a turnkey model ({}) nor a model file",
-            dmipy::TURNKEY_NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            dmipy::TURNKEY_NAMES
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })?;
     Ok(MultiCompartmentModel::new(vec![component])?)

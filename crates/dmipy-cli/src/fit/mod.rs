@@ -58,7 +58,10 @@ pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
 
 /// Evaluates the model once at mid-range parameters so that a scheme lacking δ/Δ (or anything
 /// else the model needs) is reported before any image is read.
-fn check_model_runs_on(model: &MultiCompartmentModel, scheme: &dmipy::AcquisitionScheme) -> Result<()> {
+fn check_model_runs_on(
+    model: &MultiCompartmentModel,
+    scheme: &dmipy::AcquisitionScheme,
+) -> Result<()> {
     let free: Vec<f64> = model
         .free_bounds()
         .iter()
@@ -69,7 +72,12 @@ fn check_model_runs_on(model: &MultiCompartmentModel, scheme: &dmipy::Acquisitio
     model
         .full_from_free(&free, 0, &mut full)
         .and_then(|()| model.signal(scheme, &full, &mut out))
-        .with_context(|| format!("model {} cannot be evaluated on this scheme", model.description()))
+        .with_context(|| {
+            format!(
+                "model {} cannot be evaluated on this scheme",
+                model.description()
+            )
+        })
 }
 
 fn rayon_pool(threads: usize) -> Result<rayon::ThreadPool> {

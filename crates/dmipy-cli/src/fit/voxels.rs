@@ -9,7 +9,10 @@ use std::path::Path;
 pub fn read_mask(path: Option<&Path>, dwi: &NiftiImage<f64>) -> Result<Vec<bool>> {
     let n = dwi.voxels_per_volume();
     let Some(path) = path else {
-        return Ok(dwi.data()[..n].iter().map(|&v| v.is_finite() && v > 0.0).collect());
+        return Ok(dwi.data()[..n]
+            .iter()
+            .map(|&v| v.is_finite() && v > 0.0)
+            .collect());
     };
     let mask = dmipy_io::read_nifti(path)?;
     let grid = |s: &[usize]| s.iter().take(3).copied().collect::<Vec<_>>();
@@ -30,7 +33,7 @@ pub fn masked_signals(dwi: &NiftiImage<f64>, mask: &[bool]) -> Vec<f64> {
     let (n, volumes, data) = (dwi.voxels_per_volume(), dwi.volumes(), dwi.data());
     mask.iter()
         .enumerate()
-        .filter(|(_, &m)| m)
+        .filter(|(_, m)| **m)
         .flat_map(|(v, _)| (0..volumes).map(move |t| data[t * n + v]))
         .collect()
 }
@@ -40,7 +43,13 @@ pub fn masked_signals(dwi: &NiftiImage<f64>, mask: &[bool]) -> Vec<f64> {
 pub fn scatter(values: &[f64], width: usize, mask: &[bool], fill: f64) -> Vec<f64> {
     let n = mask.len();
     let mut grid = vec![fill; n * width];
-    for (k, v) in mask.iter().enumerate().filter(|(_, &m)| m).map(|(v, _)| v).enumerate() {
+    for (k, v) in mask
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| **m)
+        .map(|(v, _)| v)
+        .enumerate()
+    {
         for c in 0..width {
             grid[c * n + v] = values[k * width + c];
         }
@@ -60,10 +69,13 @@ mod tests {
         let gathered: Vec<f64> = mask
             .iter()
             .enumerate()
-            .filter(|(_, &m)| m)
+            .filter(|(_, m)| **m)
             .flat_map(|(v, _)| (0..2).map(move |t| grid[t * 3 + v]))
             .collect();
         assert_eq!(gathered, [1.0, 10.0, 3.0, 30.0]);
-        assert_eq!(scatter(&gathered, 2, &mask, 0.0), [1.0, 0.0, 3.0, 10.0, 0.0, 30.0]);
+        assert_eq!(
+            scatter(&gathered, 2, &mask, 0.0),
+            [1.0, 0.0, 3.0, 10.0, 0.0, 30.0]
+        );
     }
 }

@@ -94,7 +94,13 @@ fn model_file_predicts_the_volume_weighted_sum_of_closed_forms() {
     let row: Vec<f64> = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     let bvals = std::fs::read_to_string(data("small_64D.bval")).unwrap();
     let bvecs = std::fs::read_to_string(data("small_64D.bvec")).unwrap();
-    let z: Vec<f64> = bvecs.lines().nth(2).unwrap().split_whitespace().map(|v| v.parse().unwrap()).collect();
+    let z: Vec<f64> = bvecs
+        .lines()
+        .nth(2)
+        .unwrap()
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
     for ((e, b), gz) in row.iter().zip(bvals.split_whitespace()).zip(z) {
         let b: f64 = b.parse::<f64>().unwrap() * 1e6;
         let gz = if gz.is_nan() { 0.0 } else { gz };

@@ -60,7 +60,9 @@ struct Axis {
 }
 
 impl BruteForceGrid {
-    /// Builds the grid of `model` on `scheme` and evaluates every candidate's signal.
+    /// Builds the grid of `model` on `scheme` and evaluates every candidate's signal, unless the
+    /// model [varies per voxel](FitModel::varies_per_voxel): then only the candidates are kept
+    /// and each voxel scores them itself ([`best_at_voxel`](Self::best_at_voxel)).
     pub fn new<M: FitModel>(
         model: &M,
         scheme: &AcquisitionScheme,
@@ -91,19 +93,12 @@ impl BruteForceGrid {
                 }
             }
         }
-        let mut unit_signals = vec![0.0; total * m];
-        let mut scratch = vec![0.0; model.scratch_len(m)];
+        let stored = if model.varies_per_voxel() { 0 } else { total };
+        let mut unit_signals = vec![0.0; stored * m];
+        let mut scratch = model.scratch(scheme);
         for (p, s) in params.chunks_exact(n).zip(unit_signals.chunks_exact_mut(m)) {
-            model.signal(scheme, p, s, &mut scratch)?;
-            let norm = s.iter().map(|v| v * v).sum::<f64>().sqrt();
-            // A candidate with no signal (or a non-finite one) can never be chosen.
-            let inv = if norm > 0.0 && norm.is_finite() {
-                1.0 / norm
-            } else {
-                0.0
-            };
-            s.iter_mut()
-                .for_each(|v| *v = if inv > 0.0 { *v * inv } else { 0.0 });
+            model.signal(scheme, 0, p, s, &mut scratch)?;
+            normalise(s);
         }
         Ok(Self {
             n_free: n,
@@ -141,6 +136,32 @@ impl BruteForceGrid {
         best
     }
 
+    /// Whether the candidates' signals are stored (false for a model that varies per voxel).
+    pub(crate) fn has_signals(&self) -> bool {
+        !self.unit_signals.is_empty()
+    }
+
+    /// The best distinct candidates of voxel `voxel` with normalised data `y`, for a model whose
+    /// signal varies per voxel: each candidate's signal is evaluated at that voxel into `buffer`
+    /// (length m), normalised and scored as in [`best`](Self::best).
+    pub(crate) fn best_at_voxel<M: FitModel>(
+        &self,
+        model: &M,
+        scheme: &AcquisitionScheme,
+        voxel: usize,
+        y: &[f64],
+        (scratch, buffer): (&mut M::Scratch<f64>, &mut [f64]),
+        top: &mut TopK,
+    ) -> Result<(), Error> {
+        top.clear();
+        for (k, p) in self.params.chunks_exact(self.n_free).enumerate() {
+            model.signal(scheme, voxel, p, buffer, scratch)?;
+            normalise(buffer);
+            top.offer(k, buffer.iter().zip(y).map(|(a, b)| a * b).sum());
+        }
+        Ok(())
+    }
+
     /// The `top[t].capacity` best distinct candidates of each voxel t of a tile. `tile` holds up
     /// to [`TILE`] voxels' data transposed (`tile[i * TILE + t]` = measurement i of voxel t), so
     /// that each candidate signal is read once per tile and the inner loop runs over voxels:
@@ -162,6 +183,19 @@ impl BruteForceGrid {
             }
         }
     }
+}
+
+/// Divides a candidate signal by its Euclidean norm; a candidate with no signal (or a
+/// non-finite one) becomes all zeros, so it can never be chosen.
+fn normalise(s: &mut [f64]) {
+    let norm = s.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let inv = if norm > 0.0 && norm.is_finite() {
+        1.0 / norm
+    } else {
+        0.0
+    };
+    s.iter_mut()
+        .for_each(|v| *v = if inv > 0.0 { *v * inv } else { 0.0 });
 }
 
 /// Voxels per tile of [`BruteForceGrid::best_tile`].
@@ -373,10 +407,10 @@ mod tests {
         let grid = BruteForceGrid::new(&model, &scheme, &BruteForceOptions::default()).unwrap();
         assert_eq!(grid.len(), 48 * 4 * 4 * 6);
         let mut y = vec![0.0; scheme.len()];
-        let mut scratch = vec![0.0; scheme.len()];
+        let mut scratch = model.scratch(&scheme);
         for k in [0, 17, 1000, grid.len() - 1] {
             model
-                .signal(&scheme, grid.candidate(k), &mut y, &mut scratch)
+                .signal(&scheme, 0, grid.candidate(k), &mut y, &mut scratch)
                 .unwrap();
             y.iter_mut().for_each(|v| *v *= 1234.5);
             assert_eq!(grid.best(&y).0, k);

@@ -86,12 +86,15 @@ mod tests {
         fn kinds(&self) -> &[ParameterKind] {
             &[ParameterKind::Other, ParameterKind::Other]
         }
+        type Scratch<D: crate::Scalar> = ();
+        fn scratch<D: crate::Scalar>(&self, _: &crate::AcquisitionScheme) {}
         fn signal<D: crate::Scalar>(
             &self,
             _: &crate::AcquisitionScheme,
+            _: usize,
             _: &[D],
             _: &mut [D],
-            _: &mut [D],
+            _: &mut (),
         ) -> Result<(), crate::Error> {
             Ok(())
         }

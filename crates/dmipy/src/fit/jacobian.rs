@@ -16,17 +16,18 @@ use crate::{AcquisitionScheme, Error};
 use num_dual::{Dual64, DualSVec64};
 
 /// Evaluates a model's signal and its Jacobian with respect to the SI free parameters.
-pub(crate) trait JacobianEngine: Send {
-    /// Buffers for a model with `n_free` parameters, `m` measurements and `scratch` scratch
-    /// scalars per evaluation.
-    fn new(n_free: usize, m: usize, scratch: usize) -> Self;
+pub(crate) trait JacobianEngine<M: FitModel>: Send {
+    /// Buffers for `model` with `n_free` parameters on `scheme`.
+    fn new(model: &M, scheme: &AcquisitionScheme, n_free: usize) -> Self;
 
-    /// Writes the signal into `value` (length m) and ∂signal/∂x into `jac`, row-major with row
-    /// stride `stride` ≥ n (columns n.. are left untouched).
-    fn evaluate<M: FitModel>(
+    /// Writes the signal of voxel `voxel` into `value` (length m) and ∂signal/∂x into `jac`,
+    /// row-major with row stride `stride` ≥ n (columns n.. are left untouched).
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate(
         &mut self,
         model: &M,
         scheme: &AcquisitionScheme,
+        voxel: usize,
         x: &[f64],
         value: &mut [f64],
         jac: &mut [f64],
@@ -35,27 +36,28 @@ pub(crate) trait JacobianEngine: Send {
 }
 
 /// One `DualSVec64<N>` pass with every parameter seeded.
-pub(crate) struct VectorJacobian<const N: usize> {
+pub(crate) struct VectorJacobian<M: FitModel, const N: usize> {
     x: [DualSVec64<N>; N],
     out: Vec<DualSVec64<N>>,
-    scratch: Vec<DualSVec64<N>>,
+    scratch: M::Scratch<DualSVec64<N>>,
 }
 
-impl<const N: usize> JacobianEngine for VectorJacobian<N> {
-    fn new(n_free: usize, m: usize, scratch: usize) -> Self {
+impl<M: FitModel, const N: usize> JacobianEngine<M> for VectorJacobian<M, N> {
+    fn new(model: &M, scheme: &AcquisitionScheme, n_free: usize) -> Self {
         debug_assert_eq!(n_free, N);
         let zero = DualSVec64::<N>::from_re(0.0);
         Self {
             x: [zero; N],
-            out: vec![zero; m],
-            scratch: vec![zero; scratch],
+            out: vec![zero; scheme.len()],
+            scratch: model.scratch(scheme),
         }
     }
 
-    fn evaluate<M: FitModel>(
+    fn evaluate(
         &mut self,
         model: &M,
         scheme: &AcquisitionScheme,
+        voxel: usize,
         x: &[f64],
         value: &mut [f64],
         jac: &mut [f64],
@@ -64,7 +66,7 @@ impl<const N: usize> JacobianEngine for VectorJacobian<N> {
         for (k, (d, &v)) in self.x.iter_mut().zip(x).enumerate() {
             *d = DualSVec64::<N>::from_re(v).derivative(k);
         }
-        model.signal(scheme, &self.x, &mut self.out, &mut self.scratch)?;
+        model.signal(scheme, voxel, &self.x, &mut self.out, &mut self.scratch)?;
         for ((o, val), row) in self.out.iter().zip(value).zip(jac.chunks_exact_mut(stride)) {
             *val = o.re;
             match &o.eps.0 {
@@ -77,26 +79,27 @@ impl<const N: usize> JacobianEngine for VectorJacobian<N> {
 }
 
 /// n passes of `Dual64`, one per seeded parameter.
-pub(crate) struct ScalarJacobian {
+pub(crate) struct ScalarJacobian<M: FitModel> {
     x: Vec<Dual64>,
     out: Vec<Dual64>,
-    scratch: Vec<Dual64>,
+    scratch: M::Scratch<Dual64>,
 }
 
-impl JacobianEngine for ScalarJacobian {
-    fn new(n_free: usize, m: usize, scratch: usize) -> Self {
+impl<M: FitModel> JacobianEngine<M> for ScalarJacobian<M> {
+    fn new(model: &M, scheme: &AcquisitionScheme, n_free: usize) -> Self {
         let zero = Dual64::from(0.0);
         Self {
             x: vec![zero; n_free],
-            out: vec![zero; m],
-            scratch: vec![zero; scratch],
+            out: vec![zero; scheme.len()],
+            scratch: model.scratch(scheme),
         }
     }
 
-    fn evaluate<M: FitModel>(
+    fn evaluate(
         &mut self,
         model: &M,
         scheme: &AcquisitionScheme,
+        voxel: usize,
         x: &[f64],
         value: &mut [f64],
         jac: &mut [f64],
@@ -110,7 +113,7 @@ impl JacobianEngine for ScalarJacobian {
                     Dual64::from(v)
                 };
             }
-            model.signal(scheme, &self.x, &mut self.out, &mut self.scratch)?;
+            model.signal(scheme, voxel, &self.x, &mut self.out, &mut self.scratch)?;
             for (o, row) in self.out.iter().zip(jac.chunks_exact_mut(stride)) {
                 row[k] = o.eps;
             }
@@ -136,17 +139,17 @@ mod tests {
         let x = [0.9, -2.1, 2.1e-9, 0.8e-9, 0.35];
         let (mut v1, mut v2) = (vec![0.0; m], vec![0.0; m]);
         let (mut j1, mut j2) = (vec![0.0; m * 5], vec![0.0; m * 5]);
-        let mut vec_engine = VectorJacobian::<5>::new(5, m, m);
+        let mut vec_engine = VectorJacobian::<BallStick, 5>::new(&model, &scheme, 5);
         vec_engine
-            .evaluate(&model, &scheme, &x, &mut v1, &mut j1, 5)
+            .evaluate(&model, &scheme, 0, &x, &mut v1, &mut j1, 5)
             .unwrap();
-        let mut scalar = ScalarJacobian::new(5, m, m);
+        let mut scalar = ScalarJacobian::<BallStick>::new(&model, &scheme, 5);
         scalar
-            .evaluate(&model, &scheme, &x, &mut v2, &mut j2, 5)
+            .evaluate(&model, &scheme, 0, &x, &mut v2, &mut j2, 5)
             .unwrap();
         let signal = |p: &[f64]| {
-            let (mut out, mut s) = (vec![0.0; m], vec![0.0; m]);
-            model.signal(&scheme, p, &mut out, &mut s).unwrap();
+            let (mut out, mut s) = (vec![0.0; m], model.scratch(&scheme));
+            model.signal(&scheme, 0, p, &mut out, &mut s).unwrap();
             out
         };
         for k in 0..5 {

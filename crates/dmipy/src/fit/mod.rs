@@ -1,7 +1,7 @@
 //! Fitting: the `FitModel` trait a fittable model implements, and the map of the fitting engine.
 //!
 //! - [`FitModel`] — what the engine needs from a model: free parameters (SI), bounds, scales,
-//!   kinds, and one signal function generic over [`Scalar`] with a caller-owned scratch buffer.
+//!   kinds, and one signal function generic over [`Scalar`] with an engine-owned scratch value.
 //! - `levenberg_marquardt` — a bounded Levenberg–Marquardt solver for one voxel, with exact
 //!   Jacobians from dual numbers (`jacobian`), orientations on a tangent chart (`chart`).
 //! - `brute_force` — a grid of candidate parameter vectors whose signals are precomputed once per
@@ -60,22 +60,33 @@ pub trait FitModel: Sync {
     /// Kind of each free parameter (length [`n_free`](Self::n_free)).
     fn kinds(&self) -> &[ParameterKind];
 
-    /// Number of scalars of type `D` the signal function needs as scratch space for a scheme of
-    /// `n_measurements` measurements (e.g. one buffer per compartment). Default: none.
-    fn scratch_len(&self, n_measurements: usize) -> usize {
-        let _ = n_measurements;
-        0
+    /// Working memory of the signal function for scalars of type `D` (e.g. one buffer per
+    /// compartment, or a [`ModelScratch`](crate::ModelScratch)). The engine creates one per
+    /// thread and scalar type with [`scratch`](Self::scratch) and reuses it for every
+    /// evaluation, so that nothing is allocated per voxel.
+    type Scratch<D: Scalar>: Send;
+
+    /// A scratch value sized for `scheme`.
+    fn scratch<D: Scalar>(&self, scheme: &AcquisitionScheme) -> Self::Scratch<D>;
+
+    /// Whether the signal depends on the voxel index (per-voxel fixed parameters). Default false.
+    ///
+    /// The brute-force grid of such a model cannot be precomputed once: the engine then scores
+    /// the grid's candidates voxel by voxel, evaluating each candidate's signal at that voxel
+    /// (correct, but one model evaluation per candidate and voxel).
+    fn varies_per_voxel(&self) -> bool {
+        false
     }
 
     /// Writes the signal attenuation (1 at b = 0) of every measurement of `scheme` into `out`
-    /// for the free parameters `x` (SI units). `scratch` has length
-    /// [`scratch_len`](Self::scratch_len)`(scheme.len())`; the engine owns it so that nothing is
-    /// allocated per voxel.
+    /// for the free parameters `x` (SI units) of voxel `voxel` (the index of the voxel in the
+    /// data, for models with per-voxel fixed parameters; others ignore it).
     fn signal<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,
+        voxel: usize,
         x: &[D],
         out: &mut [D],
-        scratch: &mut [D],
+        scratch: &mut Self::Scratch<D>,
     ) -> Result<(), Error>;
 }

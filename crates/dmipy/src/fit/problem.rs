@@ -10,7 +10,7 @@ use crate::{AcquisitionScheme, Error};
 /// The residual of voxel data y (already divided by the mean b0 of each echo-time group):
 /// $r_i = s_{g(i)}\,S_i(x) - y_i$, with $s_g$ the fitted S0 factor of group g when S0 is fitted,
 /// else 1.
-pub(crate) struct VoxelProblem<'a, M, E> {
+pub(crate) struct VoxelProblem<'a, M: FitModel, E> {
     model: &'a M,
     scheme: &'a AcquisitionScheme,
     layout: &'a Layout,
@@ -18,12 +18,14 @@ pub(crate) struct VoxelProblem<'a, M, E> {
     fit_s0: bool,
     engine: E,
     value: Vec<f64>,
-    scratch: Vec<f64>,
+    scratch: M::Scratch<f64>,
     /// The voxel's normalised data; set before each solve.
     pub y: Vec<f64>,
+    /// The voxel's index in the data; set before each solve.
+    pub voxel: usize,
 }
 
-impl<'a, M: FitModel, E: JacobianEngine> VoxelProblem<'a, M, E> {
+impl<'a, M: FitModel, E: JacobianEngine<M>> VoxelProblem<'a, M, E> {
     /// Buffers for one thread.
     pub fn new(
         model: &'a M,
@@ -33,17 +35,17 @@ impl<'a, M: FitModel, E: JacobianEngine> VoxelProblem<'a, M, E> {
         fit_s0: bool,
     ) -> Self {
         let m = scheme.len();
-        let scratch = model.scratch_len(m);
         Self {
             model,
             scheme,
             layout,
             group_of,
             fit_s0,
-            engine: E::new(layout.n_free, m, scratch),
+            engine: E::new(model, scheme, layout.n_free),
             value: vec![0.0; m],
-            scratch: vec![0.0; scratch],
+            scratch: model.scratch(scheme),
             y: vec![0.0; m],
+            voxel: 0,
         }
     }
 
@@ -57,7 +59,7 @@ impl<'a, M: FitModel, E: JacobianEngine> VoxelProblem<'a, M, E> {
     }
 }
 
-impl<M: FitModel, E: JacobianEngine> Problem for VoxelProblem<'_, M, E> {
+impl<M: FitModel, E: JacobianEngine<M>> Problem for VoxelProblem<'_, M, E> {
     fn n(&self) -> usize {
         self.layout.len()
     }
@@ -66,6 +68,7 @@ impl<M: FitModel, E: JacobianEngine> Problem for VoxelProblem<'_, M, E> {
         let n_free = self.layout.n_free;
         self.model.signal(
             self.scheme,
+            self.voxel,
             &x[..n_free],
             &mut self.value,
             &mut self.scratch,
@@ -81,6 +84,7 @@ impl<M: FitModel, E: JacobianEngine> Problem for VoxelProblem<'_, M, E> {
         self.engine.evaluate(
             self.model,
             self.scheme,
+            self.voxel,
             &x[..n_free],
             &mut self.value,
             jac,

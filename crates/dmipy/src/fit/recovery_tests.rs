@@ -20,9 +20,9 @@ fn simulate<M: FitModel>(
 ) -> Vec<f64> {
     let (n, m) = (model.n_free(), scheme.len());
     let mut data = vec![0.0; s0.len() * m];
-    let mut scratch = vec![0.0; model.scratch_len(m)];
+    let mut scratch = model.scratch(scheme);
     for ((x, d), &s) in truths.chunks(n).zip(data.chunks_mut(m)).zip(s0) {
-        model.signal(scheme, x, d, &mut scratch).unwrap();
+        model.signal(scheme, 0, x, d, &mut scratch).unwrap();
         d.iter_mut().for_each(|v| *v *= s);
     }
     data

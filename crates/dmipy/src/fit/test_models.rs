@@ -55,12 +55,15 @@ impl<C: Compartment> FitModel for Single<C> {
     fn kinds(&self) -> &[ParameterKind] {
         &self.kinds
     }
+    type Scratch<D: Scalar> = ();
+    fn scratch<D: Scalar>(&self, _: &AcquisitionScheme) {}
     fn signal<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,
+        _voxel: usize,
         x: &[D],
         out: &mut [D],
-        _scratch: &mut [D],
+        _scratch: &mut (),
     ) -> Result<(), Error> {
         self.compartment.signal(scheme, x, out)
     }
@@ -111,15 +114,17 @@ impl FitModel for BallStick {
     fn kinds(&self) -> &[ParameterKind] {
         &self.kinds
     }
-    fn scratch_len(&self, n_measurements: usize) -> usize {
-        n_measurements
+    type Scratch<D: Scalar> = Vec<D>;
+    fn scratch<D: Scalar>(&self, scheme: &AcquisitionScheme) -> Vec<D> {
+        vec![D::zero(); scheme.len()]
     }
     fn signal<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,
+        _voxel: usize,
         x: &[D],
         out: &mut [D],
-        scratch: &mut [D],
+        scratch: &mut Vec<D>,
     ) -> Result<(), Error> {
         C1Stick.signal(scheme, &x[..3], out)?;
         G1Ball.signal(scheme, &x[3..4], scratch)?;

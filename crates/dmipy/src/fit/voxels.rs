@@ -156,8 +156,8 @@ pub fn fit_voxels_with<M: FitModel>(
     macro_rules! dispatch {
         ($($n:literal)*) => {
             match model.n_free() {
-                $($n => run::<M, VectorJacobian<$n>>(model, scheme, data, options, control),)*
-                _ => run::<M, ScalarJacobian>(model, scheme, data, options, control),
+                $($n => run::<M, VectorJacobian<M, $n>>(model, scheme, data, options, control),)*
+                _ => run::<M, ScalarJacobian<M>>(model, scheme, data, options, control),
             }
         };
     }
@@ -272,7 +272,7 @@ fn check_inputs(data: &[f64], m: usize, options: &FitOptions) -> Result<(), Erro
     Ok(())
 }
 
-fn run<M: FitModel, E: JacobianEngine>(
+fn run<M: FitModel, E: JacobianEngine<M>>(
     model: &M,
     scheme: &AcquisitionScheme,
     data: &[f64],
@@ -408,8 +408,10 @@ impl FitResult {
 }
 
 /// Per-thread buffers: created once per rayon task split, reused for every chunk and voxel.
-struct Worker<'a, M, E> {
+struct Worker<'a, M: FitModel, E> {
     problem: VoxelProblem<'a, M, E>,
+    /// Scratch and signal buffer for grids scored voxel by voxel.
+    grid_scratch: (M::Scratch<f64>, Vec<f64>),
     lm: LmWorkspace,
     cramer_rao: CramerRaoWorkspace,
     x: Vec<f64>,
@@ -424,7 +426,7 @@ struct Worker<'a, M, E> {
     tops: Vec<TopK>,
 }
 
-impl<'a, M: FitModel, E: JacobianEngine> Worker<'a, M, E> {
+impl<'a, M: FitModel, E: JacobianEngine<M>> Worker<'a, M, E> {
     fn new(shared: &'a Shared<'a, M>, chunk: usize) -> Self {
         let fit_s0 = shared.options.s0 == S0Mode::Fitted;
         let (n, m) = (shared.layout.len(), shared.scheme.len());
@@ -437,6 +439,7 @@ impl<'a, M: FitModel, E: JacobianEngine> Worker<'a, M, E> {
         );
         Self {
             problem,
+            grid_scratch: (shared.model.scratch(shared.scheme), vec![0.0; m]),
             lm: LmWorkspace::new(n, m),
             cramer_rao: CramerRaoWorkspace::new(n),
             x: vec![0.0; n],
@@ -462,18 +465,22 @@ impl<'a, M: FitModel, E: JacobianEngine> Worker<'a, M, E> {
             let v = out.first + k;
             self.valid[k] = self.normalise(shared, &data[v * m..(v + 1) * m], k, out);
         }
-        if let Some(grid) = &shared.grid {
-            for first in (0..count).step_by(TILE) {
-                let last = (first + TILE).min(count);
-                for t in 0..TILE {
-                    let y =
-                        (first + t < last).then(|| &self.ys[(first + t) * m..(first + t + 1) * m]);
-                    for i in 0..m {
-                        self.tile[i * TILE + t] = y.map_or(0.0, |y| y[i]);
-                    }
+        match &shared.grid {
+            Some(grid) if grid.has_signals() => self.search_tiles(grid, count, m),
+            Some(grid) => {
+                for k in (0..count).filter(|&k| self.valid[k]) {
+                    let (scratch, buffer) = &mut self.grid_scratch;
+                    grid.best_at_voxel(
+                        shared.model,
+                        shared.scheme,
+                        out.first + k,
+                        &self.ys[k * m..(k + 1) * m],
+                        (scratch, buffer),
+                        &mut self.tops[k],
+                    )?;
                 }
-                grid.best_tile(&self.tile, &mut self.tops[first..last]);
             }
+            None => {}
         }
         for k in 0..count {
             if self.valid[k] {
@@ -481,6 +488,20 @@ impl<'a, M: FitModel, E: JacobianEngine> Worker<'a, M, E> {
             }
         }
         Ok(())
+    }
+
+    /// Grid search of a chunk's `count` normalised voxels, tile by tile.
+    fn search_tiles(&mut self, grid: &BruteForceGrid, count: usize, m: usize) {
+        for first in (0..count).step_by(TILE) {
+            let last = (first + TILE).min(count);
+            for t in 0..TILE {
+                let y = (first + t < last).then(|| &self.ys[(first + t) * m..(first + t + 1) * m]);
+                for i in 0..m {
+                    self.tile[i * TILE + t] = y.map_or(0.0, |y| y[i]);
+                }
+            }
+            grid.best_tile(&self.tile, &mut self.tops[first..last]);
+        }
     }
 
     /// Checks voxel k's data and writes its normalised signal; flags it and returns false when
@@ -510,6 +531,7 @@ impl<'a, M: FitModel, E: JacobianEngine> Worker<'a, M, E> {
     fn fit_voxel(&mut self, shared: &Shared<M>, k: usize, out: &mut ChunkOut) -> Result<(), Error> {
         let m = shared.scheme.len();
         self.problem.y.copy_from_slice(&self.ys[k * m..(k + 1) * m]);
+        self.problem.voxel = out.first + k;
         let starts = if shared.grid.is_some() {
             self.tops[k].len.max(1)
         } else {

@@ -1,25 +1,30 @@
-//! `ModelComponent`: one entry of a multi-compartment model (a compartment; distributed models to come).
+//! `ModelComponent`: one entry of a multi-compartment model, a compartment or a distributed model; `Distribution`: which distribution.
 
+use super::distributed::DistributedModel;
 use crate::compartments::{AnyCompartment, Compartment, ParameterSpec, SphericalMean};
 use crate::{AcquisitionScheme, Error, Scalar};
+use serde_json::json;
 
 /// One component of a [`MultiCompartmentModel`](super::MultiCompartmentModel): what Dmipy 1.x puts
 /// in the `models` list of `MultiCompartmentModel(models=[...])`.
-///
-/// Today every component is a plain compartment. Orientation- and size-distributed models
-/// (Dmipy's `SD1WatsonDistributed`, `SD2BinghamDistributed`, `DD1GammaDistributed`) will be a
-/// further variant with their own nested parameter names; the enum is `#[non_exhaustive]` so that
-/// adding it breaks no caller.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ModelComponent {
     /// A single compartment, e.g. `C1Stick`.
     Compartment(AnyCompartment),
+    /// Several kernels sharing one distribution, e.g. `SD1WatsonDistributed([stick, zeppelin])`.
+    Distributed(DistributedModel),
 }
 
 impl From<AnyCompartment> for ModelComponent {
     fn from(c: AnyCompartment) -> Self {
         Self::Compartment(c)
+    }
+}
+
+impl From<DistributedModel> for ModelComponent {
+    fn from(d: DistributedModel) -> Self {
+        Self::Distributed(d)
     }
 }
 
@@ -29,17 +34,26 @@ impl ModelComponent {
         AnyCompartment::by_name(name).map(Self::Compartment)
     }
 
-    /// The Dmipy class name, which prefixes the component's parameter names (`C1Stick_1_mu`).
+    /// The Dmipy class name, which prefixes the component's parameter names (`C1Stick_1_mu`,
+    /// `SD1WatsonDistributed_1_SD1Watson_1_odi`).
     pub fn name(&self) -> &'static str {
         match self {
             Self::Compartment(c) => c.name(),
+            Self::Distributed(d) => d.distribution().class_name(),
         }
     }
 
-    /// The component's own parameter table, in the order its parameter slice follows.
-    pub fn parameters(&self) -> &'static [ParameterSpec] {
+    /// The component's own parameters, in the order its parameter slice follows: the name it
+    /// has inside the component (`lambda_par`; `C1Stick_1_lambda_par` inside a distributed
+    /// model) and its specification.
+    pub fn parameters(&self) -> Vec<(String, ParameterSpec)> {
         match self {
-            Self::Compartment(c) => c.parameters(),
+            Self::Compartment(c) => c
+                .parameters()
+                .iter()
+                .map(|s| (s.name.to_string(), *s))
+                .collect(),
+            Self::Distributed(d) => d.named_parameters(),
         }
     }
 
@@ -47,6 +61,7 @@ impl ModelComponent {
     pub fn parameter_count(&self) -> usize {
         match self {
             Self::Compartment(c) => c.parameter_count(),
+            Self::Distributed(d) => d.parameter_count(),
         }
     }
 
@@ -60,6 +75,7 @@ impl ModelComponent {
     ) -> Result<(), Error> {
         match self {
             Self::Compartment(c) => c.signal(scheme, params, out),
+            Self::Distributed(d) => d.signal(scheme, params, out),
         }
     }
 
@@ -73,6 +89,70 @@ impl ModelComponent {
     ) -> Result<(), Error> {
         match self {
             Self::Compartment(c) => c.spherical_mean(scheme, params, out_per_shell),
+            Self::Distributed(d) => d.spherical_mean(scheme, params, out_per_shell),
+        }
+    }
+
+    /// The model-file entry of this component: a quoted name, or a `{"distributed": …}` object.
+    pub(crate) fn to_json(&self) -> String {
+        match self {
+            Self::Compartment(c) => json!(c.name()).to_string(),
+            Self::Distributed(d) => d.to_json(),
+        }
+    }
+}
+
+/// The distribution shared by the kernels of a [`DistributedModel`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distribution {
+    /// No distribution: Dmipy's `BundleModel`, kernels with their own orientations, grouped so
+    /// that links (tortuosity) can refer to fractions inside the group.
+    Bundle,
+    /// Dmipy's `SD1WatsonDistributed`: the kernels' axes follow one Watson distribution.
+    Watson,
+    /// Dmipy's `SD2BinghamDistributed`: the kernels' axes follow one Bingham distribution.
+    Bingham,
+    /// Dmipy's `DD1GammaDistributed`: the kernels' diameters follow one Gamma distribution.
+    Gamma,
+}
+
+impl Distribution {
+    /// The names a model file may give in `"distributed"`.
+    pub const NAMES: &'static [&'static str] = &["SD1Watson", "SD2Bingham", "DD1Gamma", "Bundle"];
+
+    /// The distribution called `name`: `SD1Watson`, `SD2Bingham`, `DD1Gamma` or `Bundle` (the
+    /// Dmipy class names `SD1WatsonDistributed`, … and `BundleModel` are accepted too).
+    pub fn by_name(name: &str) -> Result<Self, Error> {
+        match name {
+            "SD1Watson" | "SD1WatsonDistributed" => Ok(Self::Watson),
+            "SD2Bingham" | "SD2BinghamDistributed" => Ok(Self::Bingham),
+            "DD1Gamma" | "DD1GammaDistributed" => Ok(Self::Gamma),
+            "Bundle" | "BundleModel" => Ok(Self::Bundle),
+            _ => Err(Error::UnknownModel {
+                name: name.into(),
+                known: Self::NAMES.join(", "),
+            }),
+        }
+    }
+
+    /// The short name a model file writes (`SD1Watson`, …, `Bundle`).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Self::Watson => "SD1Watson",
+            Self::Bingham => "SD2Bingham",
+            Self::Gamma => "DD1Gamma",
+            Self::Bundle => "Bundle",
+        }
+    }
+
+    /// Dmipy's class name of the distributed model (the prefix of its parameters in a
+    /// multi-compartment model).
+    pub fn class_name(self) -> &'static str {
+        match self {
+            Self::Watson => "SD1WatsonDistributed",
+            Self::Bingham => "SD2BinghamDistributed",
+            Self::Gamma => "DD1GammaDistributed",
+            Self::Bundle => "BundleModel",
         }
     }
 }

@@ -15,9 +15,27 @@
 //! repeat). Fixed values and initial guesses are a number, a list (one value of a
 //! multi-component parameter) or `{"per_voxel": [...]}`; bounds are `[[lower, upper], ...]`;
 //! tortuosity takes an optional fifth argument, `S0_correction`.
+//!
+//! An entry of `compartments` may be a distributed model (Dmipy's `SD1WatsonDistributed`,
+//! `SD2BinghamDistributed`, `DD1GammaDistributed`, `BundleModel`): `{"distributed": "SD1Watson"`
+//! (or `"SD2Bingham"`, `"DD1Gamma"`, `"Bundle"`), `"compartments": [kernel names]` and its own
+//! `set_fixed_parameter` (constants), `set_equal_parameter` and `set_tortuous_parameter` (three
+//! names: λ⊥, λ∥, the inner `partial_volume_0`) calls, with the distributed model's own names
+//! (`C1Stick_1_lambda_par`), as a Dmipy script sets links on it before composing:
+//!
+//! ```json
+//! {"compartments": ["G1Ball", {"distributed": "SD1Watson", "compartments": ["C1Stick", "G2Zeppelin"],
+//!   "set_tortuous_parameter": [["G2Zeppelin_1_lambda_perp", "C1Stick_1_lambda_par", "partial_volume_0"]],
+//!   "set_equal_parameter": [["G2Zeppelin_1_lambda_par", "C1Stick_1_lambda_par"]],
+//!   "set_fixed_parameter": [["G2Zeppelin_1_lambda_par", 1.7e-9]]}],
+//!  "set_fixed_parameter": [["G1Ball_1_lambda_iso", 3e-9]]}
+//! ```
 
-use super::{ModelComponent, MultiCompartmentModel, ParameterValue};
+use super::{
+    DistributedModel, Distribution, ModelComponent, MultiCompartmentModel, ParameterValue,
+};
 use crate::Error;
+use crate::compartments::AnyCompartment;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
@@ -125,31 +143,39 @@ impl MultiCompartmentModel {
 }
 
 impl MultiCompartmentModel {
-    /// The model file that rebuilds this model: its components, `spherical_mean`, S0 responses
-    /// and every successful `set_…` call in order (consecutive calls of one kind share a key; a
-    /// key repeats when kinds interleave). [`from_json`](Self::from_json) reads it back.
+    /// The model file that rebuilds this model: its components (distributed models as
+    /// `{"distributed": …}` objects with their own calls), `spherical_mean`, S0 responses and
+    /// every successful `set_…` call in order (consecutive calls of one kind share a key; a key
+    /// repeats when kinds interleave). [`from_json`](Self::from_json) reads it back.
     pub fn to_json(&self) -> String {
-        let names: Vec<&str> = self.components().map(ModelComponent::name).collect();
+        let entries: Vec<String> = self.components().map(ModelComponent::to_json).collect();
         let mut parts = vec![
-            format!("\"compartments\":{}", serde_json::json!(names)),
+            format!("\"compartments\":[{}]", entries.join(",")),
             format!("\"spherical_mean\":{}", self.spherical_mean),
         ];
         if let Some(r) = &self.s0_responses {
             parts.push(format!("\"S0_tissue_responses\":{}", serde_json::json!(r)));
         }
-        let mut k = 0;
-        while k < self.calls.len() {
-            let key = self.calls[k].0;
-            let group: Vec<&serde_json::Value> = self.calls[k..]
-                .iter()
-                .take_while(|(c, _)| *c == key)
-                .map(|(_, a)| a)
-                .collect();
-            k += group.len();
-            parts.push(format!("\"{key}\":{}", serde_json::json!(group)));
-        }
+        parts.extend(grouped_calls(&self.calls));
         format!("{{{}}}", parts.join(","))
     }
+}
+
+/// `"key":[args, …]` for each run of consecutive calls of one kind, in order.
+pub(crate) fn grouped_calls(calls: &[(&'static str, serde_json::Value)]) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut k = 0;
+    while k < calls.len() {
+        let key = calls[k].0;
+        let group: Vec<&serde_json::Value> = calls[k..]
+            .iter()
+            .take_while(|(c, _)| *c == key)
+            .map(|(_, a)| a)
+            .collect();
+        k += group.len();
+        parts.push(format!("\"{key}\":{}", serde_json::json!(group)));
+    }
+    parts
 }
 
 fn from_object(entries: &[(String, Json)]) -> Result<MultiCompartmentModel, Error> {
@@ -232,11 +258,9 @@ fn component(entry: &Json, at: &str) -> Result<ModelComponent, Error> {
         Json::String(name) => {
             ModelComponent::by_name(name).map_err(|e| file_error(at, e.to_string()))
         }
-        Json::Object(e) if e.iter().any(|(k, _)| k == "distributed") => Err(file_error(
-            at,
-            "distributed models (SD1Watson, SD2Bingham, DD1Gamma) are not available in this \
-             version of dmipy-rs yet",
-        )),
+        Json::Object(e) if e.iter().any(|(k, _)| k == "distributed") => {
+            distributed(e, at).map(ModelComponent::Distributed)
+        }
         _ => Err(file_error(
             at,
             "expected a compartment name or a {\"distributed\": …} object",
@@ -362,4 +386,124 @@ fn bounds(v: &Json, at: &str) -> Result<Vec<(f64, f64)>, Error> {
             },
         )
         .collect()
+}
+
+/// The keys of a `{"distributed": …}` entry.
+const DISTRIBUTED_KEYS: &[&str] = &[
+    "distributed",
+    "compartments",
+    "set_fixed_parameter",
+    "set_equal_parameter",
+    "set_tortuous_parameter",
+];
+
+/// A `{"distributed": "SD1Watson", "compartments": [...], "set_…": [...]}` entry: the
+/// distributed model, then its own `set_…` calls in file order (names are the distributed
+/// model's own, e.g. `C1Stick_1_lambda_par`, as in Dmipy where links are set on it before it is
+/// composed). Fixed values are constants; tortuosity takes three names (Dmipy's nested form).
+fn distributed(entries: &[(String, Json)], at: &str) -> Result<DistributedModel, Error> {
+    let get = |key: &str| entries.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+    let Some(Json::String(kind)) = get("distributed") else {
+        return Err(file_error(
+            format!("{at}.distributed"),
+            "expected a distribution name",
+        ));
+    };
+    let kind = Distribution::by_name(kind)
+        .map_err(|e| file_error(format!("{at}.distributed"), e.to_string()))?;
+    let Some(Json::Array(list)) = get("compartments") else {
+        return Err(file_error(
+            format!("{at}.compartments"),
+            "missing or not a list of compartment names",
+        ));
+    };
+    let kernels = list
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c {
+            Json::String(name) => AnyCompartment::by_name(name)
+                .map_err(|e| file_error(format!("{at}.compartments[{i}]"), e.to_string())),
+            _ => Err(file_error(
+                format!("{at}.compartments[{i}]"),
+                "expected a compartment name",
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut model = DistributedModel::new(kind, kernels)
+        .map_err(|e| file_error(format!("{at}.compartments"), e.to_string()))?;
+    let mut seen: Vec<(&str, usize)> = Vec::new();
+    for (key, value) in entries {
+        if key == "distributed" || key == "compartments" {
+            continue;
+        }
+        if !DISTRIBUTED_KEYS.contains(&key.as_str()) {
+            return Err(file_error(
+                format!("{at}.{key}"),
+                format!("unknown key; known keys: {}", DISTRIBUTED_KEYS.join(", ")),
+            ));
+        }
+        let Json::Array(calls) = value else {
+            return Err(file_error(
+                format!("{at}.{key}"),
+                "expected a list of argument lists",
+            ));
+        };
+        let base = match seen.iter_mut().find(|(k, _)| k == key) {
+            Some((_, n)) => {
+                *n += calls.len();
+                *n - calls.len()
+            }
+            None => {
+                seen.push((key, calls.len()));
+                0
+            }
+        };
+        for (i, args) in calls.iter().enumerate() {
+            let here = format!("{at}.{key}[{}]", base + i);
+            let Json::Array(args) = args else {
+                return Err(file_error(here, "expected a list of arguments"));
+            };
+            distributed_call(&mut model, key, args, &here).map_err(|e| match e {
+                Error::ModelFile { .. } => e,
+                other => file_error(here.clone(), other.to_string()),
+            })?;
+        }
+    }
+    Ok(model)
+}
+
+fn distributed_call(
+    model: &mut DistributedModel,
+    key: &str,
+    args: &[Json],
+    at: &str,
+) -> Result<(), Error> {
+    let s = |i: usize| match args.get(i) {
+        Some(Json::String(v)) => Ok(v.as_str()),
+        _ => Err(file_error(
+            format!("{at}[{i}]"),
+            "expected a parameter name",
+        )),
+    };
+    let n = match key {
+        "set_tortuous_parameter" => 3,
+        _ => 2,
+    };
+    if args.len() != n {
+        return Err(file_error(
+            at,
+            format!("{key} takes {n} arguments here, found {}", args.len()),
+        ));
+    }
+    match key {
+        "set_fixed_parameter" => match value(&args[1], &format!("{at}[1]"))? {
+            ParameterValue::Constant(v) => model.set_fixed_parameter(s(0)?, &v),
+            ParameterValue::PerVoxel(_) => Err(file_error(
+                format!("{at}[1]"),
+                "a distributed model takes constant values only",
+            )),
+        },
+        "set_equal_parameter" => model.set_equal_parameter(s(0)?, s(1)?),
+        _ => model.set_tortuous_parameter(s(0)?, s(1)?, s(2)?),
+    }
 }

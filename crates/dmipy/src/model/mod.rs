@@ -25,7 +25,9 @@
 //! [`opt_bounds`]: MultiCompartmentModel::opt_bounds
 
 mod component;
+mod distributed;
 mod file;
+mod fit;
 mod fractions;
 mod links;
 mod parameters;
@@ -34,13 +36,17 @@ mod predict;
 mod reference_tests;
 #[cfg(test)]
 mod tests;
+mod turnkey;
 mod vectors;
 
-pub use component::ModelComponent;
+pub use component::{Distribution, ModelComponent};
+pub use distributed::DistributedModel;
+pub use fit::{ModelFit, fit_model};
 pub use fractions::{nested_from_fractions, nested_to_fractions};
 pub use links::{ParameterValue, tortuous_lambda_perp};
 pub use parameters::ModelParameter;
 pub use predict::ModelScratch;
+pub use turnkey::TURNKEY_NAMES;
 
 use crate::Error;
 use links::Link;

@@ -102,7 +102,8 @@ pub(crate) struct ComponentLayout {
 /// The table Dmipy builds in `_prepare_parameters` and `_prepare_partial_volumes`: each
 /// component's parameters prefixed `<Class>_<k>_` (k counts components of the same class from 1),
 /// orientations left out when `spherical_mean` (as `_delete_orientation_parameters` does), then
-/// `partial_volume_0 … partial_volume_{N-1}` when N > 1. Returns the parameters in full-vector
+/// `partial_volume_0 … partial_volume_{N-1}` when N > 1. A distributed model's parameters keep
+/// their inner names behind the prefix (`SD1WatsonDistributed_1_SD1Watson_1_odi`). Returns the parameters in full-vector
 /// order, the component layouts and the indices of the partial volumes.
 pub(crate) fn build_table(
     components: Vec<ModelComponent>,
@@ -125,17 +126,13 @@ pub(crate) fn build_table(
             }
         };
         let mut offsets = Vec::with_capacity(component.parameter_count());
-        for spec in component.parameters() {
+        for (name, spec) in component.parameters() {
             if spherical_mean && spec.kind == ParameterKind::Orientation {
                 offsets.extend(std::iter::repeat_n(None, spec.cardinality()));
                 continue;
             }
             offsets.extend((0..spec.cardinality()).map(|i| Some(offset + i)));
-            params.push(from_spec(
-                spec,
-                format!("{class}_{k}_{}", spec.name),
-                offset,
-            ));
+            params.push(from_spec(&spec, format!("{class}_{k}_{name}"), offset));
             offset += spec.cardinality();
         }
         layouts.push(ComponentLayout { component, offsets });

@@ -282,10 +282,10 @@ fn model_file_round_trip_and_errors() {
         "{e}"
     );
     let e = location(
-        r#"{"compartments": ["G1Ball", {"distributed": "SD1Watson", "compartments": ["C1Stick"]}]}"#,
+        r#"{"compartments": ["G1Ball", {"distributed": "SD9Banana", "compartments": ["C1Stick"]}]}"#,
     );
     assert!(
-        e.starts_with("compartments[1]") && e.contains("not available"),
+        e.starts_with("compartments[1].distributed") && e.contains("SD1Watson"),
         "{e}"
     );
     assert!(location(r#"{"compartments": ["G1Ball"], "set_banana": []}"#).contains("known keys"));

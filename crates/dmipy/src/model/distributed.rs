@@ -1,0 +1,644 @@
+//! `DistributedModel`: several kernels sharing one distribution (Watson, Bingham, Gamma, or a plain bundle), with nested inner fractions and inner links, as Dmipy 1.x's distributed models.
+
+use super::component::Distribution;
+use super::links::tortuous_lambda_perp;
+use crate::compartments::{AnyCompartment, Compartment, ParameterSpec, SphericalMean};
+use crate::distributions::{
+    BinghamCoefficients, DD1Gamma, DD1GammaDistributed, SD1Watson, SD2Bingham, VolumeWeighting,
+    WatsonCoefficients, disperse_add,
+};
+use crate::{AcquisitionScheme, Error, ParameterKind, Scalar, SizeDistributable};
+use serde_json::json;
+
+/// Bounds of the inner `partial_volume_i` of a distributed model, as Dmipy sets them.
+const INNER_PARTIAL_VOLUME: ParameterSpec = ParameterSpec {
+    name: "partial_volume",
+    unit: "",
+    bounds: &[(0.01, 0.99)],
+    scale: 1.0,
+    kind: ParameterKind::Fraction,
+};
+
+/// Most scalars a distributed model (all its parameters) or one of its kernels may have; sizes
+/// the stack buffers of one evaluation.
+const MAX_INNER: usize = 48;
+const MAX_KERNEL: usize = 16;
+
+/// One parameter of a distributed model (its own Dmipy name, e.g. `C1Stick_1_lambda_par`).
+#[derive(Debug, Clone, PartialEq)]
+struct InnerParameter {
+    name: String,
+    spec: ParameterSpec,
+    offset: usize,
+    linked: bool,
+}
+
+/// A link inside a distributed model (indices into its parameters), evaluated as Dmipy does.
+#[derive(Debug, Clone, PartialEq)]
+enum InnerLink {
+    Fixed {
+        out: usize,
+        value: Vec<f64>,
+    },
+    Equal {
+        out: usize,
+        input: usize,
+    },
+    Tortuous {
+        out: usize,
+        lambda_par: usize,
+        vf_intra: usize,
+    },
+}
+
+/// Several kernels sharing one distribution: Dmipy 1.x's `SD1WatsonDistributed(models)`,
+/// `SD2BinghamDistributed(models)`, `DD1GammaDistributed(models)` and `BundleModel(models)`.
+///
+/// The signal is $E = \sum_i w_i E_i$ over the kernels, with each $E_i$ dispersed (Watson,
+/// Bingham: see [`disperse_add`], exact to ~1e-13) or size-integrated (Gamma: see
+/// [`DD1GammaDistributed`]) by the one shared distribution, and nested inner fractions
+/// $w_0 = p_0$, $w_i = p_i \prod_{j<i}(1 - p_j)$, $w_{N-1} = \prod_{j<N-1}(1-p_j)$ from the
+/// `partial_volume_0 … partial_volume_{N-2}` parameters (Dmipy's `distribute_models.py`).
+///
+/// Parameters, in Dmipy's order and names: every kernel's parameters prefixed `<Class>_<k>_`
+/// without the distributed one (`mu` for Watson and Bingham, `diameter` for Gamma), then the
+/// distribution's (`SD1Watson_1_mu`, `SD1Watson_1_odi`; `SD2Bingham_1_mu`, `…_psi`, `…_odi`,
+/// `…_beta_fraction`; `DD1Gamma_1_alpha`, `DD1Gamma_1_beta`), then the partial volumes (N > 1),
+/// minus those removed by [`set_fixed_parameter`](Self::set_fixed_parameter),
+/// [`set_equal_parameter`](Self::set_equal_parameter) and
+/// [`set_tortuous_parameter`](Self::set_tortuous_parameter). Set links before putting the model
+/// into a [`MultiCompartmentModel`](super::MultiCompartmentModel), as a Dmipy script does.
+#[derive(Debug, Clone)]
+pub struct DistributedModel {
+    distribution: Distribution,
+    kernels: Vec<AnyCompartment>,
+    params: Vec<InnerParameter>,
+    /// Per kernel, the position in the inner full vector of every scalar of its slice (`None`
+    /// for the distributed parameter).
+    kernel_offsets: Vec<Vec<Option<usize>>>,
+    /// Offset of the distribution's parameters in the inner full vector.
+    distribution_offset: usize,
+    /// Offsets of the inner partial volumes.
+    partial_volumes: Vec<usize>,
+    full_len: usize,
+    links: Vec<InnerLink>,
+    calls: Vec<(&'static str, serde_json::Value)>,
+}
+
+/// Runs `$body` with `$k` bound to the concrete axially symmetric kernel, `$else` otherwise.
+macro_rules! axial_dispatch {
+    ($kernel:expr, $k:ident => $body:expr, $else:expr) => {
+        match $kernel {
+            AnyCompartment::C1Stick($k) => $body,
+            AnyCompartment::G2Zeppelin($k) => $body,
+            AnyCompartment::G3TemporalZeppelin($k) => $body,
+            AnyCompartment::C2CylinderStejskalTannerApproximation($k) => $body,
+            AnyCompartment::C3CylinderCallaghanApproximation($k) => $body,
+            AnyCompartment::C4CylinderGaussianPhaseApproximation($k) => $body,
+            AnyCompartment::CC2CappedCylinderStejskalTannerApproximation($k) => $body,
+            AnyCompartment::CC3CappedCylinderCallaghanApproximation($k) => $body,
+            AnyCompartment::P2PlaneStejskalTannerApproximation($k) => $body,
+            AnyCompartment::P3PlaneCallaghanApproximation($k) => $body,
+            _ => $else,
+        }
+    };
+}
+
+/// Runs `$body` with `$k` bound to the concrete kernel that has a `diameter`, `$else` otherwise.
+macro_rules! size_dispatch {
+    ($kernel:expr, $k:ident => $body:expr, $else:expr) => {
+        match $kernel {
+            AnyCompartment::C2CylinderStejskalTannerApproximation($k) => $body,
+            AnyCompartment::C3CylinderCallaghanApproximation($k) => $body,
+            AnyCompartment::C4CylinderGaussianPhaseApproximation($k) => $body,
+            AnyCompartment::S2SphereStejskalTannerApproximation($k) => $body,
+            AnyCompartment::S3SphereCallaghanApproximation($k) => $body,
+            AnyCompartment::S4SphereGaussianPhaseApproximation($k) => $body,
+            AnyCompartment::P2PlaneStejskalTannerApproximation($k) => $body,
+            AnyCompartment::P3PlaneCallaghanApproximation($k) => $body,
+            _ => $else,
+        }
+    };
+}
+
+/// Counts class names as Dmipy's `_prepare_parameters` does: `<Class>_<k>_`.
+fn prefix(counts: &mut Vec<(&'static str, usize)>, class: &'static str) -> String {
+    let k = match counts.iter_mut().find(|(n, _)| *n == class) {
+        Some((_, c)) => {
+            *c += 1;
+            *c
+        }
+        None => {
+            counts.push((class, 1));
+            1
+        }
+    };
+    format!("{class}_{k}_")
+}
+
+/// Whether Watson and Bingham can disperse `kernel` (it is axially symmetric).
+fn dispersible(kernel: &AnyCompartment) -> bool {
+    axial_dispatch!(kernel, _k => true, false)
+}
+
+/// The volume weighting of a kernel a Gamma distribution can integrate, if any.
+fn size_weighting(kernel: &AnyCompartment) -> Option<VolumeWeighting> {
+    size_dispatch!(kernel, k => Some(k.volume_weighting()), None)
+}
+
+impl DistributedModel {
+    /// The kernels distributed by `distribution`. Errors for an empty list, kernels the
+    /// distribution cannot act on (Watson/Bingham need axially symmetric kernels, Gamma a
+    /// `diameter` of one geometry for all), or too many parameters.
+    pub fn new(distribution: Distribution, kernels: Vec<AnyCompartment>) -> Result<Self, Error> {
+        let what = format!("kernels of {}", distribution.class_name());
+        if kernels.is_empty() {
+            return Err(Error::Empty { what });
+        }
+        let invalid = |reason: String| Error::InvalidArgument {
+            what: what.clone(),
+            reason,
+        };
+        let mut weighting = None;
+        for k in &kernels {
+            match distribution {
+                Distribution::Watson | Distribution::Bingham if !dispersible(k) => {
+                    return Err(invalid(format!("{} is not axially symmetric", k.name())));
+                }
+                Distribution::Gamma => match (size_weighting(k), weighting) {
+                    (None, _) => return Err(invalid(format!("{} has no diameter", k.name()))),
+                    (Some(w), Some(v)) if w != v => {
+                        return Err(invalid("kernels of different geometries".into()));
+                    }
+                    (w, _) => weighting = w,
+                },
+                _ => {}
+            }
+        }
+        let mut model = Self {
+            distribution,
+            kernels,
+            params: Vec::new(),
+            kernel_offsets: Vec::new(),
+            distribution_offset: 0,
+            partial_volumes: Vec::new(),
+            full_len: 0,
+            links: Vec::new(),
+            calls: Vec::new(),
+        };
+        model.build_table(weighting);
+        if model.full_len > MAX_INNER
+            || model
+                .kernels
+                .iter()
+                .any(|k| k.parameter_count() > MAX_KERNEL)
+        {
+            return Err(invalid(format!("more than {MAX_INNER} parameters")));
+        }
+        Ok(model)
+    }
+
+    /// Dmipy's `_prepare_parameters`, `_delete_…_from_parameters` and `_prepare_partial_volumes`.
+    fn build_table(&mut self, weighting: Option<VolumeWeighting>) {
+        let mut counts = Vec::new();
+        let mut offset = 0;
+        let kernels = std::mem::take(&mut self.kernels);
+        for kernel in &kernels {
+            let pre = prefix(&mut counts, kernel.name());
+            let mut offsets = Vec::new();
+            for spec in kernel.parameters() {
+                let dropped = match self.distribution {
+                    Distribution::Watson | Distribution::Bingham => {
+                        spec.kind == ParameterKind::Orientation
+                    }
+                    Distribution::Gamma => spec.name == "diameter",
+                    Distribution::Bundle => false,
+                };
+                if dropped {
+                    offsets.extend(std::iter::repeat_n(None, spec.cardinality()));
+                    continue;
+                }
+                offsets.extend((0..spec.cardinality()).map(|i| Some(offset + i)));
+                self.push(format!("{pre}{}", spec.name), *spec, &mut offset);
+            }
+            self.kernel_offsets.push(offsets);
+        }
+        self.kernels = kernels;
+        self.distribution_offset = offset;
+        let (name, specs): (&str, &[ParameterSpec]) = match self.distribution {
+            Distribution::Watson => ("SD1Watson", SD1Watson.parameters()),
+            Distribution::Bingham => ("SD2Bingham", SD2Bingham.parameters()),
+            Distribution::Gamma => (
+                "DD1Gamma",
+                DD1Gamma::new(weighting.unwrap_or(VolumeWeighting::Cylinder)).parameters(),
+            ),
+            Distribution::Bundle => ("", &[]),
+        };
+        for spec in specs {
+            self.push(format!("{name}_1_{}", spec.name), *spec, &mut offset);
+        }
+        for i in 0..self.kernels.len().saturating_sub(1) {
+            self.partial_volumes.push(offset);
+            self.push(
+                format!("partial_volume_{i}"),
+                INNER_PARTIAL_VOLUME,
+                &mut offset,
+            );
+        }
+        self.full_len = offset;
+    }
+
+    fn push(&mut self, name: String, spec: ParameterSpec, offset: &mut usize) {
+        self.params.push(InnerParameter {
+            name,
+            spec,
+            offset: *offset,
+            linked: false,
+        });
+        *offset += spec.cardinality();
+    }
+
+    /// The distribution.
+    pub fn distribution(&self) -> Distribution {
+        self.distribution
+    }
+
+    /// The kernels, in order.
+    pub fn kernels(&self) -> &[AnyCompartment] {
+        &self.kernels
+    }
+
+    /// Dmipy's `parameter_names` of the distributed model (links removed), in its order.
+    pub fn parameter_names(&self) -> Vec<&str> {
+        self.public().map(|p| p.name.as_str()).collect()
+    }
+
+    fn public(&self) -> impl Iterator<Item = &InnerParameter> {
+        self.params.iter().filter(|p| !p.linked)
+    }
+
+    /// The public parameters with their names inside this model, in slice order.
+    pub(crate) fn named_parameters(&self) -> Vec<(String, ParameterSpec)> {
+        self.public().map(|p| (p.name.clone(), p.spec)).collect()
+    }
+
+    /// Number of scalars of the parameter slice (the public parameters).
+    pub fn parameter_count(&self) -> usize {
+        self.public().map(|p| p.spec.cardinality()).sum()
+    }
+}
+
+/// The error for a kernel the distribution cannot act on (excluded by [`DistributedModel::new`]).
+fn kernel_error(kernel: &AnyCompartment) -> Error {
+    Error::InvalidArgument {
+        what: "kernel of a distributed model".into(),
+        reason: format!("the distribution cannot act on {}", kernel.name()),
+    }
+}
+
+/// Adds `weight` × the Gamma-distributed signal of `kernel` (slice: its parameters without
+/// `diameter`, then α, β) to `out`, using `buffer` (one per measurement) as scratch.
+fn gamma_add<D: Scalar, C: SizeDistributable + Clone>(
+    kernel: &C,
+    scheme: &AcquisitionScheme,
+    params: &[D],
+    weight: D,
+    out: &mut [D],
+) -> Result<(), Error> {
+    let model = DD1GammaDistributed::new(kernel.clone())?;
+    let mut e = vec![D::zero(); out.len()];
+    model.signal(scheme, params, &mut e)?;
+    for (o, v) in out.iter_mut().zip(e) {
+        *o += weight * v;
+    }
+    Ok(())
+}
+
+impl DistributedModel {
+    /// The inner full vector from the public slice: values in place, links evaluated latest
+    /// first (Dmipy's `add_linked_parameters_to_parameters`).
+    fn expand<D: Scalar>(&self, params: &[D], full: &mut [D]) -> Result<(), Error> {
+        if params.len() != self.parameter_count() {
+            return Err(Error::ParameterCount {
+                model: self.distribution.class_name().into(),
+                expected: self.parameter_count(),
+                found: params.len(),
+            });
+        }
+        let mut k = 0;
+        for p in self.public() {
+            for j in 0..p.spec.cardinality() {
+                full[p.offset + j] = params[k];
+                k += 1;
+            }
+        }
+        let at = |i: usize| self.params[i].offset;
+        for link in self.links.iter().rev() {
+            match link {
+                InnerLink::Fixed { out, value } => {
+                    for (j, &v) in value.iter().enumerate() {
+                        full[at(*out) + j] = D::from(v);
+                    }
+                }
+                InnerLink::Equal { out, input } => {
+                    for j in 0..self.params[*out].spec.cardinality() {
+                        full[at(*out) + j] = full[at(*input) + j];
+                    }
+                }
+                InnerLink::Tortuous {
+                    out,
+                    lambda_par,
+                    vf_intra,
+                } => {
+                    // Dmipy's T1_tortuosity with a nested fraction: λ⊥ = (1 − v) λ∥.
+                    let v = full[at(*vf_intra)];
+                    full[at(*out)] =
+                        tortuous_lambda_perp(full[at(*lambda_par)], v, -v + 1.0, 1.0, 1.0);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The nested inner fraction of kernel `i` from the inner full vector.
+    fn weight<D: Scalar>(&self, full: &[D], i: usize) -> D {
+        let mut remaining = D::one();
+        for &p in &self.partial_volumes[..i] {
+            remaining *= -full[p] + 1.0;
+        }
+        match self.partial_volumes.get(i) {
+            Some(&p) => remaining * full[p],
+            None => remaining,
+        }
+    }
+
+    /// Kernel `i`'s parameter slice from the inner full vector (the distributed parameter 0).
+    fn kernel_slice<D: Scalar>(&self, full: &[D], i: usize, out: &mut [D; MAX_KERNEL]) -> usize {
+        let offsets = &self.kernel_offsets[i];
+        for (o, off) in out.iter_mut().zip(offsets) {
+            *o = off.map_or(D::zero(), |k| full[k]);
+        }
+        offsets.len()
+    }
+
+    /// The signal of every measurement of `scheme` into `out`, from the public parameter slice.
+    pub fn signal<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out: &mut [D],
+    ) -> Result<(), Error> {
+        if out.len() != scheme.len() {
+            return Err(Error::LengthMismatch {
+                what: format!("{} output buffer", self.distribution.class_name()),
+                expected: scheme.len(),
+                found: out.len(),
+            });
+        }
+        let mut full = [D::zero(); MAX_INNER];
+        self.expand(params, &mut full)?;
+        let d = &full[self.distribution_offset..];
+        out.fill(D::zero());
+        match self.distribution {
+            Distribution::Watson => {
+                let w = WatsonCoefficients::new(d[0], d[1], d[2])?;
+                self.disperse(&w, scheme, &full, out)
+            }
+            Distribution::Bingham => {
+                let b = BinghamCoefficients::new(&d[..5])?;
+                self.disperse(&b, scheme, &full, out)
+            }
+            Distribution::Gamma => self.integrate(scheme, &full, out),
+            Distribution::Bundle => self.bundle(scheme, &full, out),
+        }
+    }
+
+    fn disperse<D: Scalar, C: crate::DispersionCoefficients<D>>(
+        &self,
+        dist: &C,
+        scheme: &AcquisitionScheme,
+        full: &[D],
+        out: &mut [D],
+    ) -> Result<(), Error> {
+        let mut kp = [D::zero(); MAX_KERNEL];
+        for (i, kernel) in self.kernels.iter().enumerate() {
+            let n = self.kernel_slice(full, i, &mut kp);
+            let w = self.weight(full, i);
+            axial_dispatch!(kernel, k => disperse_add(dist, k, &kp[..n], scheme, w, out)?,
+                return Err(kernel_error(kernel)));
+        }
+        Ok(())
+    }
+
+    fn integrate<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        full: &[D],
+        out: &mut [D],
+    ) -> Result<(), Error> {
+        let mut kp = [D::zero(); MAX_KERNEL];
+        let ab = &full[self.distribution_offset..self.distribution_offset + 2];
+        for (i, kernel) in self.kernels.iter().enumerate() {
+            let n = self.kernel_slice(full, i, &mut kp);
+            // The kernel slice without its diameter, then α and β.
+            let mut p = [D::zero(); MAX_KERNEL];
+            let mut m = 0;
+            for (v, off) in kp[..n].iter().zip(&self.kernel_offsets[i]) {
+                if off.is_some() {
+                    p[m] = *v;
+                    m += 1;
+                }
+            }
+            p[m] = ab[0];
+            p[m + 1] = ab[1];
+            let w = self.weight(full, i);
+            size_dispatch!(kernel, k => gamma_add(k, scheme, &p[..m + 2], w, out)?,
+                return Err(kernel_error(kernel)));
+        }
+        Ok(())
+    }
+
+    fn bundle<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        full: &[D],
+        out: &mut [D],
+    ) -> Result<(), Error> {
+        let mut kp = [D::zero(); MAX_KERNEL];
+        let mut e = vec![D::zero(); out.len()];
+        for (i, kernel) in self.kernels.iter().enumerate() {
+            let n = self.kernel_slice(full, i, &mut kp);
+            kernel.signal(scheme, &kp[..n], &mut e)?;
+            let w = self.weight(full, i);
+            for (o, &v) in out.iter_mut().zip(&e) {
+                *o += w * v;
+            }
+        }
+        Ok(())
+    }
+
+    /// The spherical mean per shell: $\sum_i w_i \bar E_i$, the kernels' spherical means with
+    /// the inner fractions. Averaging over all gradient directions removes any orientation
+    /// distribution (Funk–Hecke: only the l = 0 term survives, and the distribution integrates
+    /// to one), so Watson and Bingham parameters do not enter. Errors for Gamma-distributed
+    /// models, whose spherical mean is not available.
+    pub fn spherical_mean<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        params: &[D],
+        out_per_shell: &mut [D],
+    ) -> Result<(), Error> {
+        if self.distribution == Distribution::Gamma {
+            return Err(Error::InvalidArgument {
+                what: "spherical mean of DD1GammaDistributed".into(),
+                reason: "not available; use the model without spherical_mean".into(),
+            });
+        }
+        let mut full = [D::zero(); MAX_INNER];
+        self.expand(params, &mut full)?;
+        let mut kp = [D::zero(); MAX_KERNEL];
+        let mut e = vec![D::zero(); out_per_shell.len()];
+        out_per_shell.fill(D::zero());
+        for (i, kernel) in self.kernels.iter().enumerate() {
+            let n = self.kernel_slice(&full, i, &mut kp);
+            kernel.spherical_mean(scheme, &kp[..n], &mut e)?;
+            let w = self.weight(&full, i);
+            for (o, &v) in out_per_shell.iter_mut().zip(&e) {
+                *o += w * v;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl DistributedModel {
+    /// Index of the public parameter `name`, or an error naming the valid ones.
+    fn lookup(&self, name: &str) -> Result<usize, Error> {
+        let valid = self.parameter_names().join(", ");
+        match self.params.iter().position(|p| p.name == name) {
+            Some(i) if !self.params[i].linked => Ok(i),
+            Some(_) => Err(Error::ParameterAlreadyLinked {
+                model: self.distribution.class_name().into(),
+                name: name.into(),
+                how: "fixed or linked by an earlier call".into(),
+                valid,
+            }),
+            None => Err(Error::UnknownParameter {
+                model: self.distribution.class_name().into(),
+                name: name.into(),
+                valid,
+            }),
+        }
+    }
+
+    fn add_link(&mut self, out: usize, link: InnerLink, call: (&'static str, serde_json::Value)) {
+        self.params[out].linked = true;
+        self.links.push(link);
+        self.calls.push(call);
+    }
+
+    /// Dmipy's `DistributedModel.set_fixed_parameter(name, value)`: `name` takes `value` (SI,
+    /// one number per component) and leaves the parameter list. Errors for unknown or linked
+    /// names, a value of the wrong length, non-finite values.
+    pub fn set_fixed_parameter(&mut self, name: &str, value: &[f64]) -> Result<(), Error> {
+        let out = self.lookup(name)?;
+        let card = self.params[out].spec.cardinality();
+        if value.len() != card {
+            return Err(Error::ParameterCardinality {
+                name: name.into(),
+                expected: card,
+                found: value.len(),
+            });
+        }
+        if let Some(i) = value.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NotFinite {
+                what: format!("value of {name}"),
+                index: i,
+                value: value[i],
+            });
+        }
+        let v = if card == 1 {
+            json!(value[0])
+        } else {
+            json!(value)
+        };
+        let link = InnerLink::Fixed {
+            out,
+            value: value.to_vec(),
+        };
+        self.add_link(out, link, ("set_fixed_parameter", json!([name, v])));
+        Ok(())
+    }
+
+    /// Dmipy's `DistributedModel.set_equal_parameter(name_in, name_out)`: `name_out` takes the
+    /// value of `name_in` and leaves the parameter list.
+    pub fn set_equal_parameter(&mut self, name_in: &str, name_out: &str) -> Result<(), Error> {
+        let input = self.lookup(name_in)?;
+        let out = self.lookup(name_out)?;
+        self.check_link(&[input, out], self.params[input].spec.cardinality())?;
+        let call = ("set_equal_parameter", json!([name_in, name_out]));
+        self.add_link(out, InnerLink::Equal { out, input }, call);
+        Ok(())
+    }
+
+    /// Dmipy's `DistributedModel.set_tortuous_parameter(lambda_perp, lambda_par,
+    /// volume_fraction_intra)`: $\lambda_\perp = (1 - v)\,\lambda_\parallel$ with the nested
+    /// intra fraction v (see [`tortuous_lambda_perp`]); `lambda_perp` leaves the parameter list.
+    pub fn set_tortuous_parameter(
+        &mut self,
+        lambda_perp: &str,
+        lambda_par: &str,
+        vf_intra: &str,
+    ) -> Result<(), Error> {
+        let idx = [
+            self.lookup(lambda_perp)?,
+            self.lookup(lambda_par)?,
+            self.lookup(vf_intra)?,
+        ];
+        self.check_link(&idx, 1)?;
+        let call = (
+            "set_tortuous_parameter",
+            json!([lambda_perp, lambda_par, vf_intra]),
+        );
+        let link = InnerLink::Tortuous {
+            out: idx[0],
+            lambda_par: idx[1],
+            vf_intra: idx[2],
+        };
+        self.add_link(idx[0], link, call);
+        Ok(())
+    }
+
+    /// Every parameter of `idx` distinct and of cardinality `card`.
+    fn check_link(&self, idx: &[usize], card: usize) -> Result<(), Error> {
+        for (k, &i) in idx.iter().enumerate() {
+            let p = &self.params[i];
+            if p.spec.cardinality() != card {
+                return Err(Error::ParameterCardinality {
+                    name: p.name.clone(),
+                    expected: card,
+                    found: p.spec.cardinality(),
+                });
+            }
+            if idx[k + 1..].contains(&i) {
+                return Err(Error::InvalidArgument {
+                    what: "parameter link".into(),
+                    reason: format!("'{}' is named twice", p.name),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The model-file object: `{"distributed": …, "compartments": […], "set_…": […]}` with the
+    /// calls in order (consecutive calls of one kind share a key).
+    pub(crate) fn to_json(&self) -> String {
+        let names: Vec<&str> = self.kernels.iter().map(|k| k.name()).collect();
+        let mut parts = vec![
+            format!("\"distributed\":{}", json!(self.distribution.file_name())),
+            format!("\"compartments\":{}", json!(names)),
+        ];
+        parts.extend(super::file::grouped_calls(&self.calls));
+        format!("{{{}}}", parts.join(","))
+    }
+}
