@@ -25,8 +25,9 @@ What lives where:
 - ``dmipy_rs.utils.utils`` — ``sphere2cart``, ``cart2sphere`` and friends (Dmipy conventions).
 - ``dmipy_rs._core`` — the Rust extension; everything above is a thin layer over it.
 
-Not yet here: the distributed models (``dmipy_rs.distributions``); they will join once the core
-has them.
+- ``dmipy_rs.distributions.distribute_models`` — ``SD1WatsonDistributed``,
+  ``SD2BinghamDistributed``, ``DD1GammaDistributed`` (and ``BundleModel``): kernels sharing one
+  orientation or size distribution, with their own links, as components of the models above.
 
 Units are SI throughout (b in s/m², diffusivities in m²/s, sizes in m, times in s), as in Dmipy.
 Every error raised for bad input is a ``DmipyError``, which is a ``ValueError``.

@@ -1,14 +1,14 @@
 //! Fitting a `MultiModel` to voxels: settings from Python, the fit with the GIL released and Ctrl-C honoured, and `ModelFit` as a frozen Python object.
 
 use crate::errors::{CoreError, DmipyError, ParameterError, cancellable};
-use crate::fit_shim::{ModelFit, fit_model};
 use crate::scheme::PyScheme;
-use dmipy::{FitControl, FitOptions, MultiCompartmentModel, VoxelFlag};
+use dmipy::{FitControl, FitOptions, ModelFit, MultiCompartmentModel, VoxelFlag, fit_model};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-/// A fit of a multi-compartment model to V voxels: free parameters, their names and the
-/// per-voxel diagnostics. Arrays are voxel-major; voxels not fitted hold NaN.
+/// A fit of a multi-compartment model to V voxels: Dmipy's parameters (links removed, per-voxel
+/// fixed values included), their names and the per-voxel diagnostics. Arrays are voxel-major;
+/// voxels not fitted hold NaN.
 #[pyclass(frozen, module = "dmipy_rs._core", name = "ModelFit")]
 pub struct PyModelFit {
     fit: ModelFit,
@@ -128,13 +128,13 @@ impl PyModelFit {
         self.fit.n_voxels()
     }
 
-    /// Free parameter names and cardinalities, in column order of `parameters`.
+    /// Dmipy's parameter names and cardinalities, in column order of `parameters`.
     #[getter]
     fn names(&self) -> Vec<(String, usize)> {
         self.fit.names.clone()
     }
 
-    /// Fitted free parameters (SI), shape (V, Σ cardinalities).
+    /// Fitted parameters (SI), shape (V, Σ cardinalities); partial volumes sum to one.
     #[getter]
     fn parameters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
         matrix(py, self.fit.parameters.clone(), self.fit.n_voxels())

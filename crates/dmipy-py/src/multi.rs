@@ -1,5 +1,6 @@
 //! `MultiModel`: the core's multi-compartment model as a frozen Python object; every `set_…` call returns a new one.
 
+use crate::distributed::PyDistributed;
 use crate::errors::{CoreError, ParameterError, over_voxels};
 use crate::fitting::{FitSettings, PyModelFit, fit_rows};
 use crate::model::{PyModel, kind_name};
@@ -18,6 +19,24 @@ const VOXELS_PER_TASK: usize = 64;
 #[pyclass(frozen, module = "dmipy_rs._core", name = "MultiModel")]
 pub struct PyMultiModel {
     pub(crate) inner: MultiCompartmentModel,
+}
+
+/// A component from Python: a compartment `Model` or a `Distributed` model.
+#[derive(FromPyObject)]
+pub enum ComponentArg<'py> {
+    /// A compartment.
+    Compartment(PyRef<'py, PyModel>),
+    /// A distributed model.
+    Distributed(PyRef<'py, PyDistributed>),
+}
+
+impl ComponentArg<'_> {
+    fn component(&self) -> ModelComponent {
+        match self {
+            Self::Compartment(c) => ModelComponent::from(c.inner.clone()),
+            Self::Distributed(d) => ModelComponent::Distributed(d.inner.clone()),
+        }
+    }
 }
 
 /// One public parameter as Python sees it: (name, SI bounds per component, scales per component, kind).
@@ -75,13 +94,12 @@ fn simulate_voxels(
 
 #[pymethods]
 impl PyMultiModel {
-    /// The model of `components` (compartment `Model`s), spherical-mean or not.
+    /// The model of `components` (compartment `Model`s and `Distributed` models), spherical-mean
+    /// or not.
     #[new]
-    fn new(components: Vec<PyRef<'_, PyModel>>, spherical_mean: bool) -> PyResult<Self> {
-        let components: Vec<ModelComponent> = components
-            .iter()
-            .map(|c| ModelComponent::from(c.inner.clone()))
-            .collect();
+    fn new(components: Vec<ComponentArg<'_>>, spherical_mean: bool) -> PyResult<Self> {
+        let components: Vec<ModelComponent> =
+            components.iter().map(ComponentArg::component).collect();
         let inner = if spherical_mean {
             MultiCompartmentModel::spherical_mean(components)
         } else {

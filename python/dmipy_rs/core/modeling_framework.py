@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import _core
 from .._core import ParameterError
+from ..distributions.distribute_models import DistributedModel
 from ..signal_models._base import CompartmentModel, _scaled
 from .acquisition_scheme import AcquisitionScheme
 
@@ -48,9 +49,10 @@ class _MultiCompartmentBase:
     def __init__(self, models, S0_tissue_responses=None):
         models = list(models)
         for model in models:
-            if not isinstance(model, CompartmentModel):
+            if not isinstance(model, (CompartmentModel, DistributedModel)):
                 raise TypeError(
-                    f"{type(self).__name__}: models must be dmipy_rs compartment models, "
+                    f"{type(self).__name__}: models must be dmipy_rs compartment or "
+                    "distributed models, "
                     f"got {type(model).__name__}"
                 )
         self.models = models
