@@ -141,3 +141,69 @@ def test_ctrl_c_cancels_a_running_fit(hcp):
     elapsed = time.perf_counter() - start
     timer.cancel()
     assert elapsed < 2, (elapsed, per_voxel * len(data))
+
+
+def noddi_watson():
+    """Dmipy's NODDI-Watson example model, with only the import root changed."""
+    from dmipy_rs.distributions import distribute_models
+
+    ball = gaussian_models.G1Ball()
+    stick = cylinder_models.C1Stick()
+    zeppelin = gaussian_models.G2Zeppelin()
+    watson_dispersed_bundle = distribute_models.SD1WatsonDistributed(models=[stick, zeppelin])
+    watson_dispersed_bundle.set_tortuous_parameter(
+        "G2Zeppelin_1_lambda_perp", "C1Stick_1_lambda_par", "partial_volume_0"
+    )
+    watson_dispersed_bundle.set_equal_parameter("G2Zeppelin_1_lambda_par", "C1Stick_1_lambda_par")
+    watson_dispersed_bundle.set_fixed_parameter("G2Zeppelin_1_lambda_par", 1.7e-9)
+    NODDI_mod = MultiCompartmentModel(models=[ball, watson_dispersed_bundle])
+    NODDI_mod.set_fixed_parameter("G1Ball_1_lambda_iso", 3e-9)
+    return NODDI_mod
+
+
+def test_noddi_example_recovers_noise_free_truth(hcp):
+    model = noddi_watson()
+    assert model.parameter_names == [
+        "SD1WatsonDistributed_1_SD1Watson_1_mu",
+        "SD1WatsonDistributed_1_SD1Watson_1_odi",
+        "SD1WatsonDistributed_1_partial_volume_0",
+        "partial_volume_0",
+        "partial_volume_1",
+    ]
+    rng = np.random.default_rng(12)
+    n = 6
+    mu = np.stack([np.arccos(rng.uniform(-1, 1, n)), rng.uniform(-np.pi, np.pi, n)], -1)
+    f_iso = rng.uniform(0.1, 0.4, n)
+    truth = {
+        "SD1WatsonDistributed_1_SD1Watson_1_mu": mu,
+        "SD1WatsonDistributed_1_SD1Watson_1_odi": rng.uniform(0.1, 0.6, n),
+        "SD1WatsonDistributed_1_partial_volume_0": rng.uniform(0.3, 0.8, n),
+        "partial_volume_0": f_iso,
+        "partial_volume_1": 1 - f_iso,
+    }
+    data = 1000.0 * model(hcp, **truth)
+    fitted = model.fit(hcp, data).fitted_parameters
+    for name in list(truth)[1:]:
+        np.testing.assert_allclose(fitted[name], truth[name], rtol=1e-6, err_msg=name)
+    cos = np.abs(np.sum(unit(fitted[list(truth)[0]]) * unit(mu), axis=-1))
+    np.testing.assert_allclose(cos, 1.0, atol=1e-9)
+
+
+def test_spherical_mean_fit_recovers_noise_free_truth(hcp):
+    from dmipy_rs.core.modeling_framework import MultiCompartmentSphericalMeanModel
+
+    model = MultiCompartmentSphericalMeanModel([gaussian_models.G1Ball(), cylinder_models.C1Stick()])
+    truth = dict(
+        G1Ball_1_lambda_iso=np.array([2.5e-9, 3.0e-9]),
+        C1Stick_1_lambda_par=np.array([1.5e-9, 2.0e-9]),
+        partial_volume_0=np.array([0.3, 0.6]),
+        partial_volume_1=np.array([0.7, 0.4]),
+    )
+    # Data constant on each shell at the model's spherical mean: their shell averages are the
+    # spherical means the fit sees.
+    means = model(hcp, **truth)  # (2, shells)
+    data = 200.0 * means[:, np.asarray(hcp.shell_indices)]
+    fitted = model.fit(hcp, data)
+    for name, value in truth.items():
+        np.testing.assert_allclose(fitted.fitted_parameters[name], value, rtol=1e-6, err_msg=name)
+    assert np.all(fitted.mean_squared_error(data) < 1e-14)

@@ -236,3 +236,29 @@ def test_pickled_model_predicts_the_same(hcp):
     np.testing.assert_array_equal(copy(hcp, **p), m(hcp, **p))
     # The unpickled scheme is rebuilt from b-values: q and the directions agree to rounding.
     np.testing.assert_allclose(copy(scheme, **p), m(hcp, **p), rtol=1e-14)
+
+
+def test_noddi_model_file_runs_in_the_cli_and_pickles(hcp, cli_predict, tmp_path):
+    from dmipy_rs.distributions.distribute_models import SD1WatsonDistributed
+
+    bundle = SD1WatsonDistributed(models=[cylinder_models.C1Stick(), gaussian_models.G2Zeppelin()])
+    bundle.set_tortuous_parameter(
+        "G2Zeppelin_1_lambda_perp", "C1Stick_1_lambda_par", "partial_volume_0"
+    )
+    bundle.set_equal_parameter("G2Zeppelin_1_lambda_par", "C1Stick_1_lambda_par")
+    bundle.set_fixed_parameter("G2Zeppelin_1_lambda_par", 1.7e-9)
+    m = MultiCompartmentModel(models=[gaussian_models.G1Ball(), bundle])
+    m.set_fixed_parameter("G1Ball_1_lambda_iso", 3e-9)
+    path = tmp_path / "noddi.json"
+    path.write_text(m.to_json())
+    sets = [
+        {"SD1WatsonDistributed_1_SD1Watson_1_mu": [0.7, -1.2],
+         "SD1WatsonDistributed_1_SD1Watson_1_odi": odi,
+         "SD1WatsonDistributed_1_partial_volume_0": 0.6,
+         "partial_volume_0": 0.2, "partial_volume_1": 0.8}
+        for odi in (0.05, 0.3, 0.8)
+    ]
+    ours = np.stack([m(hcp, **p) for p in sets])
+    np.testing.assert_allclose(ours, cli_predict(str(path), hcp, sets), rtol=1e-14, atol=1e-300)
+    copy = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(np.stack([copy(hcp, **p) for p in sets]), ours)
