@@ -1,69 +1,209 @@
-//! `dmipy demo`: the built-in example, on real data bundled into the binary.
+//! `dmipy demo`: the built-in example. It fits DTI on real data bundled into the binary and
+//! NODDI on a synthetic phantom it makes itself, through the same code path as `dmipy fit`.
 
-use crate::describe::{describe_scheme, scheme_warnings};
-use crate::info::describe_image;
-use anyhow::Result;
+use crate::fit::{self, FitArgs, S0Choice};
+use crate::scheme_args::SchemeArgs;
+use anyhow::{Context, Result};
 use clap::Args;
-use dmipy::{AcquisitionScheme, C1Stick, Compartment, PulseTiming, SchemeOptions};
+use dmipy::{AcquisitionScheme, MultiCompartmentModel};
+use dmipy_io::{DataType, NiftiHeader, NiftiImage, NiftiVersion};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// A real single-shell DWI crop from DIPY's test data (BSD-3-Clause; see data/dipy/NOTICE).
 const DWI: &[u8] = include_bytes!("../../../data/dipy/small_64D.nii.gz");
 const BVALS: &str = include_str!("../../../data/dipy/small_64D.bval");
 const BVECS: &str = include_str!("../../../data/dipy/small_64D.bvec");
 
-/// Flags of `dmipy demo` (none yet; fitting will add an output folder).
-#[derive(Debug, Clone, Args)]
-pub struct DemoArgs {}
+/// HCP WU-Minn pulse timing (s), as in `AcquisitionScheme::hcp_wu_minn`.
+const HCP_DELTA: f64 = 0.0106;
+const HCP_BIG_DELTA: f64 = 0.0431;
 
-/// Runs the demo: reads the bundled data, prints what `dmipy info` prints, and predicts a stick.
-pub fn run(_args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
-    let scheme = dmipy_io::parse_fsl_scheme(
-        BVALS,
-        "small_64D.bval (bundled)",
-        BVECS,
-        "small_64D.bvec (bundled)",
-        PulseTiming::none(),
-        &SchemeOptions::default(),
-    )?;
-    let image = dmipy_io::parse_nifti::<f64>(DWI, "small_64D.nii.gz (bundled)")?;
-    dmipy_io::check_matches_scheme(&image, &scheme, "small_64D.nii.gz (bundled)")?;
+/// Flags of `dmipy demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Folder for the inputs it writes and the fitted maps.
+    #[arg(long, value_name = "DIR", default_value = "dmipy-demo")]
+    pub out: PathBuf,
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Runs both examples and tells where the maps are.
+pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
+    let inputs = args.out.join("inputs");
+    std::fs::create_dir_all(&inputs)
+        .with_context(|| format!("cannot create {}", inputs.display()))?;
     writeln!(
         out,
-        "dmipy demo: real DWI bundled from DIPY's test data (small_64D)\n"
+        "== 1. DTI on real data (DIPY's small_64D: 10x10x10 voxels, 64 directions at b=1000)"
     )?;
-    write!(out, "{}", describe_scheme(&scheme))?;
-    write!(
+    let dwi = write_file(&inputs, "small_64D.nii.gz", DWI)?;
+    let bvals = write_file(&inputs, "small_64D.bval", BVALS.as_bytes())?;
+    let bvecs = write_file(&inputs, "small_64D.bvec", BVECS.as_bytes())?;
+    let dti = fit_args(args, "dti", dwi, bvals, bvecs, None, "dti");
+    fit::run(&dti, out)?;
+
+    writeln!(
         out,
-        "{}",
-        describe_image("small_64D.nii.gz (bundled)", &image)
+        "\n== 2. NODDI-Watson on a synthetic phantom (HCP scheme, 8x8 voxels, noise-free)"
     )?;
-    for w in scheme_warnings(&scheme) {
-        writeln!(out, "warning: {w}")?;
-    }
-    write!(out, "\n{}", stick_example(&scheme)?)?;
+    let phantom = Phantom::write(&inputs)?;
+    let noddi = fit_args(
+        args,
+        "noddi_watson",
+        phantom.dwi.clone(),
+        phantom.bvals.clone(),
+        phantom.bvecs.clone(),
+        Some((HCP_DELTA, HCP_BIG_DELTA)),
+        "noddi",
+    );
+    fit::run(&noddi, out)?;
+    write!(out, "{}", phantom.compare(&args.out.join("noddi"))?)?;
+    writeln!(
+        out,
+        "\nAll inputs are in {} and the maps in {}.",
+        inputs.display(),
+        args.out.display()
+    )?;
     Ok(())
 }
 
-/// A worked prediction a reader can check by hand: a stick along z, λ∥ = 1.7e-9 m²/s.
-fn stick_example(scheme: &AcquisitionScheme) -> Result<String> {
-    let params = [0.0, 0.0, 1.7e-9];
-    let mut signal = vec![0.0; scheme.len()];
-    C1Stick.signal(scheme, &params, &mut signal)?;
-    let (i, _) = scheme
-        .bvalues()
-        .iter()
-        .enumerate()
-        .max_by(|a, b| {
-            (a.1 * scheme.directions()[a.0][2].powi(2))
-                .total_cmp(&(b.1 * scheme.directions()[b.0][2].powi(2)))
+fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+fn fit_args(
+    args: &DemoArgs,
+    model: &str,
+    dwi: PathBuf,
+    bvals: PathBuf,
+    bvecs: PathBuf,
+    timing: Option<(f64, f64)>,
+    folder: &str,
+) -> FitArgs {
+    FitArgs {
+        model: model.into(),
+        dwi,
+        scheme: SchemeArgs {
+            scheme: None,
+            bvals: Some(bvals),
+            bvecs: Some(bvecs),
+            delta: timing.map(|t| t.0),
+            big_delta: timing.map(|t| t.1),
+            echo_time: None,
+            b0_threshold: 10.0,
+        },
+        mask: None,
+        out: args.out.join(folder),
+        s0: S0Choice::MeanB0,
+        uncertainties: false,
+        starts: 1,
+        threads: None,
+        png: true,
+        quiet: args.quiet,
+    }
+}
+
+/// An 8 × 8 × 1 NODDI-Watson phantom: ODI grows along x, the intra-neurite fraction along y.
+struct Phantom {
+    dwi: PathBuf,
+    bvals: PathBuf,
+    bvecs: PathBuf,
+    odi: Vec<f64>,
+    intra: Vec<f64>,
+}
+
+const SIDE: usize = 8;
+const S0: f64 = 1000.0;
+
+impl Phantom {
+    fn truth(i: usize, j: usize) -> (f64, f64) {
+        let t = |k: usize| k as f64 / (SIDE - 1) as f64;
+        (0.05 + 0.5 * t(i), 0.3 + 0.5 * t(j))
+    }
+
+    fn write(dir: &Path) -> Result<Self> {
+        let scheme = AcquisitionScheme::hcp_wu_minn()?;
+        let model = MultiCompartmentModel::turnkey("noddi_watson")?;
+        let n = SIDE * SIDE;
+        let mut data = vec![0.0f32; n * scheme.len()];
+        let (mut odi, mut intra) = (Vec::new(), Vec::new());
+        let mut signal = vec![0.0; scheme.len()];
+        let mut full = vec![0.0; model.full_len()];
+        for v in 0..n {
+            let (o, f) = Self::truth(v % SIDE, v / SIDE);
+            // Parameter order of noddi_watson: mu (2), odi, intra fraction, ball, dispersed bundle.
+            let params = [std::f64::consts::FRAC_PI_2, 0.3, o, f, 0.1, 0.9];
+            model.full_from_parameters(&params, &mut full)?;
+            model.signal(&scheme, &full, &mut signal)?;
+            for (t, &s) in signal.iter().enumerate() {
+                data[t * n + v] = (S0 * s) as f32;
+            }
+            odi.push(o);
+            intra.push(f);
+        }
+        let mut header = NiftiHeader::new(NiftiVersion::One, DataType::Float32);
+        header.pixdim[1..4].copy_from_slice(&[2.0, 2.0, 2.0]);
+        header.srow = [
+            [2.0, 0.0, 0.0, 0.0],
+            [0.0, 2.0, 0.0, 0.0],
+            [0.0, 0.0, 2.0, 0.0],
+        ];
+        let image = NiftiImage::new(header, vec![SIDE, SIDE, 1, scheme.len()], data)?;
+        let dwi = dir.join("noddi_phantom.nii.gz");
+        dmipy_io::write_nifti(&dwi, &image)?;
+        let bvals: Vec<String> = scheme
+            .bvalues()
+            .iter()
+            .map(|b| format!("{}", b * 1e-6))
+            .collect();
+        let row = |k: usize| -> String {
+            scheme
+                .directions()
+                .iter()
+                .map(|g| format!("{:.17}", g[k]))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let bvals_path = write_file(
+            dir,
+            "noddi_phantom.bval",
+            (bvals.join(" ") + "\n").as_bytes(),
+        )?;
+        let bvecs_text = format!("{}\n{}\n{}\n", row(0), row(1), row(2));
+        let bvecs_path = write_file(dir, "noddi_phantom.bvec", bvecs_text.as_bytes())?;
+        Ok(Self {
+            dwi,
+            bvals: bvals_path,
+            bvecs: bvecs_path,
+            odi,
+            intra,
         })
-        .unwrap_or((0, &0.0));
-    let (b, g) = (scheme.bvalues()[i], scheme.directions()[i]);
-    Ok(format!(
-        "C1Stick along z, lambda_par = 1.7e-9 m^2/s, on this scheme:\n  measurement {i}: b = {:.1} s/mm^2, g_z = {:.4}\n  E = exp(-b lambda_par g_z^2) = {:.6}\n",
-        b * 1e-6,
-        g[2],
-        signal[i]
-    ))
+    }
+
+    /// Reads the written ODI and intra-neurite maps back and compares them with the truth.
+    fn compare(&self, maps: &Path) -> Result<String> {
+        let read = |name: &str| -> Result<Vec<f64>> {
+            Ok(dmipy_io::read_nifti(maps.join(format!("{name}.nii.gz")))?
+                .data()
+                .to_vec())
+        };
+        let odi = read("SD1WatsonDistributed_1_SD1Watson_1_odi")?;
+        let intra = read("SD1WatsonDistributed_1_partial_volume_0")?;
+        let worst = |got: &[f64], want: &[f64]| {
+            got.iter()
+                .zip(want)
+                .map(|(g, w)| (g - w).abs())
+                .fold(0.0, f64::max)
+        };
+        Ok(format!(
+            "phantom truth vs written maps: largest |ODI error| = {:.2e}, largest |intra-neurite fraction error| = {:.2e}\n",
+            worst(&odi, &self.odi),
+            worst(&intra, &self.intra)
+        ))
+    }
 }

@@ -1,5 +1,6 @@
 //! Writing the fitted maps: one NIfTI per parameter on the DWI's grid, diagnostics, PNG previews.
 
+use super::derived;
 use super::voxels::scatter;
 use anyhow::{Context, Result};
 use dmipy::{ModelFit, MultiCompartmentModel, ParameterKind, VoxelFlag, unit_vector};
@@ -48,8 +49,9 @@ pub struct WrittenMap {
     pub mean: Option<f64>,
 }
 
-/// Writes every parameter map, their standard deviations if fitted, `<mu>_vector`, S0, MSE, R²
-/// and the flag map; returns what was written, in order.
+/// Writes every parameter map, their standard deviations if fitted, `<mu>_vector`, the derived
+/// tensor metrics (FA, MD, AD, RD of each `Tensor` compartment), S0, MSE, R² and the flag map;
+/// returns what was written, in order.
 pub fn write_all(
     out: &OutputFolder,
     dwi: &NiftiImage<f64>,
@@ -88,6 +90,9 @@ pub fn write_all(
                 .collect();
             written.push(writer.write(&format!("{name}_vector"), &vectors, 3)?);
         }
+    }
+    for (name, values) in derived::tensor_maps(fit) {
+        written.push(writer.write(&name, &values, 1)?);
     }
     let d = &fit.diagnostics;
     let s0: Vec<f64> = d.s0.chunks(d.s0_groups.max(1)).map(|s| s[0]).collect();
@@ -162,10 +167,11 @@ impl MapWriter<'_> {
             NiftiImage::<f32>::like(self.dwi, shape, data.iter().map(|&v| v as f32).collect())?;
         dmipy_io::write_nifti(self.out.path(&file), &image)?;
         let mean = (card == 1).then(|| mean_of_fitted(values, &self.fitted));
-        if self.png && card == 1 {
-            if let Some((slice, w, h)) = dmipy_io::mid_axial_slice(&data, &grid) {
-                dmipy_io::write_map_png(self.out.path(&format!("{name}.png")), &slice, w, h, None)?;
-            }
+        if self.png
+            && card == 1
+            && let Some((slice, w, h)) = dmipy_io::mid_axial_slice(&data, &grid)
+        {
+            dmipy_io::write_map_png(self.out.path(&format!("{name}.png")), &slice, w, h, None)?;
         }
         Ok(WrittenMap { file, mean })
     }

@@ -4,11 +4,12 @@
 //! a failure or Ctrl-C before the end leaves no map behind, and every map appears whole.
 
 mod args;
+mod derived;
 mod maps;
 mod summary;
 mod voxels;
 
-pub use args::FitArgs;
+pub use args::{FitArgs, S0Choice};
 
 use anyhow::{Context, Result, bail};
 use dmipy::{FitControl, MultiCompartmentModel, fit_model};

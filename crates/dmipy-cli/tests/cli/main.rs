@@ -1,6 +1,7 @@
 //! End-to-end tests of the `dmipy` binary on the bundled real data.
 
 mod demo;
+mod fit;
 mod info;
 mod predict;
 

@@ -53,7 +53,7 @@ pub(crate) fn stick_attenuation<D: Scalar>(b: f64, cosine: D, lambda_par: D) -> 
     stick_exponent(b, cosine, lambda_par).exp()
 }
 
-/// The exponent −bλ∥(n·g)² of [`stick_attenuation`], for loops that exponentiate a whole slice.
+/// The exponent −bλ∥(n·g)² of `stick_attenuation`, for loops that exponentiate a whole slice.
 fn stick_exponent<D: Scalar>(b: f64, cosine: D, lambda_par: D) -> D {
     -lambda_par * cosine * cosine * b
 }
@@ -67,7 +67,7 @@ impl Compartment for C1Stick {
         PARAMETERS
     }
 
-    /// [`stick_attenuation`] with the cosine n·g of each measurement.
+    /// `stick_attenuation` with the cosine n·g of each measurement.
     fn signal<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,
@@ -90,7 +90,7 @@ impl Compartment for C1Stick {
 }
 
 impl AxiallySymmetric for C1Stick {
-    /// [`stick_attenuation`] at cosine `cosine`, the kernel of [`Compartment::signal`].
+    /// `stick_attenuation` at cosine `cosine`, the kernel of [`Compartment::signal`].
     fn axial_signal<D: Scalar>(&self, pulse: &Pulse, cosine: D, params: &[D]) -> Result<D, Error> {
         self.check_axial_params(params)?;
         Ok(stick_attenuation(pulse.bvalue, cosine, params[2]))

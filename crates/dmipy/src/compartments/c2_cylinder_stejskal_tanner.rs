@@ -117,7 +117,7 @@ impl<D: Scalar> CylinderParameters<D> {
 /// 117:94–97, doi:10.1006/jmra.1995.0014, eq. 6 (the equation number Dmipy cites).
 /// Parameters: `mu` = [θ, φ] (rad), `lambda_par` (m²/s), `diameter` (m); q from the scheme
 /// (1/m, needs δ and Δ). The bracket is evaluated as a function of (2πq⊥R)² by
-/// [`jinc_squared`], which stays exact for duals when the gradient lies along the axis.
+/// `jinc_squared`, which stays exact for duals when the gradient lies along the axis.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct C2CylinderStejskalTannerApproximation;
 
@@ -162,7 +162,7 @@ pub(crate) fn soderman_attenuation<D: Scalar>(
 }
 
 /// Söderman's perpendicular factor [2J₁(x)/x]², x = 2πq⊥R (eq. 6 of Söderman & Jönsson 1995,
-/// doi:10.1006/jmra.1995.0014), evaluated from x² by [`jinc_squared`].
+/// doi:10.1006/jmra.1995.0014), evaluated from x² by `jinc_squared`.
 pub(crate) fn soderman_perpendicular<D: Scalar>(
     cylinder: &CylinderParameters<D>,
     q: f64,
@@ -172,7 +172,7 @@ pub(crate) fn soderman_perpendicular<D: Scalar>(
 }
 
 impl AxiallySymmetric for C2CylinderStejskalTannerApproximation {
-    /// [`soderman_attenuation`] for a unit gradient at cosine `cosine` to the axis, with the
+    /// `soderman_attenuation` for a unit gradient at cosine `cosine` to the axis, with the
     /// pulse's q = √(b/τ)/(2π). Errors without δ and Δ.
     fn axial_signal<D: Scalar>(&self, pulse: &Pulse, cosine: D, params: &[D]) -> Result<D, Error> {
         self.check_axial_params(params)?;

@@ -49,7 +49,7 @@ pub(crate) const CAPPED_CYLINDER_PARAMETERS: &[ParameterSpec] = &[
 pub struct CC2CappedCylinderStejskalTannerApproximation;
 
 /// The CC2 kernel, shared by [`Compartment::signal`] and [`AxiallySymmetric::axial_signal`]:
-/// [`soderman_perpendicular`] × [`balinov_attenuation`] with `cosine` = n·μ (either sign) and
+/// [`soderman_perpendicular`] × `balinov_attenuation` with `cosine` = n·μ (either sign) and
 /// `perpendicular2` = |n|² − (n·μ)²; q in m⁻¹, `length` in m.
 fn capped_attenuation<D: Scalar>(
     cylinder: &CylinderParameters<D>,

@@ -68,7 +68,7 @@ impl Compartment for G2Zeppelin {
 }
 
 impl AxiallySymmetric for G2Zeppelin {
-    /// [`zeppelin_attenuation`] for a unit gradient at cosine `cosine` to the axis.
+    /// `zeppelin_attenuation` for a unit gradient at cosine `cosine` to the axis.
     fn axial_signal<D: Scalar>(&self, pulse: &Pulse, cosine: D, params: &[D]) -> Result<D, Error> {
         self.check_axial_params(params)?;
         Ok(zeppelin_attenuation(

@@ -81,8 +81,8 @@ impl Compartment for G3TemporalZeppelin {
 }
 
 impl AxiallySymmetric for G3TemporalZeppelin {
-    /// [`zeppelin_attenuation`] for a unit gradient at cosine `cosine` to the axis, with the
-    /// pulse's λ⊥(δ, Δ) from [`temporal_lambda_perp`] — the kernel of [`Compartment::signal`].
+    /// `zeppelin_attenuation` for a unit gradient at cosine `cosine` to the axis, with the
+    /// pulse's λ⊥(δ, Δ) from `temporal_lambda_perp` — the kernel of [`Compartment::signal`].
     /// Errors with `MissingSchemeField` when the pulse has no δ or Δ.
     fn axial_signal<D: Scalar>(&self, pulse: &Pulse, cosine: D, params: &[D]) -> Result<D, Error> {
         self.check_axial_params(params)?;

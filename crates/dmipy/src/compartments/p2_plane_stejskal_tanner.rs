@@ -77,7 +77,7 @@ pub(crate) fn balinov_attenuation<D: Scalar>(projection: D, length: D, q: f64) -
 }
 
 impl AxiallySymmetric for P2PlaneStejskalTannerApproximation {
-    /// [`balinov_attenuation`] for a unit gradient at cosine `cosine` to the plane normal, with
+    /// `balinov_attenuation` for a unit gradient at cosine `cosine` to the plane normal, with
     /// the pulse's q = √(b/τ)/(2π). Errors without δ and Δ.
     fn axial_signal<D: Scalar>(&self, pulse: &Pulse, cosine: D, params: &[D]) -> Result<D, Error> {
         self.check_axial_params(params)?;

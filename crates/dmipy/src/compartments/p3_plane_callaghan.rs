@@ -196,7 +196,7 @@ impl Compartment for P3PlaneCallaghanApproximation {
 }
 
 impl AxiallySymmetric for P3PlaneCallaghanApproximation {
-    /// [`slab_attenuation`](Self::slab_attenuation) for a unit gradient at cosine `cosine` to the
+    /// `slab_attenuation` for a unit gradient at cosine `cosine` to the
     /// plane normal; see [`axial_signals`](Self::axial_signals).
     fn axial_signal<D: Scalar>(&self, pulse: &Pulse, cosine: D, params: &[D]) -> Result<D, Error> {
         let mut out = [D::zero()];

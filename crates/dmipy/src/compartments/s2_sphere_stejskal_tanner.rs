@@ -67,7 +67,7 @@ impl Compartment for S2SphereStejskalTannerApproximation {
 
 impl SphericalMean for S2SphereStejskalTannerApproximation {
     /// The sphere is isotropic: the mean of a shell is the signal at its q = √(b/τ)/(2π),
-    /// [`stejskal_tanner_sphere`]. Errors without δ and Δ.
+    /// `stejskal_tanner_sphere`. Errors without δ and Δ.
     fn spherical_mean<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,

@@ -175,7 +175,7 @@ impl Compartment for S3SphereCallaghanApproximation {
 
 impl SphericalMean for S3SphereCallaghanApproximation {
     /// The sphere is isotropic: the mean of a shell is the signal at its q = √(b/τ)/(2π) and
-    /// τ = Δ − δ/3 ([`attenuation`](Self::attenuation)). Errors without δ and Δ.
+    /// τ = Δ − δ/3 (`attenuation`). Errors without δ and Δ.
     fn spherical_mean<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,

@@ -178,7 +178,7 @@ fn murday_cotts_attenuation<D: Scalar>(root_sum: D, radius: D, q: f64) -> D {
 
 impl SphericalMean for S4SphereGaussianPhaseApproximation {
     /// The sphere is isotropic: the mean of a shell is the signal at its q = √(b/τ)/(2π), δ and Δ
-    /// ([`murday_cotts_attenuation`]). Errors without δ and Δ. (Dmipy 1.0.5's raises
+    /// (`murday_cotts_attenuation`). Errors without δ and Δ. (Dmipy 1.0.5's raises
     /// `AttributeError` here.)
     fn spherical_mean<D: Scalar>(
         &self,

@@ -6,7 +6,7 @@ use crate::{AcquisitionScheme, AxiallySymmetric, Error, HalfRangeGaussLegendre, 
 
 /// Highest (even) Legendre order of every expansion here.
 ///
-/// With [`QUADRATURE_NODES`] it keeps the truncation and quadrature errors of the dispersed signal
+/// With `QUADRATURE_NODES` it keeps the truncation and quadrature errors of the dispersed signal
 /// below 1e-8 relative for κ ≤ [`MAX_KAPPA`] and kernels as sharp as a stick at b·λ∥ = 60
 /// (b = 20e9 s/m², λ∥ = 3e-9 m²/s): the product of kernel and distribution coefficients falls below
 /// 1e-10 of the first by l ≈ 60 there (measured, see the tests).
@@ -63,7 +63,7 @@ pub(crate) fn node_table() -> &'static NodeTable {
 }
 
 /// $\sum_i w_i f(t_i) P_l(t_i) \approx \int_0^1 f(t) P_l(t)\,dt$ for the even orders l = 0, 2, …,
-/// written to `out` (one per order, `out.len()` ≤ [`ORDERS`]), from f at the nodes of the table.
+/// written to `out` (one per order, `out.len()` ≤ `ORDERS`), from f at the nodes of the table.
 pub(crate) fn legendre_moments<D: Scalar>(at_nodes: &[D], out: &mut [D]) {
     let table = node_table();
     for (j, o) in out.iter_mut().enumerate() {
@@ -85,7 +85,7 @@ pub(crate) fn legendre_moments<D: Scalar>(at_nodes: &[D], out: &mut [D]) {
 /// (Funk–Hecke: e.g. Groemer 1996, Geometric Applications of Fourier Series and Spherical
 /// Harmonics, Theorem 3.4.1, not checked here). Implementors evaluate that sum.
 pub trait DispersionCoefficients<D: Scalar> {
-    /// Number of even orders l = 0, 2, … the distribution's expansion holds (≤ [`ORDERS`]).
+    /// Number of even orders l = 0, 2, … the distribution's expansion holds (≤ `ORDERS`).
     fn order_count(&self) -> usize;
 
     /// A bound on $|\int P(\mathbf n) P_l(\mathbf g\cdot\mathbf n)\,d\mathbf n|\,(2l+1)$ over all

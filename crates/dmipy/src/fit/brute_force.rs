@@ -62,7 +62,7 @@ struct Axis {
 impl BruteForceGrid {
     /// Builds the grid of `model` on `scheme` and evaluates every candidate's signal, unless the
     /// model [varies per voxel](FitModel::varies_per_voxel): then only the candidates are kept
-    /// and each voxel scores them itself ([`best_at_voxel`](Self::best_at_voxel)).
+    /// and each voxel scores them itself (`best_at_voxel`).
     pub fn new<M: FitModel>(
         model: &M,
         scheme: &AcquisitionScheme,

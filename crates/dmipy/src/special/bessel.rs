@@ -32,7 +32,7 @@ pub fn bessel_j_derivative_f64(n: i32, k: usize, x: f64) -> f64 {
 
 /// Jₙ(x), n ≥ 0, for a scalar or dual argument x (dimensionless).
 ///
-/// Value from `libm::jn`, derivatives from [`bessel_j_derivative_f64`] (DLMF 10.6.7), combined
+/// Value from `libm::jn`, derivatives from `bessel_j_derivative_f64` (DLMF 10.6.7), combined
 /// exactly for every num-dual type.
 pub fn bessel_jn<D: Scalar>(n: u32, x: D) -> D {
     let x0 = x.re();
@@ -45,7 +45,7 @@ pub fn bessel_jn_prime<D: Scalar>(n: u32, x: D) -> D {
     dual_from_derivatives(x, |k| bessel_j_derivative_f64(order(n), k + 1, x0))
 }
 
-/// Below this x² the power series is used for functions of x² (see [`jinc_squared`]).
+/// Below this x² the power series is used for functions of x² (see `jinc_squared`).
 const SERIES_LIMIT: f64 = 1.0;
 
 /// Number of power-series terms: (x²/4)ᵏ/(k!(k+m)!) < 1e-22 for x² < 1 and k = 12.
