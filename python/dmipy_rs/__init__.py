@@ -17,12 +17,17 @@ What lives where:
   q-values, gradient strengths and DIPY gradient tables.
 - ``dmipy_rs.signal_models.{cylinder,gaussian,sphere,plane}_models`` — the compartments, callable
   on a scheme with scalar or array parameters (broadcast over voxels), with exact Jacobians.
+- ``dmipy_rs.core.modeling_framework`` — ``MultiCompartmentModel`` and
+  ``MultiCompartmentSphericalMeanModel``: compartments with volume fractions and Dmipy's
+  parameter links, ``simulate_signal``, and ``fit`` (NumPy or Dask arrays), which returns a
+  ``FittedMultiCompartmentModel`` (``core.fitted_modeling_framework``).
 - ``dmipy_rs.data.saved_acquisition_schemes`` — the built-in HCP WU-Minn scheme.
 - ``dmipy_rs.utils.utils`` — ``sphere2cart``, ``cart2sphere`` and friends (Dmipy conventions).
 - ``dmipy_rs._core`` — the Rust extension; everything above is a thin layer over it.
 
-Not yet here: ``dmipy_rs.core.modeling_framework`` (``MultiCompartmentModel`` and fitting) and the
-distributed models; they will join as modules beside these once the core has them.
+- ``dmipy_rs.distributions.distribute_models`` — ``SD1WatsonDistributed``,
+  ``SD2BinghamDistributed``, ``DD1GammaDistributed`` (and ``BundleModel``): kernels sharing one
+  orientation or size distribution, with their own links, as components of the models above.
 
 Units are SI throughout (b in s/m², diffusivities in m²/s, sizes in m, times in s), as in Dmipy.
 Every error raised for bad input is a ``DmipyError``, which is a ``ValueError``.

@@ -3,6 +3,8 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 pyo3::create_exception!(
     _core,
@@ -83,4 +85,35 @@ where
         py.check_signals()?;
     }
     Ok(())
+}
+
+/// Runs `work` on a worker thread with the GIL released and hands it a cancellation flag: while
+/// it runs, the calling thread wakes now and then, retakes the GIL and checks for Ctrl-C; on
+/// Ctrl-C it sets the flag, waits for the worker to stop and raises `KeyboardInterrupt`. For
+/// calls that are not split into stretches of voxels (a fit cancels between its own chunks).
+pub fn cancellable<T, F>(py: Python<'_>, work: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce(&AtomicBool) -> Result<T, dmipy::Error> + Send,
+{
+    let cancel = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| work(&cancel));
+        let mut nap = Duration::from_millis(1);
+        while !worker.is_finished() {
+            py.detach(|| std::thread::sleep(nap));
+            nap = (nap * 2).min(Duration::from_millis(50));
+            if let Err(interrupt) = py.check_signals() {
+                cancel.store(true, Ordering::Relaxed);
+                let _ = worker.join();
+                return Err(interrupt);
+            }
+        }
+        match worker.join() {
+            Ok(result) => result.map_err(|e| CoreError(e).into()),
+            Err(_) => Err(DmipyError::new_err(
+                "the computation panicked (a bug in dmipy-rs)",
+            )),
+        }
+    })
 }

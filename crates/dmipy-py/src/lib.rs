@@ -17,6 +17,12 @@
 //!   a compartment chosen by name.
 //! - `model` — `Model`, a frozen wrapper of `dmipy::AnyCompartment`: parameter table, `predict`
 //!   (the core's rayon-parallel `predict_voxels`), `jacobian`, `spherical_mean`.
+//! - `distributed` — `Distributed`, a frozen wrapper of `dmipy::DistributedModel` (Watson,
+//!   Bingham, Gamma, bundle over compartment kernels) with its inner links.
+//! - `multi` — `MultiModel`, a frozen wrapper of `dmipy::MultiCompartmentModel`: built from
+//!   `Model`s or a model file; each `set_…` link returns a changed copy; `simulate` over voxels.
+//! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
+//!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
 //! - `voxels` — exact Jacobians from forward-mode dual numbers and spherical means, parallel over
 //!   voxels.
 //!
@@ -25,8 +31,11 @@
 //! Build with `maturin develop` (see `python/pyproject.toml`); `cargo test -p dmipy-py` runs the
 //! Rust unit tests without Python.
 
+mod distributed;
 mod errors;
+mod fitting;
 mod model;
+mod multi;
 mod scheme;
 mod settings;
 mod voxels;
@@ -39,6 +48,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<scheme::PyScheme>()?;
     m.add_class::<model::PyModel>()?;
+    m.add_class::<distributed::PyDistributed>()?;
+    m.add_class::<multi::PyMultiModel>()?;
+    m.add_class::<fitting::PyModelFit>()?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_bvalues, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_qvalues, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_gradient_strengths, m)?)?;

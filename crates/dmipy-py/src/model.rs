@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 /// A compartment model of the core, by its Dmipy 1.x class name, with its settings.
 #[pyclass(frozen, module = "dmipy_rs._core", name = "Model")]
 pub struct PyModel {
-    inner: AnyCompartment,
+    pub(crate) inner: AnyCompartment,
 }
 
 /// One parameter as Python sees it: (name, SI unit, SI bounds per component, scale, kind).
@@ -24,7 +24,7 @@ type ParameterTuple = (
 );
 
 /// The lower-case name of a parameter kind.
-fn kind_name(kind: ParameterKind) -> &'static str {
+pub(crate) fn kind_name(kind: ParameterKind) -> &'static str {
     match kind {
         ParameterKind::Orientation => "orientation",
         ParameterKind::Diffusivity => "diffusivity",

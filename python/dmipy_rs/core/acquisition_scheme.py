@@ -87,6 +87,12 @@ class AcquisitionScheme:
     def __len__(self):
         return self.number_of_measurements
 
+    def __reduce__(self):
+        # Pickled as its b-values, directions and timings (e.g. for Dask workers).
+        options = (self.b0_threshold, self.min_b_shell_distance, self.renormalize_directions)
+        fields = (self.bvalues, self.gradient_directions, self.delta, self.Delta, self.TE)
+        return (_unpickle, tuple(None if f is None else np.array(f) for f in fields) + (options,))
+
     def __repr__(self):
         return (
             f"AcquisitionScheme({self.number_of_measurements} measurements, "
@@ -123,6 +129,12 @@ class AcquisitionScheme:
     def print_acquisition_info(self):
         """Prints ``summary()`` (a property, as in Dmipy: write ``scheme.print_acquisition_info``)."""
         print(self.summary())
+
+
+def _unpickle(bvalues, gradient_directions, delta, Delta, TE, options):
+    return AcquisitionScheme(
+        _core.scheme_from_bvalues(bvalues, gradient_directions, delta, Delta, TE, *options)
+    )
 
 
 #: Dmipy's class name, for ``isinstance`` checks in ported scripts.

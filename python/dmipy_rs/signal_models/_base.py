@@ -62,6 +62,7 @@ class CompartmentModel:
 
     def __init__(self, **kwargs):
         settings = {k: kwargs.pop(k) for k in list(kwargs) if k in self._settings}
+        self._given_settings = settings
         self._core = _core.Model(self._core_name, **settings)
         self._table = self._core.parameters()
         unknown = sorted(set(kwargs) - set(self.parameter_names))
@@ -69,6 +70,11 @@ class CompartmentModel:
             raise ParameterError(self._unknown_message(unknown[0], constructor=True))
         for name in self.parameter_names:
             setattr(self, name, kwargs.get(name))
+
+    def __reduce__(self):
+        # Pickled as its class, settings and fixed values (e.g. for Dask workers).
+        fixed = {n: getattr(self, n) for n in self.parameter_names if getattr(self, n) is not None}
+        return (_unpickle, (type(self), {**self._given_settings, **fixed}))
 
     def __repr__(self):
         settings = "".join(f", {k}={v:g}" for k, v in self._core.settings())
@@ -217,3 +223,7 @@ class CompartmentModel:
         matrix, shape = self._voxel_matrix(kwargs, fill_orientation=True)
         means = self._core.spherical_mean(scheme, matrix)
         return means.reshape(shape + (means.shape[1],))
+
+
+def _unpickle(cls, kwargs):
+    return cls(**kwargs)

@@ -1,0 +1,145 @@
+"""Fitted multi-compartment models (Dmipy 1.x ``core.fitted_modeling_framework``): parameter maps
+shaped like the data's voxel grid, predictions, and goodness of fit."""
+
+import numpy as np
+
+__all__ = ["FittedMultiCompartmentModel"]
+
+
+def _s0(scheme, rows):
+    """Dmipy's S0: the mean b0 signal of each voxel (V,), or with several echo times the mean
+    b0 of each measurement's echo time (V, N)."""
+    b0 = np.asarray(scheme.b0_mask)
+    te = scheme.TE
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if te is None or len(np.unique(te)) == 1:
+            return rows[:, b0].mean(axis=-1)
+        s0 = np.empty_like(rows)
+        for value in np.unique(te):
+            same = te == value
+            s0[:, same] = rows[:, b0 & same].mean(axis=-1)[:, None]
+        return s0
+
+
+def _fit_numpy(model, scheme, data, mask, settings):
+    """Fits ``model`` to the NumPy array ``data`` (..., N); returns (S0, mask, fitted parameter
+    vector, standard deviations or None, the core's fit) with Dmipy's shapes."""
+    shape = data.shape[:-1]
+    rows = np.array(data.reshape(-1, data.shape[-1]), dtype=float, order="C")
+    fit_mask = rows[:, 0] > 0
+    if mask is not None:
+        fit_mask &= np.broadcast_to(np.asarray(mask, dtype=bool), shape).ravel()
+    s0 = _s0(scheme, rows)
+    rows[~fit_mask] = np.nan  # the core skips (and flags) voxels with non-finite data
+    core_fit = model._core.fit(scheme._core, rows, **settings)
+    fit_mask &= core_fit.flags == 0
+    vector = _public_vector(model, core_fit.names, core_fit.parameters, len(rows))
+    vector[~fit_mask] = 0
+    std = None
+    if core_fit.std is not None:
+        std = _public_vector(model, core_fit.names, core_fit.std, len(rows), per_voxel=False)
+        std[~fit_mask] = 0
+        std = std.reshape(shape + std.shape[-1:])
+    return (
+        s0.reshape(shape + s0.shape[1:]),
+        fit_mask.reshape(shape),
+        vector.reshape(shape + vector.shape[-1:]),
+        std,
+        core_fit,
+    )
+
+
+def _public_vector(model, names, free, n_voxels, per_voxel=True):
+    """Dmipy's parameter vector (V, n_values) from the core's free columns, with the values of
+    parameters fixed per voxel filled in (``per_voxel``; else 0 there)."""
+    columns, k = {}, 0
+    for name, card in names:
+        columns[name] = (k, card)
+        k += card
+    cardinality = model.parameter_cardinality
+    vector = np.zeros((n_voxels, sum(cardinality.values())))
+    k = 0
+    for name, card in cardinality.items():
+        if name in columns:
+            start, _ = columns[name]
+            vector[:, k : k + card] = free[:, start : start + card]
+        elif per_voxel and name in model._per_voxel_fixed:
+            vector[:, k : k + card] = model._per_voxel_fixed[name].reshape(n_voxels, card)
+        k += card
+    return vector
+
+
+class FittedMultiCompartmentModel:
+    """The result of ``MultiCompartmentModel.fit``, as Dmipy's.
+
+    Attributes: ``model``; ``S0`` (the mean b0 signal, shaped like the voxels, or like the data
+    with several echo times); ``mask`` (voxels fitted); ``fitted_parameters_vector`` (voxels +
+    (n_values,), 0 outside the mask); ``fitted_parameters`` (a dict of arrays shaped like the
+    voxels, + (2,) for orientations). Not in Dmipy: ``std`` (Cramér–Rao standard deviations when
+    the fit was asked for them, else None) and ``core_fit`` (the core's per-voxel diagnostics:
+    ``iterations``, ``converged``, ``mse``, ``r2``, ``flags``; None after a Dask fit).
+    """
+
+    def __init__(
+        self, model, acquisition_scheme, S0, mask, fitted_parameters_vector, std=None, core_fit=None
+    ):
+        self.model = model
+        self.acquisition_scheme = acquisition_scheme
+        self.S0 = S0
+        self.mask = mask
+        self.fitted_parameters_vector = fitted_parameters_vector
+        self.std = std
+        self.core_fit = core_fit
+
+    @property
+    def fitted_parameters(self):
+        """The fitted parameters by name, each shaped like the voxels (+ cardinality)."""
+        return self.model.parameter_vector_to_parameters(self.fitted_parameters_vector)
+
+    def predict(self, acquisition_scheme=None, S0=None, mask=None):
+        """The signal of the fitted parameters on ``acquisition_scheme`` (default: the fitted
+        one) times ``S0`` (default: the fitted S0; a number for all voxels), zero outside
+        ``mask`` (default: the voxels fitted)."""
+        scheme = self.acquisition_scheme if acquisition_scheme is None else acquisition_scheme
+        shape = self.fitted_parameters_vector.shape[:-1]
+        if S0 is None:
+            S0 = self.S0
+        elif np.ndim(S0) == 0:
+            S0 = np.full(shape, float(S0))
+        mask = self.mask if mask is None else np.broadcast_to(np.asarray(mask, bool), shape)
+        signal = self.model.simulate_signal(scheme, self.fitted_parameters_vector[mask])
+        S0 = np.asarray(S0)[mask]
+        predicted = np.zeros(shape + (signal.shape[-1],))
+        predicted[mask] = signal * (S0[..., None] if S0.ndim == 1 else S0)
+        return predicted
+
+    def _normalised(self, data):
+        """data / S0; for a spherical-mean model, then averaged over each shell's measurements
+        (the arithmetic mean; Dmipy fits spherical harmonics per shell instead)."""
+        data = np.asarray(data, dtype=float)
+        S0 = self.S0 if np.ndim(self.S0) == data.ndim else self.S0[..., None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            data = data / S0
+        if not self.model._spherical_mean:
+            return data
+        shells = np.asarray(self.acquisition_scheme.shell_indices)
+        return np.stack(
+            [data[..., shells == k].mean(axis=-1) for k in range(shells.max() + 1)], axis=-1
+        )
+
+    def mean_squared_error(self, data):
+        """Mean squared residual of the S0-normalised signal per voxel (0 outside the mask)."""
+        residual = self._normalised(data) - self.predict(S0=1.0)
+        mse = np.mean(residual**2, axis=-1)
+        mse[~self.mask] = 0
+        return mse
+
+    def R2_coefficient_of_determination(self, data):
+        """1 − SS_res/SS_tot of the S0-normalised signal per voxel (0 outside the mask)."""
+        data = self._normalised(data)
+        ss_res = np.sum((data - self.predict(S0=1.0)) ** 2, axis=-1)
+        ss_tot = np.sum((data - data.mean(axis=-1, keepdims=True)) ** 2, axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r2 = 1 - ss_res / ss_tot
+        r2[~self.mask] = 0
+        return r2

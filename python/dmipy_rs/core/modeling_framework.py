@@ -1,0 +1,341 @@
+"""Multi-compartment models (Dmipy 1.x ``core.modeling_framework``): compartments combined with
+volume fractions and parameter links, simulated and fitted by the Rust core.
+
+A Dmipy script ports by replacing its import root::
+
+    from dmipy_rs.core.modeling_framework import MultiCompartmentModel
+    from dmipy_rs.signal_models import cylinder_models, gaussian_models
+
+    ball_and_stick = MultiCompartmentModel(
+        models=[gaussian_models.G1Ball(), cylinder_models.C1Stick()])
+    ball_and_stick.parameter_names
+    # ['G1Ball_1_lambda_iso', 'C1Stick_1_mu', 'C1Stick_1_lambda_par',
+    #  'partial_volume_0', 'partial_volume_1']
+    fitted = ball_and_stick.fit(scheme, data, mask=data[..., 0] > 0)
+    fitted.fitted_parameters['partial_volume_1']   # shaped like data.shape[:-1]
+
+The model lives in the core (``dmipy_rs._core.MultiModel``, built from the compartments' core
+models); every ``set_…`` call replaces it by a changed copy, so the Python object only records
+the calls (to be pickled, e.g. to Dask workers) and converts arrays. Units are SI.
+"""
+
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import _core
+from .._core import ParameterError
+from ..distributions.distribute_models import DistributedModel
+from ..signal_models._base import CompartmentModel, _scaled
+from .acquisition_scheme import AcquisitionScheme
+
+__all__ = ["MultiCompartmentModel", "MultiCompartmentSphericalMeanModel"]
+
+
+def _core_scheme(acquisition_scheme):
+    if not isinstance(acquisition_scheme, AcquisitionScheme):
+        raise TypeError(
+            "expected a dmipy_rs AcquisitionScheme (from dmipy_rs.core.acquisition_scheme), "
+            f"got {type(acquisition_scheme).__name__}"
+        )
+    return acquisition_scheme._core
+
+
+class _MultiCompartmentBase:
+    """What the plain and spherical-mean multi-compartment models share."""
+
+    _spherical_mean = False
+
+    def __init__(self, models, S0_tissue_responses=None):
+        models = list(models)
+        for model in models:
+            if not isinstance(model, (CompartmentModel, DistributedModel)):
+                raise TypeError(
+                    f"{type(self).__name__}: models must be dmipy_rs compartment or "
+                    "distributed models, "
+                    f"got {type(model).__name__}"
+                )
+        self.models = models
+        self.N_models = len(models)
+        self.S0_tissue_responses = S0_tissue_responses
+        #: Dmipy's initial guesses, by parameter name.
+        self.x0_parameters = {}
+        self._per_voxel_fixed = OrderedDict()
+        self._calls = []
+        self._core = _core.MultiModel([m._core for m in models], self._spherical_mean)
+        if S0_tissue_responses is not None:
+            self._core = self._core.with_s0_responses([float(r) for r in S0_tissue_responses])
+
+    # Pickling (Dask workers): the compartments and the recorded calls, replayed on load.
+
+    def __reduce__(self):
+        state = (self.models, self.S0_tissue_responses, self._calls)
+        return (_rebuild, (type(self), state))
+
+    def __repr__(self):
+        return repr(self._core).replace("MultiCompartmentModel", type(self).__name__, 1)
+
+    def to_json(self):
+        """The model file (JSON) that rebuilds this model in the ``dmipy`` CLI."""
+        return self._core.to_json()
+
+    # Parameter metadata, in Dmipy's formats.
+
+    @property
+    def _table(self):
+        return self._core.parameters()
+
+    @property
+    def parameter_names(self):
+        """Parameter names in the order of the parameter vector (Dmipy's)."""
+        return [p[0] for p in self._table]
+
+    @property
+    def parameter_cardinality(self):
+        """Number of values of every parameter (2 for an orientation)."""
+        return OrderedDict((p[0], len(p[1])) for p in self._table)
+
+    @property
+    def parameter_scales(self):
+        """Typical magnitude of every parameter in SI (an array for an orientation)."""
+        return OrderedDict(
+            (name, np.array(scales) if len(scales) > 1 else scales[0])
+            for name, _, scales, _ in self._table
+        )
+
+    @property
+    def parameter_ranges(self):
+        """Bounds divided by the scale, as Dmipy: ``(lo, hi)``, or ``([lo, hi], ...)``."""
+        ranges = OrderedDict()
+        for name, bounds, scales, _ in self._table:
+            scaled = [[_scaled(lo, s), _scaled(hi, s)] for (lo, hi), s in zip(bounds, scales)]
+            ranges[name] = tuple(scaled) if len(scaled) > 1 else tuple(scaled[0])
+        return ranges
+
+    @property
+    def parameter_optimization_flags(self):
+        """Whether each parameter is optimised (False when fixed per voxel), as Dmipy."""
+        return OrderedDict((n, n not in self._per_voxel_fixed) for n in self.parameter_names)
+
+    @property
+    def partial_volume_names(self):
+        """``partial_volume_0 …`` (empty for one compartment)."""
+        n = self.N_models if self.N_models > 1 else 0
+        return [f"partial_volume_{i}" for i in range(n)]
+
+    @property
+    def model_names(self):
+        """Dmipy's component prefixes, e.g. ``['G1Ball_1_', 'C1Stick_1_']``."""
+        counts, names = {}, []
+        for model in self.models:
+            counts[model._core_name] = counts.get(model._core_name, 0) + 1
+            names.append(f"{model._core_name}_{counts[model._core_name]}_")
+        return names
+
+    # Links (Dmipy's set_… methods); each replaces the core model by a changed copy.
+
+    def _apply(self, method, *args):
+        self._core = getattr(self._core, method)(*args)
+        self._calls.append((method, args))
+
+    def _split_value(self, parameter_name, value):
+        """(flat values, per_voxel, array) of a fixed value or initial guess, by Dmipy's rules:
+        a number or a length-card vector is one value for all voxels, anything larger per voxel."""
+        card = self.parameter_cardinality.get(parameter_name)
+        if card is None:
+            raise ParameterError(
+                f"{parameter_name} does not exist or has already been fixed; "
+                f"parameters: {', '.join(self.parameter_names)}"
+            )
+        array = np.asarray(value, dtype=float)
+        if card > 1 and (array.ndim == 0 or array.shape[-1] != card):
+            raise ParameterError(
+                f"{parameter_name} can only be fixed to an array or list with last dimension {card}"
+            )
+        per_voxel = array.ndim > (1 if card > 1 else 0)
+        return [float(v) for v in array.ravel()], per_voxel, array
+
+    def set_fixed_parameter(self, parameter_name, value):
+        """Fixes a parameter (SI) for every voxel, or per voxel with an array shaped like the
+        data's voxels (+ cardinality); a per-voxel parameter stays in ``parameter_names``."""
+        values, per_voxel, array = self._split_value(parameter_name, value)
+        self._apply("with_fixed", parameter_name, values, per_voxel)
+        if per_voxel:
+            self._per_voxel_fixed[parameter_name] = array
+
+    def set_initial_guess_parameter(self, parameter_name, value):
+        """A starting value for the fit, for every voxel or per voxel (as ``set_fixed_parameter``)."""
+        values, per_voxel, array = self._split_value(parameter_name, value)
+        self._apply("with_initial_guess", parameter_name, values, per_voxel)
+        self.x0_parameters[parameter_name] = array
+
+    def set_equal_parameter(self, parameter_name_in, parameter_name_out):
+        """``parameter_name_out`` takes the value of ``parameter_name_in``."""
+        self._apply("with_equal", parameter_name_in, parameter_name_out)
+
+    def set_tortuous_parameter(
+        self,
+        lambda_perp_parameter_name,
+        lambda_par_parameter_name,
+        volume_fraction_intra_parameter_name,
+        volume_fraction_extra_parameter_name,
+        S0_correction=False,
+    ):
+        """λ⊥ = (1 − f_intra/(f_intra + f_extra)) λ∥ (Szafer et al. 1995), as Dmipy."""
+        self._apply(
+            "with_tortuous",
+            lambda_perp_parameter_name,
+            lambda_par_parameter_name,
+            volume_fraction_intra_parameter_name,
+            volume_fraction_extra_parameter_name,
+            bool(S0_correction),
+        )
+
+    def set_fractional_parameter(self, parameter1_smaller_equal_than, parameter2):
+        """Replaces ``parameter1`` by ``<parameter1>_fraction`` ∈ [0, 1] times ``parameter2``."""
+        self._apply("with_fractional", parameter1_smaller_equal_than, parameter2)
+
+    def set_parameter_optimization_bounds(self, parameter_name, bounds):
+        """New SI bounds ``[lo, hi]`` (``[[lo, hi], ...]`` for multi-value parameters)."""
+        array = np.atleast_2d(np.asarray(bounds, dtype=float))
+        self._apply(
+            "with_bounds", parameter_name, [(float(lo), float(hi)) for lo, hi in array]
+        )
+
+    # Parameter vectors.
+
+    def parameter_vector_to_parameters(self, parameter_vector):
+        """The parameter dict of a vector (..., n_values) in ``parameter_names`` order."""
+        vector = np.asarray(parameter_vector, dtype=float)
+        parameters, k = {}, 0
+        for name, card in self.parameter_cardinality.items():
+            parameters[name] = vector[..., k] if card == 1 else vector[..., k : k + card]
+            k += card
+        return parameters
+
+    def parameters_to_parameter_vector(self, **parameters):
+        """The vector (..., n_values) of a parameter dict; scalars (and length-card vectors)
+        broadcast to the voxel shape of the arrays."""
+        unknown = sorted(set(parameters) - set(self.parameter_names))
+        if unknown:
+            raise ParameterError(
+                f"{type(self).__name__}: unknown parameter '{unknown[0]}'; "
+                f"expected: {', '.join(self.parameter_names)}"
+            )
+        columns, shapes = [], []
+        for name, card in self.parameter_cardinality.items():
+            if name not in parameters:
+                raise ParameterError(
+                    f"{type(self).__name__}: missing parameter '{name}'; "
+                    f"expected: {', '.join(self.parameter_names)}"
+                )
+            value = np.asarray(parameters[name], dtype=float)
+            if card > 1 and (value.ndim == 0 or value.shape[-1] != card):
+                raise ParameterError(f"parameter '{name}' needs shape (..., {card})")
+            columns.append(value if card > 1 else value[..., None])
+            shapes.append(columns[-1].shape[:-1])
+        try:
+            shape = np.broadcast_shapes(*shapes) if shapes else ()
+        except ValueError as error:
+            raise ParameterError("parameter shapes are inconsistent") from error
+        columns = [np.broadcast_to(c, shape + c.shape[-1:]) for c in columns]
+        if not columns:
+            return np.empty(shape + (0,))
+        return np.concatenate(columns, axis=-1)
+
+    # Signals.
+
+    def simulate_signal(self, acquisition_scheme, parameters_array_or_dict):
+        """The signal (..., N) of a parameter vector (..., n_values) or dict, as Dmipy (N is the
+        number of shells for a spherical-mean model)."""
+        if isinstance(parameters_array_or_dict, dict):
+            vector = self.parameters_to_parameter_vector(**parameters_array_or_dict)
+        else:
+            vector = np.asarray(parameters_array_or_dict, dtype=float)
+        scheme = _core_scheme(acquisition_scheme)
+        n_values = sum(self.parameter_cardinality.values())
+        if vector.shape[-1:] != (n_values,):
+            raise ParameterError(
+                f"{type(self).__name__}: a parameter vector has {n_values} values "
+                f"({', '.join(self.parameter_names)}), got shape {vector.shape}"
+            )
+        shape = vector.shape[:-1]
+        rows = np.ascontiguousarray(vector.reshape(-1, n_values))
+        signal = self._core.simulate(scheme, rows)
+        return signal.reshape(shape + (signal.shape[-1],))
+
+    def __call__(self, acquisition_scheme, **kwargs):
+        """The signal (..., N) of the parameters given as keywords (scalars or arrays that
+        broadcast over voxels)."""
+        vector = self.parameters_to_parameter_vector(**kwargs)
+        return self.simulate_signal(acquisition_scheme, vector)
+
+    # Fitting.
+
+    def fit(
+        self,
+        acquisition_scheme,
+        data,
+        mask=None,
+        solver="brute2fine",
+        Ns=5,
+        maxiter=300,
+        N_sphere_samples=30,
+        use_parallel_processing=True,
+        number_of_processors=None,
+        starts=None,
+        uncertainties=False,
+    ):
+        """Fits the model to every voxel of ``data`` (..., N), raw signals with b0s.
+
+        As Dmipy: S0 is the mean b0 signal (per echo time); voxels outside ``mask`` or whose
+        first measurement is not positive are not fitted (0 in the outputs); ``Ns`` grid points
+        per parameter and ``N_sphere_samples`` directions make the brute-force start, refined by
+        a bounded Levenberg–Marquardt solver (``solver='brute2fine'``; MIX is not available).
+        ``number_of_processors`` threads run in parallel with the GIL released
+        (``use_parallel_processing=False``: one); Ctrl-C cancels. ``maxiter`` (MIX only in
+        Dmipy) is accepted and ignored. Not in Dmipy: ``starts`` (solver starts from the best
+        grid points) and ``uncertainties`` (Cramér–Rao standard deviations, ``fitted.std``).
+
+        ``data`` may be a Dask array: the fit then runs block by block (``map_blocks``) on the
+        Dask scheduler, and the result is gathered into NumPy arrays.
+        """
+        from .fitted_modeling_framework import FittedMultiCompartmentModel, _fit_numpy
+
+        if solver != "brute2fine":
+            raise ParameterError(
+                f"solver '{solver}' is not available in dmipy_rs; use solver='brute2fine'"
+            )
+        settings = dict(
+            ns=None if Ns is None else int(Ns),
+            n_sphere_samples=None if N_sphere_samples is None else int(N_sphere_samples),
+            starts=starts,
+            uncertainties=bool(uncertainties),
+            threads=(number_of_processors if use_parallel_processing else 1),
+        )
+        if hasattr(data, "map_blocks") and hasattr(data, "chunks"):
+            from ._dask import fit_dask
+
+            return fit_dask(self, acquisition_scheme, data, mask, settings)
+        parts = _fit_numpy(self, acquisition_scheme, np.asarray(data, dtype=float), mask, settings)
+        return FittedMultiCompartmentModel(self, acquisition_scheme, *parts)
+
+
+def _rebuild(cls, state):
+    models, s0_responses, calls = state
+    model = cls(models, S0_tissue_responses=s0_responses)
+    for method, args in calls:
+        model._apply(method, *args)
+    return model
+
+
+class MultiCompartmentModel(_MultiCompartmentBase):
+    """Dmipy's ``MultiCompartmentModel(models, S0_tissue_responses=None)``: the compartments'
+    signals weighted by volume fractions ``partial_volume_i`` that sum to one."""
+
+
+class MultiCompartmentSphericalMeanModel(_MultiCompartmentBase):
+    """Dmipy's ``MultiCompartmentSphericalMeanModel``: one value per shell, the spherical mean
+    of every compartment; orientation parameters are not in the parameter list."""
+
+    _spherical_mean = True
