@@ -194,6 +194,14 @@ fn invalid(reason: String) -> Error {
     }
 }
 
+/// `x` moved by whole periods into [lo, hi).
+fn wrap(x: f64, lo: f64, hi: f64) -> f64 {
+    let period = hi - lo;
+    let wrapped = lo + (x - lo).rem_euclid(period);
+    // rem_euclid can round up to exactly one period.
+    if wrapped >= hi { lo } else { wrapped }
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -233,12 +241,4 @@ mod tests {
         assert_eq!(y[3], 3e-9, "clamped at the upper bound");
         assert!((y[4] - 0.7).abs() < 1e-15);
     }
-}
-
-/// `x` moved by whole periods into [lo, hi).
-fn wrap(x: f64, lo: f64, hi: f64) -> f64 {
-    let period = hi - lo;
-    let wrapped = lo + (x - lo).rem_euclid(period);
-    // rem_euclid can round up to exactly one period.
-    if wrapped >= hi { lo } else { wrapped }
 }
