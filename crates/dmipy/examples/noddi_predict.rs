@@ -18,12 +18,11 @@ use std::time::Instant;
 /// The columns of `params.f64` (named in `names.txt`) reordered into the model's public
 /// parameter order, voxel by voxel.
 fn public_rows(model: &MultiCompartmentModel, dir: &Path) -> Result<Vec<f64>, Error> {
-    let text = std::fs::read_to_string(dir.join("names.txt")).map_err(|e| {
-        Error::InvalidArgument {
+    let text =
+        std::fs::read_to_string(dir.join("names.txt")).map_err(|e| Error::InvalidArgument {
             what: "names.txt".into(),
             reason: e.to_string(),
-        }
-    })?;
+        })?;
     let mut columns = Vec::new();
     let mut start = 0;
     let card = model.parameter_cardinality();
