@@ -1,14 +1,10 @@
 //! Test helpers for the distributions: dense-sphere quadrature, finite differences, the Dmipy fixture.
 
-use crate::{
-    AcquisitionScheme, AxiallySymmetric, Compartment, HalfRangeGaussLegendre, Pulse, unit_vector,
-};
-use num_dual::Dual64;
+use crate::{AxiallySymmetric, HalfRangeGaussLegendre, Pulse, unit_vector};
 
-/// Relative error with a floor for values near zero.
-pub fn rel(got: f64, want: f64, floor: f64) -> f64 {
-    (got - want).abs() / want.abs().max(floor)
-}
+pub use crate::compartments::test_support::{
+    assert_derivatives, fibonacci_directions as fibonacci, rel,
+};
 
 /// A dense product rule on the sphere around the pole `axis`: `polar` Gauss–Legendre nodes in
 /// u = cos α (mirrored from the half-range rule) × `azimuth` trapezoid points in β; returns
@@ -80,44 +76,6 @@ pub fn axis(theta: f64, phi: f64) -> [f64; 3] {
     unit_vector(theta, phi)
 }
 
-/// Asserts dual derivatives of every output w.r.t. every parameter equal central differences
-/// (step 1e-6 × the parameter's scale) to `tol`, in units of the output per unit of scale.
-pub fn assert_derivatives<C: Compartment>(
-    model: &C,
-    scheme: &AcquisitionScheme,
-    p: &[f64],
-    tol: f64,
-) {
-    let mut scales = Vec::new();
-    for spec in model.parameters() {
-        scales.extend(std::iter::repeat_n(spec.scale, spec.cardinality()));
-    }
-    let n = scheme.len();
-    for (k, &scale) in scales.iter().enumerate() {
-        let mut dual: Vec<Dual64> = p.iter().map(|&v| Dual64::from(v)).collect();
-        dual[k] = dual[k].derivative();
-        let mut out = vec![Dual64::from(0.0); n];
-        model.signal(scheme, &dual, &mut out).expect("signal");
-        let h = 1e-6 * scale;
-        let (mut plus, mut minus) = (p.to_vec(), p.to_vec());
-        plus[k] += h;
-        minus[k] -= h;
-        let (mut up, mut down) = (vec![0.0; n], vec![0.0; n]);
-        model.signal(scheme, &plus, &mut up).expect("signal");
-        model.signal(scheme, &minus, &mut down).expect("signal");
-        for i in 0..n {
-            let fd = (up[i] - down[i]) / (2.0 * h);
-            let err = (out[i].eps - fd).abs() * scale;
-            assert!(
-                err < tol,
-                "{} d/dp{k} at {i}: dual {:e}, fd {fd:e}",
-                model.name(),
-                out[i].eps
-            );
-        }
-    }
-}
-
 /// One case of the Dmipy fixture: parameters by Dmipy name and the values Dmipy gave.
 #[derive(serde::Deserialize)]
 pub struct Case {
@@ -155,17 +113,4 @@ pub struct Fixture {
 pub fn fixture() -> Fixture {
     serde_json::from_str(include_str!("../../tests/fixtures/dmipy1_dispersion.json"))
         .expect("fixture is valid JSON")
-}
-
-/// `n` near-uniform unit vectors (Fibonacci lattice).
-pub fn fibonacci(n: usize) -> Vec<[f64; 3]> {
-    let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
-    (0..n)
-        .map(|i| {
-            let z = 1.0 - (2.0 * i as f64 + 1.0) / n as f64;
-            let r = (1.0 - z * z).sqrt();
-            let (s, c) = (golden * i as f64).sin_cos();
-            [r * c, r * s, z]
-        })
-        .collect()
 }
