@@ -92,3 +92,29 @@ def test_dot_has_an_empty_jacobian(hcp):
     result = sphere_models.S1Dot().jacobian(hcp)
     assert result.jacobian.shape == (288, 0) and result.parameter_order == []
     np.testing.assert_array_equal(result.signal, np.ones(288))
+
+
+def test_grad_of_a_squared_error_equals_finite_differences(hcp):
+    """grad(L) with L = ½‖E(p) − y‖² against central differences of L itself."""
+    model = cylinder_models.C1Stick()
+    truth = {"mu": [0.4, 1.2], "lambda_par": 1.9e-9}
+    data = model(hcp, **truth)
+    here = {"mu": [0.5, 1.0], "lambda_par": 1.5e-9}
+
+    def loss(params):
+        return 0.5 * np.sum((model(hcp, **params) - data) ** 2)
+
+    grads = model.grad(hcp, lambda e: e - data, **here)
+    h = 1e-7
+    for name, step in [("lambda_par", 1e-9 * h)]:
+        up, down = dict(here), dict(here)
+        up[name], down[name] = here[name] + step, here[name] - step
+        fd = (loss(up) - loss(down)) / (2 * step)
+        assert abs(grads[name] - fd) <= 1e-6 * abs(fd)
+    for k in range(2):
+        up, down = dict(here), dict(here)
+        up["mu"], down["mu"] = list(here["mu"]), list(here["mu"])
+        up["mu"][k] += h
+        down["mu"][k] -= h
+        fd = (loss(up) - loss(down)) / (2 * h)
+        assert abs(grads["mu"][k] - fd) <= 1e-6 * abs(fd)

@@ -216,6 +216,26 @@ class CompartmentModel:
         jacobian = both[:, n:].reshape(shape + (n, len(order)))
         return Jacobian(jacobian, order, both[:, :n].reshape(shape + (n,)))
 
+    def grad(self, acquisition_scheme, dloss_dsignal, **kwargs):
+        """Gradient of a scalar loss L(E) with respect to every parameter, by the chain rule
+        through the exact Jacobian: dL/dp = Σₙ ∂L/∂Eₙ · ∂Eₙ/∂p.
+
+        ``dloss_dsignal`` is ∂L/∂E, an array shaped like the signal (..., N_measurements), or a
+        callable taking the signal and returning it (e.g. ``lambda e: e - data`` for
+        L = ½‖E − data‖²). Returns a dict {parameter name: array (...,) or (..., cardinality)}.
+        """
+        jac = self.jacobian(acquisition_scheme, **kwargs)
+        dl = dloss_dsignal(jac.signal) if callable(dloss_dsignal) else dloss_dsignal
+        dl = np.broadcast_to(np.asarray(dl, dtype=float), jac.signal.shape)
+        flat = np.einsum("...n,...np->...p", dl, jac.jacobian)
+        out, column = {}, 0
+        for entry in self._table:
+            name, card = entry[0], len(entry[2])
+            block = flat[..., column:column + card]
+            out[name] = block[..., 0] if card == 1 else block
+            column += card
+        return out
+
     def spherical_mean(self, acquisition_scheme, **kwargs):
         """The signal averaged over gradient directions, one value per shell of the scheme
         (shape (..., n_shells), in the order of ``shell_bvalues``). ``mu`` may be left out."""
