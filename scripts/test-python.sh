@@ -3,7 +3,7 @@
 #
 #   scripts/test-python.sh            # release build (the core is optimised; ~the cost of the CLI)
 #   DMIPY_PY_PROFILE=dev scripts/test-python.sh   # quicker build, slower tests
-#   PYTHON=python3.12 scripts/test-python.sh      # another interpreter (>= 3.10)
+#   PYTHON=python3.12 scripts/test-python.sh      # another interpreter (>= 3.9)
 #
 # The tests also run the `dmipy` CLI (cargo build -p dmipy-cli) to compare predictions; set
 # DMIPY_CLI=/path/to/dmipy to use a binary built elsewhere.
