@@ -81,9 +81,9 @@ pub use compartments::{
 };
 pub use distributions::{
     BinghamCoefficients, BinghamDispersed, DD1Gamma, DD1GammaDistributed, DispersionCoefficients,
-    MAX_KAPPA, MAX_ORDER, SD1Watson, SD2Bingham, SizeDistributable, VolumeWeighting,
-    WatsonCoefficients, WatsonDispersed, disperse_add, kappa_to_odi, odi_to_kappa,
-    watson_scaled_normaliser,
+    MAX_KAPPA, MAX_ORDER, SD1Watson, SD2Bingham, SD3Dispersed, SD3SphericalHarmonics,
+    SizeDistributable, VolumeWeighting, WatsonCoefficients, WatsonDispersed, disperse_add,
+    kappa_to_odi, odi_to_kappa, watson_scaled_normaliser,
 };
 pub use error::Error;
 pub use fit::{
