@@ -88,7 +88,7 @@ pub use distributions::{
 pub use error::Error;
 pub use fit::{
     BruteForceGrid, BruteForceOptions, FitControl, FitModel, FitOptions, FitResult, InitialGuess,
-    LmOptions, S0Mode, StopReason, VoxelFlag, axis_angle, fit_voxels, fit_voxels_with,
+    LmOptions, NoiseModel, S0Mode, StopReason, VoxelFlag, axis_angle, fit_voxels, fit_voxels_with,
 };
 pub use model::{
     DistributedModel, Distribution, ModelComponent, ModelFit, ModelParameter, ModelScratch,

@@ -31,6 +31,12 @@ pub(crate) trait Problem {
     fn step_bounds(&self, x: &[f64], i: usize) -> (f64, f64);
     /// Writes the point reached from x by the local step.
     fn retract(&self, x: &[f64], step: &[f64], x_new: &mut [f64]);
+    /// The cost f at the point of the latest evaluation, whose residuals are `r` (default
+    /// ½‖r‖²). A problem whose cost is not a sum of squares returns it here and hands the solver
+    /// residuals r with Jᵀr its exact gradient; JᵀJ then serves as the metric of the steps.
+    fn cost(&self, r: &[f64]) -> f64 {
+        half_norm2(r)
+    }
 }
 
 /// Settings of the Levenberg–Marquardt solver. All tolerances are dimensionless (parameters are
@@ -96,7 +102,7 @@ pub struct LmInfo {
     pub bound_hits: u32,
     /// Variables at a bound at the solution.
     pub at_bound: u32,
-    /// f = ½‖r‖² at the solution.
+    /// f at the solution (½‖r‖² for least squares).
     pub cost: f64,
 }
 
@@ -150,7 +156,7 @@ fn half_norm2(r: &[f64]) -> f64 {
 
 /// The solver's state between iterations.
 struct State {
-    /// f = ½‖r‖² at x.
+    /// f at x.
     f: f64,
     lambda: f64,
     nu: f64,
@@ -180,7 +186,7 @@ pub(crate) fn solve<P: Problem>(
     };
     problem.jacobian(x, &mut ws.r, &mut ws.jac)?;
     let mut state = State {
-        f: half_norm2(&ws.r),
+        f: problem.cost(&ws.r),
         lambda: options.initial_damping,
         nu: 2.0,
         fresh_jacobian: true,
@@ -194,7 +200,7 @@ pub(crate) fn solve<P: Problem>(
         problem.jacobian(x, &mut ws.r, &mut ws.jac)?;
         info.evaluations += 1;
     }
-    info.cost = half_norm2(&ws.r);
+    info.cost = state.f;
     info.at_bound = (0..n)
         .filter(|&i| {
             let (lo, hi) = problem.step_bounds(x, i);
@@ -225,7 +231,7 @@ fn iterate<P: Problem>(
         state.fresh_jacobian = true;
     }
     normal_equations(problem, x, ws);
-    if gradient_converged(ws, state.f, options.gtol) {
+    if gradient_converged(ws, options.gtol) {
         return Ok(Some(StopReason::Gradient));
     }
     if info.iterations >= options.max_iterations {
@@ -247,7 +253,7 @@ fn iterate<P: Problem>(
     problem.retract(x, &ws.step, &mut ws.x_trial);
     problem.residuals(&ws.x_trial, &mut ws.r_trial)?;
     info.evaluations += 1;
-    let f_trial = half_norm2(&ws.r_trial);
+    let f_trial = problem.cost(&ws.r_trial);
     let actual = state.f - f_trial;
     let rho = if predicted > 0.0 {
         actual / predicted
@@ -316,8 +322,8 @@ fn normal_equations<P: Problem>(problem: &P, x: &[f64], ws: &mut LmWorkspace) {
 }
 
 /// MINPACK's gradient test on the free variables: max |J_iᵀr| / (‖J_i‖‖r‖) ≤ gtol.
-fn gradient_converged(ws: &LmWorkspace, f: f64, gtol: f64) -> bool {
-    let rnorm = (2.0 * f).sqrt();
+fn gradient_converged(ws: &LmWorkspace, gtol: f64) -> bool {
+    let rnorm = ws.r.iter().map(|v| v * v).sum::<f64>().sqrt();
     (0..ws.n).all(|i| {
         let cnorm = ws.jtj[i * ws.n + i].sqrt();
         ws.active[i] || cnorm == 0.0 || ws.g[i].abs() <= gtol * cnorm * rnorm

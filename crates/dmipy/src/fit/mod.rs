@@ -8,6 +8,8 @@
 //!   (model, scheme); it gives each voxel its starting point.
 //! - `voxels` — [`fit_voxels`]: S0 normalisation, brute force, Levenberg–Marquardt and
 //!   Cramér–Rao standard deviations for every voxel, in parallel.
+//! - `rician` — [`NoiseModel`]: Gaussian least squares, or a Rician maximum-likelihood
+//!   refinement with a given or estimated σ.
 
 mod brute_force;
 mod chart;
@@ -19,6 +21,9 @@ mod linalg;
 mod problem;
 #[cfg(test)]
 mod recovery_tests;
+mod rician;
+#[cfg(test)]
+mod rician_tests;
 #[cfg(test)]
 pub(crate) mod test_models;
 mod voxels;
@@ -26,6 +31,7 @@ mod voxels;
 pub use brute_force::{BruteForceGrid, BruteForceOptions};
 pub use chart::axis_angle;
 pub use levenberg_marquardt::{LmOptions, StopReason};
+pub use rician::NoiseModel;
 pub use voxels::{
     FitControl, FitOptions, FitResult, InitialGuess, S0Mode, VoxelFlag, fit_voxels, fit_voxels_with,
 };

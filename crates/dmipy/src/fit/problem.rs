@@ -5,11 +5,13 @@ use super::FitModel;
 use super::jacobian::JacobianEngine;
 use super::layout::Layout;
 use super::levenberg_marquardt::Problem;
+use super::rician::rician_residuals;
 use crate::{AcquisitionScheme, Error};
 
 /// The residual of voxel data y (already divided by the mean b0 of each echo-time group):
 /// $r_i = s_{g(i)}\,S_i(x) - y_i$, with $s_g$ the fitted S0 factor of group g when S0 is fitted,
-/// else 1.
+/// else 1. With a Rician σ set, the residuals handed to the solver are the effective residuals
+/// and the cost is the Rician one of [`rician_residuals`] (see `rician`).
 pub(crate) struct VoxelProblem<'a, M: FitModel, E> {
     model: &'a M,
     scheme: &'a AcquisitionScheme,
@@ -23,6 +25,10 @@ pub(crate) struct VoxelProblem<'a, M: FitModel, E> {
     pub y: Vec<f64>,
     /// The voxel's index in the data; set before each solve.
     pub voxel: usize,
+    /// σ of the Rician likelihood (normalised units), or `None` for least squares.
+    pub sigma: Option<f64>,
+    /// The cost at the latest evaluation.
+    cost: f64,
 }
 
 impl<'a, M: FitModel, E: JacobianEngine<M>> VoxelProblem<'a, M, E> {
@@ -46,6 +52,8 @@ impl<'a, M: FitModel, E: JacobianEngine<M>> VoxelProblem<'a, M, E> {
             scratch: model.scratch(scheme),
             y: vec![0.0; m],
             voxel: 0,
+            sigma: None,
+            cost: 0.0,
         }
     }
 
@@ -56,6 +64,15 @@ impl<'a, M: FitModel, E: JacobianEngine<M>> VoxelProblem<'a, M, E> {
         } else {
             1.0
         }
+    }
+
+    /// Records the cost of the Gaussian residuals r and, for a Rician σ, turns them into the
+    /// effective residuals.
+    fn finish(&mut self, r: &mut [f64]) {
+        self.cost = match self.sigma {
+            None => 0.5 * r.iter().map(|v| v * v).sum::<f64>(),
+            Some(sigma) => rician_residuals(r, &self.y, sigma),
+        };
     }
 }
 
@@ -76,6 +93,7 @@ impl<M: FitModel, E: JacobianEngine<M>> Problem for VoxelProblem<'_, M, E> {
         for (i, ((r, &v), &y)) in r.iter_mut().zip(&self.value).zip(&self.y).enumerate() {
             *r = self.factor(x, i) * v - y;
         }
+        self.finish(r);
         Ok(())
     }
 
@@ -100,6 +118,7 @@ impl<M: FitModel, E: JacobianEngine<M>> Problem for VoxelProblem<'_, M, E> {
             }
         }
         self.layout.to_local(x, jac, n);
+        self.finish(r);
         Ok(())
     }
 
@@ -109,5 +128,9 @@ impl<M: FitModel, E: JacobianEngine<M>> Problem for VoxelProblem<'_, M, E> {
 
     fn retract(&self, x: &[f64], step: &[f64], x_new: &mut [f64]) {
         self.layout.retract(x, step, x_new);
+    }
+
+    fn cost(&self, _r: &[f64]) -> f64 {
+        self.cost
     }
 }

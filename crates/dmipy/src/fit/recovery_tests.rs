@@ -7,12 +7,12 @@ use crate::axis_angle;
 use std::f64::consts::PI;
 use std::sync::atomic::AtomicBool;
 
-fn hcp() -> AcquisitionScheme {
+pub(super) fn hcp() -> AcquisitionScheme {
     AcquisitionScheme::hcp_wu_minn().unwrap()
 }
 
 /// Signals of `truths` (voxels × n_free), each times its S0.
-fn simulate<M: FitModel>(
+pub(super) fn simulate<M: FitModel>(
     model: &M,
     scheme: &AcquisitionScheme,
     truths: &[f64],
@@ -29,7 +29,7 @@ fn simulate<M: FitModel>(
 }
 
 /// Random truths: orientations uniform on the sphere, other parameters from `ranges`.
-fn truths(
+pub(super) fn truths(
     rng: &mut TestRng,
     kinds: &[ParameterKind],
     ranges: &[(f64, f64)],
@@ -107,7 +107,7 @@ fn noise_free_recovery<M: FitModel>(model: &M, ranges: &[(f64, f64)], seed: u64,
 }
 
 const D: (f64, f64) = (0.3e-9, 2.9e-9);
-const ANY: (f64, f64) = (0.0, 0.0);
+pub(super) const ANY: (f64, f64) = (0.0, 0.0);
 
 #[test]
 fn stick_is_recovered_without_noise() {
@@ -267,14 +267,14 @@ fn wrong_lengths_are_errors() {
 
 /// The magnitude of a complex Gaussian-noisy signal: Rician noise of scale σ = S0/SNR
 /// (Gudbjartsson & Patz 1995, doi:10.1002/mrm.1910340618).
-fn add_rician(rng: &mut TestRng, data: &mut [f64], sigma: f64) {
+pub(super) fn add_rician(rng: &mut TestRng, data: &mut [f64], sigma: f64) {
     for d in data {
         let (a, b) = (*d + sigma * rng.normal(), sigma * rng.normal());
         *d = a.hypot(b);
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub(super) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     0.5 * (v[(v.len() - 1) / 2] + v[v.len() / 2])
 }

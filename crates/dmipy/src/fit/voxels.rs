@@ -1,5 +1,5 @@
 //! `fit_voxels`: fits a model to every voxel — S0 normalisation, brute-force start,
-//! Levenberg–Marquardt, statistics — in parallel over chunks of voxels.
+//! Levenberg–Marquardt (and a Rician refinement), statistics — in parallel over chunks of voxels.
 
 use super::FitModel;
 use super::brute_force::{BruteForceGrid, BruteForceOptions, MAX_STARTS, TILE, TopK};
@@ -8,6 +8,7 @@ use super::jacobian::{JacobianEngine, ScalarJacobian, VectorJacobian};
 use super::layout::Layout;
 use super::levenberg_marquardt::{LmInfo, LmOptions, LmWorkspace, Problem, StopReason, solve};
 use super::problem::VoxelProblem;
+use super::rician::{NoiseModel, residual_sigma};
 use crate::{AcquisitionScheme, Error};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,10 @@ pub struct FitOptions {
     /// where the best grid point is degenerate (e.g. an isotropic zeppelin, whose orientation
     /// has no gradient). Ignored when every parameter has an initial guess.
     pub starts: usize,
+    /// Noise model (default [`NoiseModel::Gaussian`]). A Rician fit starts from the Gaussian
+    /// solution and refines it; `mse`, `r2` and the standard deviations are then those of the
+    /// least-squares residuals and Jacobian at the Rician solution.
+    pub noise: NoiseModel,
 }
 
 impl Default for FitOptions {
@@ -68,6 +73,7 @@ impl Default for FitOptions {
             uncertainties: false,
             chunk_size: 64,
             starts: 1,
+            noise: NoiseModel::Gaussian,
         }
     }
 }
@@ -126,6 +132,9 @@ pub struct FitResult {
     pub flags: Vec<VoxelFlag>,
     /// Cramér–Rao standard deviations (SI), `n_voxels × n_free`, when asked for.
     pub std: Option<Vec<f64>>,
+    /// The Rician σ of each voxel, given or estimated (units of the normalised signal), for a
+    /// Rician fit; `None` for a Gaussian one.
+    pub sigma: Option<Vec<f64>>,
     /// Whether the fit was cancelled.
     pub cancelled: bool,
 }
@@ -340,6 +349,7 @@ struct ChunkOut<'r> {
     at_bound: &'r mut [u32],
     flags: &'r mut [VoxelFlag],
     std: Option<&'r mut [f64]>,
+    sigma: Option<&'r mut [f64]>,
 }
 
 impl FitResult {
@@ -361,6 +371,8 @@ impl FitResult {
             std: options
                 .uncertainties
                 .then(|| vec![f64::NAN; n_voxels * n_free]),
+            sigma: matches!(options.noise, NoiseModel::Rician { .. })
+                .then(|| vec![f64::NAN; n_voxels]),
             cancelled: false,
         }
     }
@@ -369,6 +381,7 @@ impl FitResult {
     fn chunks(&mut self, size: usize) -> Vec<ChunkOut<'_>> {
         let (n, g) = (self.n_free.max(1), self.s0_groups);
         let mut std = self.std.as_mut().map(|s| s.chunks_mut(size * n));
+        let mut sigma = self.sigma.as_mut().map(|s| s.chunks_mut(size));
         let mut out = Vec::with_capacity(self.n_voxels.div_ceil(size));
         let parts = self
             .parameters
@@ -401,6 +414,7 @@ impl FitResult {
                 at_bound,
                 flags,
                 std: std.as_mut().and_then(Iterator::next),
+                sigma: sigma.as_mut().and_then(Iterator::next),
             });
         }
         out
@@ -555,12 +569,17 @@ impl<'a, M: FitModel, E: JacobianEngine<M>> Worker<'a, M, E> {
                 self.best_x.copy_from_slice(&self.x);
             }
         }
-        let Some(info) = best else { return Ok(()) };
+        let Some(mut info) = best else {
+            return Ok(());
+        };
         if starts > 1 {
             // Residuals and Jacobian at the best solution, for the statistics.
             self.x.copy_from_slice(&self.best_x);
             self.problem
                 .jacobian(&self.x, &mut self.lm.r, &mut self.lm.jac)?;
+        }
+        if let NoiseModel::Rician { sigma } = shared.options.noise {
+            info = self.refine_rician(shared, sigma, info, out, k)?;
         }
         self.write(shared, out, k);
         out.iterations[k] = info.iterations;
@@ -569,6 +588,40 @@ impl<'a, M: FitModel, E: JacobianEngine<M>> Worker<'a, M, E> {
         out.at_bound[k] = info.at_bound;
         out.flags[k] = VoxelFlag::Fitted;
         Ok(())
+    }
+
+    /// Refines the Gaussian solution in `x` (with its residuals in `lm.r`) by maximum Rician
+    /// likelihood with σ given or estimated as RSS/(m − n); leaves the least-squares residuals
+    /// and Jacobian at the refined solution in `lm` for the statistics. A σ that is not positive
+    /// and finite (e.g. an exact fit) keeps the Gaussian solution.
+    fn refine_rician(
+        &mut self,
+        shared: &Shared<M>,
+        sigma: Option<f64>,
+        gaussian: LmInfo,
+        out: &mut ChunkOut,
+        k: usize,
+    ) -> Result<LmInfo, Error> {
+        let sigma = sigma.unwrap_or_else(|| residual_sigma(&self.lm.r, shared.layout.len()));
+        if let Some(s) = out.sigma.as_deref_mut() {
+            s[k] = sigma;
+        }
+        if !(sigma > 0.0 && sigma.is_finite()) {
+            return Ok(gaussian);
+        }
+        self.problem.sigma = Some(sigma);
+        let solved = solve(
+            &mut self.problem,
+            &mut self.x,
+            &shared.options.lm,
+            &mut self.lm,
+        );
+        self.problem.sigma = None;
+        let mut info = solved?;
+        info.iterations += gaussian.iterations;
+        self.problem
+            .jacobian(&self.x, &mut self.lm.r, &mut self.lm.jac)?;
+        Ok(info)
     }
 
     /// The grid candidate, overridden by the user's guesses, S0 factors 1, projected.
