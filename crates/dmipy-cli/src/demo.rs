@@ -1,7 +1,7 @@
 //! `dmipy demo`: the built-in example. It fits DTI on real data bundled into the binary and
 //! NODDI on a synthetic phantom it makes itself, through the same code path as `dmipy fit`.
 
-use crate::fit::{self, FitArgs, S0Choice};
+use crate::fit::{self, FitArgs, NoiseChoice, S0Choice};
 use crate::scheme_args::SchemeArgs;
 use anyhow::{Context, Result};
 use clap::Args;
@@ -100,6 +100,8 @@ fn fit_args(
         mask: None,
         out: args.out.join(folder),
         s0: S0Choice::MeanB0,
+        noise: NoiseChoice::Gaussian,
+        sigma: None,
         uncertainties: false,
         starts: 1,
         threads: None,

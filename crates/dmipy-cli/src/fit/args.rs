@@ -3,7 +3,7 @@
 use crate::scheme_args::SchemeArgs;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use dmipy::{FitOptions, ModelComponent, MultiCompartmentModel, S0Mode};
+use dmipy::{FitOptions, ModelComponent, MultiCompartmentModel, NoiseModel, S0Mode};
 use std::path::{Path, PathBuf};
 
 /// How S0 is obtained.
@@ -13,6 +13,16 @@ pub enum S0Choice {
     MeanB0,
     /// A fitted parameter, started at the mean b0.
     Fitted,
+}
+
+/// Noise model of the fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NoiseChoice {
+    /// Least squares (maximum likelihood under Gaussian noise).
+    Gaussian,
+    /// Maximum likelihood under Rician noise (magnitude data), refined from the Gaussian fit;
+    /// σ from --sigma or estimated per voxel from the Gaussian residuals.
+    Rician,
 }
 
 /// Flags of `dmipy fit`.
@@ -37,6 +47,12 @@ pub struct FitArgs {
     /// S0 handling.
     #[arg(long, value_enum, default_value_t = S0Choice::MeanB0)]
     pub s0: S0Choice,
+    /// Noise model.
+    #[arg(long, value_enum, default_value_t = NoiseChoice::Gaussian)]
+    pub noise: NoiseChoice,
+    /// Rician noise σ relative to S0 (e.g. 0.02 for SNR 50); estimated per voxel when absent.
+    #[arg(long, value_name = "SIGMA", requires = "noise")]
+    pub sigma: Option<f64>,
     /// Also write Cramér–Rao standard deviations, `<name>_std.nii.gz`.
     #[arg(long)]
     pub uncertainties: bool,
@@ -67,6 +83,10 @@ impl FitArgs {
             s0: match self.s0 {
                 S0Choice::MeanB0 => S0Mode::MeanB0,
                 S0Choice::Fitted => S0Mode::Fitted,
+            },
+            noise: match self.noise {
+                NoiseChoice::Gaussian => NoiseModel::Gaussian,
+                NoiseChoice::Rician => NoiseModel::Rician { sigma: self.sigma },
             },
             uncertainties: self.uncertainties,
             starts: usize::from(self.starts),

@@ -9,7 +9,7 @@ mod maps;
 mod summary;
 mod voxels;
 
-pub use args::{FitArgs, S0Choice};
+pub use args::{FitArgs, NoiseChoice, S0Choice};
 
 use anyhow::{Context, Result, bail};
 use dmipy::{FitControl, MultiCompartmentModel, fit_model};
