@@ -4,10 +4,10 @@ use super::component::Distribution;
 use super::links::tortuous_lambda_perp;
 use crate::compartments::{AnyCompartment, Compartment, ParameterSpec, SphericalMean};
 use crate::distributions::{
-    BinghamCoefficients, DD1Gamma, DD1GammaDistributed, SD1Watson, SD2Bingham, VolumeWeighting,
-    WatsonCoefficients, disperse_add,
+    BinghamCoefficients, DD1Gamma, DD1GammaDistributed, SD1Watson, SD2Bingham,
+    SD3SphericalHarmonics, VolumeWeighting, WatsonCoefficients, disperse_add,
 };
-use crate::{AcquisitionScheme, Error, ParameterKind, Scalar, SizeDistributable};
+use crate::{AcquisitionScheme, Error, ParameterKind, Scalar, SizeDistributable, real_sh_count};
 use serde_json::json;
 
 /// Bounds of the inner `partial_volume_i` of a distributed model, as Dmipy sets them.
@@ -19,9 +19,8 @@ const INNER_PARTIAL_VOLUME: ParameterSpec = ParameterSpec {
     kind: ParameterKind::Fraction,
 };
 
-/// Most scalars a distributed model (all its parameters) or one of its kernels may have; sizes
-/// the stack buffers of one evaluation.
-const MAX_INNER: usize = 48;
+/// Most scalars one kernel of a distributed model may have; sizes the stack buffer of a kernel
+/// slice.
 const MAX_KERNEL: usize = 16;
 
 /// One parameter of a distributed model (its own Dmipy name, e.g. `C1Stick_1_lambda_par`).
@@ -52,18 +51,20 @@ enum InnerLink {
 }
 
 /// Several kernels sharing one distribution: Dmipy 1.x's `SD1WatsonDistributed(models)`,
-/// `SD2BinghamDistributed(models)`, `DD1GammaDistributed(models)` and `BundleModel(models)`.
+/// `SD2BinghamDistributed(models)`, `SD3SphericalHarmonicsDistributed(models, sh_order)`,
+/// `DD1GammaDistributed(models)` and `BundleModel(models)`.
 ///
 /// The signal is $E = \sum_i w_i E_i$ over the kernels, with each $E_i$ dispersed (Watson,
-/// Bingham: see [`disperse_add`], exact to ~1e-13) or size-integrated (Gamma: see
+/// Bingham: see [`disperse_add`], exact to ~1e-13; spherical harmonics: see
+/// [`SD3SphericalHarmonics::disperse_add`]) or size-integrated (Gamma: see
 /// [`DD1GammaDistributed`]) by the one shared distribution, and nested inner fractions
 /// $w_0 = p_0$, $w_i = p_i \prod_{j<i}(1 - p_j)$, $w_{N-1} = \prod_{j<N-1}(1-p_j)$ from the
 /// `partial_volume_0 … partial_volume_{N-2}` parameters (Dmipy's `distribute_models.py`).
 ///
 /// Parameters, in Dmipy's order and names: every kernel's parameters prefixed `<Class>_<k>_`
-/// without the distributed one (`mu` for Watson and Bingham, `diameter` for Gamma), then the
+/// without the distributed one (`mu` for Watson, Bingham and spherical harmonics, `diameter` for Gamma), then the
 /// distribution's (`SD1Watson_1_mu`, `SD1Watson_1_odi`; `SD2Bingham_1_mu`, `…_psi`, `…_odi`,
-/// `…_beta_fraction`; `DD1Gamma_1_alpha`, `DD1Gamma_1_beta`), then the partial volumes (N > 1),
+/// `…_beta_fraction`; `SD3SphericalHarmonics_1_sh_coeff`; `DD1Gamma_1_alpha`, `DD1Gamma_1_beta`), then the partial volumes (N > 1),
 /// minus those removed by [`set_fixed_parameter`](Self::set_fixed_parameter),
 /// [`set_equal_parameter`](Self::set_equal_parameter) and
 /// [`set_tortuous_parameter`](Self::set_tortuous_parameter). Set links before putting the model
@@ -162,7 +163,11 @@ impl DistributedModel {
         let mut weighting = None;
         for k in &kernels {
             match distribution {
-                Distribution::Watson | Distribution::Bingham if !dispersible(k) => {
+                Distribution::Watson
+                | Distribution::Bingham
+                | Distribution::SphericalHarmonics { .. }
+                    if !dispersible(k) =>
+                {
                     return Err(invalid(format!("{} is not axially symmetric", k.name())));
                 }
                 Distribution::Gamma => match (size_weighting(k), weighting) {
@@ -187,13 +192,14 @@ impl DistributedModel {
             calls: Vec::new(),
         };
         model.build_table(weighting);
-        if model.full_len > MAX_INNER
-            || model
-                .kernels
-                .iter()
-                .any(|k| k.parameter_count() > MAX_KERNEL)
+        if model
+            .kernels
+            .iter()
+            .any(|k| k.parameter_count() > MAX_KERNEL)
         {
-            return Err(invalid(format!("more than {MAX_INNER} parameters")));
+            return Err(invalid(format!(
+                "a kernel of more than {MAX_KERNEL} parameters"
+            )));
         }
         Ok(model)
     }
@@ -208,7 +214,9 @@ impl DistributedModel {
             let mut offsets = Vec::new();
             for spec in kernel.parameters() {
                 let dropped = match self.distribution {
-                    Distribution::Watson | Distribution::Bingham => {
+                    Distribution::Watson
+                    | Distribution::Bingham
+                    | Distribution::SphericalHarmonics { .. } => {
                         spec.kind == ParameterKind::Orientation
                     }
                     Distribution::Gamma => spec.name == "diameter",
@@ -231,6 +239,14 @@ impl DistributedModel {
             Distribution::Gamma => (
                 "DD1Gamma",
                 DD1Gamma::new(weighting.unwrap_or(VolumeWeighting::Cylinder)).parameters(),
+            ),
+            Distribution::SphericalHarmonics { sh_order } => (
+                SD3SphericalHarmonics::NAME,
+                // Valid: `Distribution::spherical_harmonics` checked the order.
+                match SD3SphericalHarmonics::new(sh_order) {
+                    Ok(d) => d.parameters(),
+                    Err(_) => &[],
+                },
             ),
             Distribution::Bundle => ("", &[]),
         };
@@ -395,7 +411,7 @@ impl DistributedModel {
                 found: out.len(),
             });
         }
-        let mut full = [D::zero(); MAX_INNER];
+        let mut full = vec![D::zero(); self.full_len];
         self.expand(params, &mut full)?;
         let d = &full[self.distribution_offset..];
         out.fill(D::zero());
@@ -407,6 +423,18 @@ impl DistributedModel {
             Distribution::Bingham => {
                 let b = BinghamCoefficients::new(&d[..5])?;
                 self.disperse(&b, scheme, &full, out)
+            }
+            Distribution::SphericalHarmonics { sh_order } => {
+                let sd3 = SD3SphericalHarmonics::new(sh_order)?;
+                let coefficients = &d[..real_sh_count(sh_order)];
+                let mut kp = [D::zero(); MAX_KERNEL];
+                for (i, kernel) in self.kernels.iter().enumerate() {
+                    let n = self.kernel_slice(&full, i, &mut kp);
+                    let w = self.weight(&full, i);
+                    axial_dispatch!(kernel, k => sd3.disperse_add(k, &kp[..n], coefficients, scheme, w, out)?,
+                        return Err(kernel_error(kernel)));
+                }
+                Ok(())
             }
             Distribution::Gamma => self.integrate(scheme, &full, out),
             Distribution::Bundle => self.bundle(scheme, &full, out),
@@ -494,7 +522,7 @@ impl DistributedModel {
                 reason: "not available; use the model without spherical_mean".into(),
             });
         }
-        let mut full = [D::zero(); MAX_INNER];
+        let mut full = vec![D::zero(); self.full_len];
         self.expand(params, &mut full)?;
         let mut kp = [D::zero(); MAX_KERNEL];
         let mut e = vec![D::zero(); out_per_shell.len()];
@@ -638,7 +666,134 @@ impl DistributedModel {
             format!("\"distributed\":{}", json!(self.distribution.file_name())),
             format!("\"compartments\":{}", json!(names)),
         ];
+        if let Distribution::SphericalHarmonics { sh_order } = self.distribution {
+            parts.insert(1, format!("\"sh_order\":{sh_order}"));
+        }
         parts.extend(super::file::grouped_calls(&self.calls));
         format!("{{{}}}", parts.join(","))
+    }
+}
+
+#[cfg(test)]
+mod sd3_tests {
+    use super::*;
+    use crate::compartments::reference_fixtures;
+    use crate::compartments::{C1Stick, G2Zeppelin};
+    use crate::distributions::SD3Dispersed;
+    use crate::model::{ModelComponent, MultiCompartmentModel};
+    use std::f64::consts::PI;
+
+    const L: usize = 4;
+
+    fn sd3_model() -> MultiCompartmentModel {
+        let kernels = vec![
+            AnyCompartment::by_name("C1Stick").unwrap(),
+            AnyCompartment::by_name("G2Zeppelin").unwrap(),
+        ];
+        let d = DistributedModel::new(Distribution::spherical_harmonics(L).unwrap(), kernels);
+        MultiCompartmentModel::new(vec![ModelComponent::Distributed(d.unwrap())]).unwrap()
+    }
+
+    /// Unit-integral density coefficients ($c_{00} = 1/(2\sqrt\pi)$) with pseudo-random higher
+    /// orders, small enough to stay well inside the bounds.
+    fn coefficients() -> Vec<f64> {
+        (0..real_sh_count(L))
+            .map(|i| match i {
+                0 => 0.5 / PI.sqrt(),
+                _ => 0.08 * ((i as f64 * 12.9898).sin() * 43758.5453).fract(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sd3_names_equal_dmipy() {
+        // Printed by Dmipy 1.x (/work/venvs/dmipy1):
+        // MultiCompartmentModel([SD3SphericalHarmonicsDistributed([C1Stick(), G2Zeppelin()],
+        //     sh_order=4)]).parameter_names, and .parameter_cardinality (sh_coeff: 15).
+        let dmipy = [
+            "SD3SphericalHarmonicsDistributed_1_C1Stick_1_lambda_par",
+            "SD3SphericalHarmonicsDistributed_1_G2Zeppelin_1_lambda_par",
+            "SD3SphericalHarmonicsDistributed_1_G2Zeppelin_1_lambda_perp",
+            "SD3SphericalHarmonicsDistributed_1_SD3SphericalHarmonics_1_sh_coeff",
+            "SD3SphericalHarmonicsDistributed_1_partial_volume_0",
+        ];
+        let m = sd3_model();
+        assert_eq!(m.parameter_names(), dmipy);
+        let card: Vec<usize> = m.parameter_cardinality().iter().map(|c| c.1).collect();
+        assert_eq!(card, [1, 1, 1, 15, 1]);
+        assert!(Distribution::by_name("SD3SphericalHarmonics").is_err());
+        assert!(Distribution::spherical_harmonics(3).is_err());
+        assert!(Distribution::by_name_and_order("SD1Watson", Some(4)).is_err());
+    }
+
+    #[test]
+    fn sd3_distributed_signal_is_the_weighted_sum_of_sd3_dispersed() {
+        let scheme = reference_fixtures::scheme("hcp");
+        let m = sd3_model();
+        let c = coefficients();
+        let (par_s, par_z, perp_z, p0) = (1.9e-9, 1.6e-9, 0.5e-9, 0.37);
+        let mut full = vec![par_s, par_z, perp_z];
+        full.extend_from_slice(&c);
+        full.push(p0);
+        let mut got = vec![0.0; scheme.len()];
+        m.signal(&scheme, &full, &mut got).unwrap();
+
+        let mut stick_params = vec![par_s];
+        stick_params.extend_from_slice(&c);
+        let mut zep_params = vec![par_z, perp_z];
+        zep_params.extend_from_slice(&c);
+        let (mut es, mut ez) = (vec![0.0; scheme.len()], vec![0.0; scheme.len()]);
+        SD3Dispersed::new(C1Stick, L)
+            .unwrap()
+            .signal(&scheme, &stick_params, &mut es)
+            .unwrap();
+        SD3Dispersed::new(G2Zeppelin, L)
+            .unwrap()
+            .signal(&scheme, &zep_params, &mut ez)
+            .unwrap();
+        for i in 0..scheme.len() {
+            let want = p0 * es[i] + (1.0 - p0) * ez[i];
+            assert!(
+                (got[i] - want).abs() <= 1e-13 * want.abs().max(1.0),
+                "{i}: {} vs {want}",
+                got[i]
+            );
+        }
+        // Not a constant: the density is anisotropic.
+        assert!(got.iter().any(|&v| (v - got[0]).abs() > 1e-3));
+    }
+
+    #[test]
+    fn sd3_model_file_round_trip() {
+        let text = r#"{"compartments": ["G1Ball", {"distributed": "SD3SphericalHarmonics",
+            "sh_order": 6, "compartments": ["C1Stick", "G2Zeppelin"],
+            "set_equal_parameter": [["G2Zeppelin_1_lambda_par", "C1Stick_1_lambda_par"]]}]}"#;
+        let m = MultiCompartmentModel::from_json(text).unwrap();
+        let again = MultiCompartmentModel::from_json(&m.to_json()).unwrap();
+        assert_eq!(again.parameter_names(), m.parameter_names());
+        assert_eq!(again.parameter_cardinality(), m.parameter_cardinality());
+        assert!(m.to_json().contains("\"sh_order\":6"));
+        let sh = "SD3SphericalHarmonicsDistributed_1_SD3SphericalHarmonics_1_sh_coeff";
+        assert!(m.parameter_cardinality().contains(&(sh, 28)));
+
+        let scheme = reference_fixtures::scheme("hcp");
+        let mut full = vec![3e-9, 1.8e-9, 0.6e-9];
+        full.extend((0..28).map(|i| if i == 0 { 0.5 / PI.sqrt() } else { 0.01 }));
+        full.extend([0.6, 0.3, 0.7]);
+        assert_eq!(
+            full.len(),
+            m.parameter_cardinality().iter().map(|c| c.1).sum::<usize>()
+        );
+        let (mut a, mut b) = (vec![0.0; scheme.len()], vec![0.0; scheme.len()]);
+        m.signal(&scheme, &full, &mut a).unwrap();
+        again.signal(&scheme, &full, &mut b).unwrap();
+        assert_eq!(a, b);
+
+        let missing = r#"{"compartments": [{"distributed": "SD3SphericalHarmonics", "compartments": ["C1Stick"]}]}"#;
+        assert!(MultiCompartmentModel::from_json(missing).is_err());
+        let odd = r#"{"compartments": [{"distributed": "SD3SphericalHarmonics", "sh_order": 5, "compartments": ["C1Stick"]}]}"#;
+        assert!(MultiCompartmentModel::from_json(odd).is_err());
+        let extra = r#"{"compartments": [{"distributed": "SD1Watson", "sh_order": 4, "compartments": ["C1Stick"]}]}"#;
+        assert!(MultiCompartmentModel::from_json(extra).is_err());
     }
 }

@@ -17,8 +17,10 @@
 //! tortuosity takes an optional fifth argument, `S0_correction`.
 //!
 //! An entry of `compartments` may be a distributed model (Dmipy's `SD1WatsonDistributed`,
-//! `SD2BinghamDistributed`, `DD1GammaDistributed`, `BundleModel`): `{"distributed": "SD1Watson"`
-//! (or `"SD2Bingham"`, `"DD1Gamma"`, `"Bundle"`), `"compartments": [kernel names]` and its own
+//! `SD2BinghamDistributed`, `SD3SphericalHarmonicsDistributed`, `DD1GammaDistributed`, `BundleModel`): `{"distributed": "SD1Watson"`
+//! (or `"SD2Bingham"`, `"DD1Gamma"`, `"Bundle"`, or `"SD3SphericalHarmonics"` with its required
+//! `"sh_order": L`, as Dmipy's `SD3SphericalHarmonicsDistributed(models, sh_order)` has no
+//! default), `"compartments": [kernel names]` and its own
 //! `set_fixed_parameter` (constants), `set_equal_parameter` and `set_tortuous_parameter` (three
 //! names: λ⊥, λ∥, the inner `partial_volume_0`) calls, with the distributed model's own names
 //! (`C1Stick_1_lambda_par`), as a Dmipy script sets links on it before composing:
@@ -391,6 +393,7 @@ fn bounds(v: &Json, at: &str) -> Result<Vec<(f64, f64)>, Error> {
 /// The keys of a `{"distributed": …}` entry.
 const DISTRIBUTED_KEYS: &[&str] = &[
     "distributed",
+    "sh_order",
     "compartments",
     "set_fixed_parameter",
     "set_equal_parameter",
@@ -409,7 +412,17 @@ fn distributed(entries: &[(String, Json)], at: &str) -> Result<DistributedModel,
             "expected a distribution name",
         ));
     };
-    let kind = Distribution::by_name(kind)
+    let sh_order = match get("sh_order") {
+        None => None,
+        Some(Json::Number(n)) if n.fract() == 0.0 && *n >= 0.0 => Some(*n as usize),
+        Some(_) => {
+            return Err(file_error(
+                format!("{at}.sh_order"),
+                "expected a non-negative whole number",
+            ));
+        }
+    };
+    let kind = Distribution::by_name_and_order(kind, sh_order)
         .map_err(|e| file_error(format!("{at}.distributed"), e.to_string()))?;
     let Some(Json::Array(list)) = get("compartments") else {
         return Err(file_error(
@@ -433,7 +446,7 @@ fn distributed(entries: &[(String, Json)], at: &str) -> Result<DistributedModel,
         .map_err(|e| file_error(format!("{at}.compartments"), e.to_string()))?;
     let mut seen: Vec<(&str, usize)> = Vec::new();
     for (key, value) in entries {
-        if key == "distributed" || key == "compartments" {
+        if key == "distributed" || key == "compartments" || key == "sh_order" {
             continue;
         }
         if !DISTRIBUTED_KEYS.contains(&key.as_str()) {
