@@ -19,9 +19,9 @@ pub struct G2Zeppelin;
 /// $\mathbf D = \lambda_\perp I + (\lambda_\parallel - \lambda_\perp)\mathbf n\mathbf n^\top$, i.e.
 /// $E = \exp\!\big(-b[\lambda_\perp|\mathbf g|^2 + (\lambda_\parallel - \lambda_\perp)
 /// (\mathbf n\cdot\mathbf g)^2]\big)$ (Panagiotaki et al. 2012,
-/// doi:10.1016/j.neuroimage.2011.09.081, "Zeppelin" among its compartments; equation number not checked here). b in s/m², λ in m²/s. `g_norm2` = |g|² is kept rather than set
-/// to 1 because schemes accept directions within 1e-3 of unit length, and Dmipy 1.0.5 evaluates
-/// this same quadratic form (|g|² − (n·g)² across the axis); `n_dot_g` is n·g.
+/// doi:10.1016/j.neuroimage.2011.09.081, "Zeppelin" among its compartments; equation number not checked here). b in s/m², λ in m²/s. `g_norm2` = |g|² is 1 for
+/// every diffusion-weighted measurement (schemes store unit directions) and 0 for the zero
+/// direction of a b0 measurement, as in the quadratic form Dmipy 1.0.5 evaluates; `n_dot_g` is n·g.
 pub(crate) fn zeppelin_attenuation<D: Scalar>(
     b: f64,
     g_norm2: f64,

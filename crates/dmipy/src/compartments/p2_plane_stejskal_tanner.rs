@@ -31,16 +31,10 @@ pub(crate) const NORMAL: ParameterSpec = ParameterSpec {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct P2PlaneStejskalTannerApproximation;
 
-/// The projection |n·ĝ| of a gradient direction on the plane normal `mu = [θ, φ]`.
-///
-/// The direction is divided by its norm: schemes accept directions within 1e-3 of unit length
-/// (e.g. FSL bvecs printed to 6 digits), and q⊥ must not inherit that error. Zero vectors give 0.
+/// The projection |n·ĝ| of a gradient direction on the plane normal `mu = [θ, φ]`; schemes
+/// store directions at unit length (zero for b0), so this is the cosine itself.
 pub(crate) fn normal_projection<D: Scalar>(theta: D, phi: D, direction: &[f64; 3]) -> D {
-    let norm = direction.iter().map(|c| c * c).sum::<f64>().sqrt();
-    if norm == 0.0 {
-        return D::from(0.0);
-    }
-    dot(&unit_vector(theta, phi), direction).abs() / norm
+    dot(&unit_vector(theta, phi), direction).abs()
 }
 
 impl Compartment for P2PlaneStejskalTannerApproximation {

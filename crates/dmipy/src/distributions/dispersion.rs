@@ -102,7 +102,7 @@ pub trait DispersionCoefficients<D: Scalar> {
 ///
 /// Per shell, the kernel is evaluated at the quadrature nodes with the shell's values
 /// ([`Pulse::of_shell`]: its mean b-value, δ, Δ, TE), as Dmipy 1.x does: measurements within a
-/// shell share the shell's kernel. Gradient directions are scaled to unit length. Its Legendre moments are formed once per shell, the series is cut
+/// shell share the shell's kernel. Its Legendre moments are formed once per shell, the series is cut
 /// where the remaining terms fall below 1e-15 of the first, and the distribution evaluates it at each
 /// gradient direction. `kernel_params` is the kernel's own parameter slice (its `mu` is ignored).
 ///
@@ -139,22 +139,11 @@ where
         legendre_moments(&at_nodes, &mut moments[..count]);
         let used = significant_orders(distribution, &moments[..count]);
         for &i in &shell.indices {
-            let g = unit(&scheme.directions()[i]);
+            let g = scheme.directions()[i];
             out[i] += weight * distribution.evaluate(&moments[..used], &g);
         }
     }
     Ok(())
-}
-
-/// `g` scaled to unit length (schemes accept directions within 1e-3 of it); the zero vector of a
-/// b0 measurement stays zero.
-fn unit(g: &[f64; 3]) -> [f64; 3] {
-    let norm = (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt();
-    if norm > 0.0 {
-        [g[0] / norm, g[1] / norm, g[2] / norm]
-    } else {
-        *g
-    }
 }
 
 /// Number of leading orders whose terms reach 1e-15 of the largest term (real parts only).

@@ -16,6 +16,7 @@
 //! θ ∈ [0, π], φ ∈ (−π, π] by construction. Axes within [`POLE_GUARD`] of a pole are moved to
 //! that distance, because at the pole itself ∂S/∂φ = 0 carries no information about e₂.
 
+use crate::unit_vector;
 use std::f64::consts::PI;
 
 /// Smallest distance (rad) kept from the poles θ = 0 and θ = π (see the module documentation):
@@ -29,15 +30,8 @@ pub(crate) fn off_pole(theta: f64) -> f64 {
 
 /// Wraps any (θ, φ) to the same axis with θ ∈ [0, π] and φ ∈ (−π, π], kept off the poles.
 pub(crate) fn normalise(theta: f64, phi: f64) -> (f64, f64) {
-    let n = unit(theta, phi);
+    let n = unit_vector(theta, phi);
     from_unit(&n)
-}
-
-/// Unit vector (sinθ cosφ, sinθ sinφ, cosθ).
-pub(crate) fn unit(theta: f64, phi: f64) -> [f64; 3] {
-    let (st, ct) = theta.sin_cos();
-    let (sp, cp) = phi.sin_cos();
-    [st * cp, st * sp, ct]
 }
 
 /// (θ, φ) of a vector (need not be unit), with θ kept off the poles by [`off_pole`].
@@ -70,7 +64,7 @@ pub(crate) fn exp_step(theta: f64, phi: f64, a: f64, b: f64) -> (f64, f64) {
 
 /// Angle (rad) between the axes of two orientations, treating ±n as the same axis: in [0, π/2].
 pub fn axis_angle(theta1: f64, phi1: f64, theta2: f64, phi2: f64) -> f64 {
-    let (u, v) = (unit(theta1, phi1), unit(theta2, phi2));
+    let (u, v) = (unit_vector(theta1, phi1), unit_vector(theta2, phi2));
     let d = (u[0] * v[0] + u[1] * v[1] + u[2] * v[2]).abs();
     let c = [
         u[1] * v[2] - u[2] * v[1],
@@ -91,7 +85,7 @@ mod tests {
             for &(a, b) in &[(0.1, 0.0), (0.0, 0.2), (-0.3, 0.4), (1e-9, -2e-9)] {
                 let (t2, p2) = exp_step(theta, phi, a, b);
                 let angle = {
-                    let (u, v) = (unit(theta, phi), unit(t2, p2));
+                    let (u, v) = (unit_vector(theta, phi), unit_vector(t2, p2));
                     let d: f64 = (0..3).map(|i| u[i] * v[i]).sum();
                     let c = [
                         u[1] * v[2] - u[2] * v[1],
