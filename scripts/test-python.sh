@@ -18,9 +18,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
     "$python" -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade "maturin>=1.16,<2" numpy pytest
-# Dask is optional: its test is skipped when it cannot be installed (e.g. offline).
-"$venv/bin/python" -m pip install --quiet "dask[distributed]" \
-    || echo "test-python: dask[distributed] not installed; the Dask test will be skipped"
+"$venv/bin/python" -m pip install --quiet "dask[distributed]"
 
 start=$(date +%s)
 (

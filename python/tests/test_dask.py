@@ -1,20 +1,14 @@
 """Fitting a Dask array block by block on a local Dask cluster (worker processes), compared with
-the fit of the same NumPy array. Skipped when dask[distributed] is not installed."""
+the fit of the same NumPy array. scripts/test-python.sh installs dask[distributed]."""
 
 import numpy as np
 import pytest
 
-from dmipy_rs import _core
 from dmipy_rs.core.modeling_framework import MultiCompartmentModel
 from dmipy_rs.signal_models import cylinder_models, gaussian_models
 
-da = pytest.importorskip("dask.array")
-distributed = pytest.importorskip("distributed")
-
-pytestmark = pytest.mark.skipif(
-    not hasattr(_core.MultiModel, "fit"), reason="the core cannot fit models yet"
-)
-
+import dask.array as da
+import distributed
 
 def test_dask_fit_on_a_local_cluster_equals_the_numpy_fit(hcp):
     model = MultiCompartmentModel(models=[gaussian_models.G1Ball(), cylinder_models.C1Stick()])

@@ -121,7 +121,8 @@ def test_arrays_broadcast_over_voxels_with_the_values_of_scalar_calls(hcp):
     np.testing.assert_array_equal(ball(hcp, lambda_iso=grid)[1, 2, 3], ball(hcp, lambda_iso=1e-9))
     # Python lists and integer arrays work as NumPy arrays of floats.
     assert stick(hcp, mu=[[0, 0], [1, 1]], lambda_par=[1e-9, 2e-9]).shape == (2, 288)
-    assert sphere_models.S1Dot()(hcp).shape == (288,)
+    # The dot does not attenuate: 1 at every measurement.
+    np.testing.assert_array_equal(sphere_models.S1Dot()(hcp), np.ones(288))
 
 
 def test_parameters_fixed_in_the_constructor_are_used_and_can_be_overridden(hcp):

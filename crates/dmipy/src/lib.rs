@@ -60,6 +60,7 @@ mod compartments;
 mod distributions;
 mod error;
 mod fit;
+mod linalg;
 mod model;
 mod predict;
 mod scalar;

@@ -1,8 +1,9 @@
-//! The last step of every constructor: derived τ, b0 mask, checked directions and shells.
+//! The last step of every constructor: derived τ, b0 mask, checked directions, shells, exact pulse groups and shell-mean weights.
 
 use super::conversions::tau;
 use super::scheme::{AcquisitionScheme, SchemeOptions};
-use super::shells::cluster_shells;
+use super::shell_mean::shell_mean;
+use super::shells::{cluster_shells, group_exact_pulses};
 use super::validate::{Timing, check_options, checked_directions};
 use crate::Error;
 
@@ -34,16 +35,25 @@ impl AcquisitionScheme {
             (Some(d), Some(bd)) => Some(d.iter().zip(bd).map(|(&d, &bd)| tau(d, bd)).collect()),
             _ => None,
         };
+        let timing_fields = [
+            timing.delta.as_deref(),
+            timing.big_delta.as_deref(),
+            timing.echo_time.as_deref(),
+        ];
         let (shells, shell_of) = cluster_shells(
             &bvalues,
             &b0_mask,
-            [
-                timing.delta.as_deref(),
-                timing.big_delta.as_deref(),
-                timing.echo_time.as_deref(),
-            ],
+            timing_fields,
             options.min_shell_distance,
         );
+        let pulse_groups = group_exact_pulses(&bvalues, &b0_mask, timing_fields);
+        let shell_means = shells
+            .iter()
+            .map(|s| {
+                let dirs: Vec<[f64; 3]> = s.indices.iter().map(|&i| directions[i]).collect();
+                shell_mean(s.is_b0, &dirs)
+            })
+            .collect();
         Ok(Self {
             bvalues,
             directions,
@@ -56,6 +66,8 @@ impl AcquisitionScheme {
             b0_mask,
             shells,
             shell_of,
+            pulse_groups,
+            shell_means,
             options: options.clone(),
         })
     }

@@ -6,6 +6,7 @@ mod from_bvalues;
 mod from_qvalues;
 mod hcp;
 mod scheme;
+mod shell_mean;
 mod shells;
 mod timing;
 mod validate;

@@ -1,5 +1,6 @@
 //! The `AcquisitionScheme` type, its settings, its shells and its accessors.
 
+use super::shell_mean::ShellMean;
 use crate::Error;
 
 /// Settings of scheme construction. Defaults follow Dmipy 1.x.
@@ -56,6 +57,8 @@ pub struct AcquisitionScheme {
     pub(crate) b0_mask: Vec<bool>,
     pub(crate) shells: Vec<Shell>,
     pub(crate) shell_of: Vec<usize>,
+    pub(crate) pulse_groups: Vec<Shell>,
+    pub(crate) shell_means: Vec<ShellMean>,
     pub(crate) options: SchemeOptions,
 }
 
@@ -128,6 +131,57 @@ impl AcquisitionScheme {
     /// Index into [`shells`](Self::shells) of every measurement.
     pub fn shell_of(&self) -> &[usize] {
         &self.shell_of
+    }
+
+    /// Measurements grouped by exactly equal (bit for bit) b, δ, Δ and TE, ordered as the shells.
+    /// A kernel that must hold at each measurement's own b-value (orientation dispersion) is
+    /// evaluated once per group: on a scanner scheme whose b-values jitter within a shell (b from
+    /// 987 to 1003 s/mm² on DIPY's small_64D) a shell's mean b would be off by up to 3e-3.
+    pub fn pulse_groups(&self) -> &[Shell] {
+        &self.pulse_groups
+    }
+
+    /// SH order used to estimate each shell's spherical mean from data (0: plain average), in
+    /// the order of [`shells`](Self::shells); see [`spherical_means`](Self::spherical_means).
+    pub fn shell_mean_orders(&self) -> Vec<usize> {
+        self.shell_means.iter().map(|m| m.sh_order).collect()
+    }
+
+    /// The spherical mean of a measured `signal` (one value per measurement) on every shell,
+    /// written to `out` (one per shell): the l = 0 coefficient of a least-squares real-SH fit of
+    /// each shell's measurements, of the highest order (≤ 14) the shell's directions determine
+    /// (Fick et al. 2019, doi:10.3389/fninf.2019.00064, Sec. 2.4, with Dmipy's b-value-based
+    /// order replaced by this more accurate choice). Exact for signals band-limited to that order, whatever the directions; b0 shells
+    /// are plain averages. The fit's weights are computed once, when the scheme is built.
+    ///
+    /// Errors when `signal` is not one per measurement or `out` not one per shell.
+    pub fn spherical_means(&self, signal: &[f64], out: &mut [f64]) -> Result<(), Error> {
+        let check = |what: &str, expected: usize, found: usize| {
+            if expected == found {
+                Ok(())
+            } else {
+                Err(Error::LengthMismatch {
+                    what: what.into(),
+                    expected,
+                    found,
+                })
+            }
+        };
+        check("signal (one per measurement)", self.len(), signal.len())?;
+        check(
+            "spherical means (one per shell)",
+            self.shells.len(),
+            out.len(),
+        )?;
+        for ((shell, mean), o) in self.shells.iter().zip(&self.shell_means).zip(out) {
+            *o = shell
+                .indices
+                .iter()
+                .zip(&mean.weights)
+                .map(|(&i, w)| w * signal[i])
+                .sum();
+        }
+        Ok(())
     }
 
     /// The options the scheme was built with.

@@ -62,6 +62,43 @@ pub(crate) fn cluster_shells(
     (shells, shell_of)
 }
 
+/// Groups measurements that share exactly (bit for bit) the same b, δ, Δ and TE: the sets on which
+/// a kernel evaluated at a measurement's own values is evaluated once. Each group's `bvalue` is
+/// that common b-value; groups are ordered as shells are (timing, then b).
+pub(crate) fn group_exact_pulses(
+    bvalues: &[f64],
+    b0_mask: &[bool],
+    timing: [Option<&[f64]>; 3],
+) -> Vec<Shell> {
+    let key = |i: usize| -> TimingKey { timing.map(|t| t.map(|t| t[i])) };
+    let mut order: Vec<usize> = (0..bvalues.len()).collect();
+    order.sort_by(|&a, &b| compare_keys(&key(a), &key(b)).then(bvalues[a].total_cmp(&bvalues[b])));
+    let mut groups: Vec<Shell> = Vec::new();
+    for i in order {
+        match groups.last_mut() {
+            Some(g)
+                if g.bvalue.to_bits() == bvalues[i].to_bits()
+                    && compare_keys(&[g.delta, g.big_delta, g.echo_time], &key(i)).is_eq() =>
+            {
+                g.indices.push(i)
+            }
+            _ => {
+                let [delta, big_delta, echo_time] = key(i);
+                groups.push(Shell {
+                    bvalue: bvalues[i],
+                    delta,
+                    big_delta,
+                    echo_time,
+                    is_b0: b0_mask[i],
+                    indices: vec![i],
+                });
+            }
+        }
+    }
+    groups.iter_mut().for_each(|g| g.indices.sort_unstable());
+    groups
+}
+
 /// Lexicographic order of timing keys (`None` first), as `numpy.unique(..., axis=0)` sorts rows.
 fn compare_keys(a: &TimingKey, b: &TimingKey) -> Ordering {
     a.iter()
@@ -116,6 +153,27 @@ mod tests {
             (Some(0.02), Some(0.04))
         );
         assert_eq!(shells[3].echo_time, None);
+    }
+
+    #[test]
+    fn exact_groups_split_jittered_shells_and_b0s() {
+        let b = [0.0, 995e6, 1e9, 5e6, 995e6, 0.0, 1e9];
+        let mask: Vec<bool> = b.iter().map(|&b| b <= 10e6).collect();
+        let groups = group_exact_pulses(&b, &mask, [None; 3]);
+        let found: Vec<(f64, Vec<usize>)> = groups
+            .iter()
+            .map(|g| (g.bvalue, g.indices.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (0.0, vec![0, 5]),
+                (5e6, vec![3]),
+                (995e6, vec![1, 4]),
+                (1e9, vec![2, 6])
+            ]
+        );
+        assert!(groups[1].is_b0 && !groups[2].is_b0);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The dispersion engine: an axially symmetric kernel convolved with an orientation distribution, shell by shell.
+//! The dispersion engine: an axially symmetric kernel convolved with an orientation distribution, one group of equal pulses at a time.
 
 use std::sync::OnceLock;
 
@@ -24,7 +24,7 @@ pub(crate) const QUADRATURE_NODES: usize = 64;
 /// longer resolves the distribution to 1e-10.
 pub const MAX_KAPPA: f64 = 128.0;
 
-/// Terms below this fraction of the leading one are dropped from a shell's series.
+/// Terms below this fraction of the leading one are dropped from a group's series.
 const TRUNCATION: f64 = 1e-15;
 
 /// The quadrature rule and the table $w_i P_l(t_i)$ for every even l ≤ [`MAX_ORDER`], built once.
@@ -89,7 +89,7 @@ pub trait DispersionCoefficients<D: Scalar> {
     fn order_count(&self) -> usize;
 
     /// A bound on $|\int P(\mathbf n) P_l(\mathbf g\cdot\mathbf n)\,d\mathbf n|\,(2l+1)$ over all
-    /// g, for order index `j` (l = 2j), used only to truncate a shell's series.
+    /// g, for order index `j` (l = 2j), used only to truncate a group's series.
     fn order_bound(&self, j: usize) -> f64;
 
     /// $\sum_{j} (2l+1)\,\tilde k_{2j} \int P(\mathbf n) P_{2j}(\mathbf g\cdot\mathbf n)\,d\mathbf n$
@@ -100,11 +100,12 @@ pub trait DispersionCoefficients<D: Scalar> {
 
 /// Adds `weight` × the dispersed signal of `kernel` to every entry of `out` (one per measurement).
 ///
-/// Per shell, the kernel is evaluated at the quadrature nodes with the shell's values
-/// ([`Pulse::of_shell`]: its mean b-value, δ, Δ, TE), as Dmipy 1.x does: measurements within a
-/// shell share the shell's kernel. Its Legendre moments are formed once per shell, the series is cut
-/// where the remaining terms fall below 1e-15 of the first, and the distribution evaluates it at each
-/// gradient direction. `kernel_params` is the kernel's own parameter slice (its `mu` is ignored).
+/// The kernel is evaluated at the quadrature nodes once per group of measurements with exactly
+/// equal b, δ, Δ and TE ([`AcquisitionScheme::pulse_groups`]), so every measurement gets the kernel
+/// of its own b-value. Dmipy 1.x evaluates it at the shell's mean b instead, which is off by up to
+/// 3e-3 where a scanner's b-values jitter within a shell. Its Legendre moments are formed once per
+/// group, the series is cut where the remaining terms fall below 1e-15 of the first, and the
+/// distribution evaluates it at each gradient direction. `kernel_params` is the kernel's own parameter slice (its `mu` is ignored).
 ///
 /// Errors when `out` is not one per measurement or the kernel lacks a scheme field.
 pub fn disperse_add<D, K, C>(
@@ -131,14 +132,14 @@ where
     let count = distribution.order_count().min(ORDERS);
     let mut at_nodes = [D::zero(); QUADRATURE_NODES];
     let mut moments = [D::zero(); ORDERS];
-    for shell in scheme.shells() {
-        let pulse = Pulse::of_shell(shell);
+    for group in scheme.pulse_groups() {
+        let pulse = Pulse::of_shell(group);
         for (v, &t) in at_nodes.iter_mut().zip(table.rule.nodes()) {
             *v = kernel.axial_signal(&pulse, D::from(t), kernel_params)?;
         }
         legendre_moments(&at_nodes, &mut moments[..count]);
         let used = significant_orders(distribution, &moments[..count]);
-        for &i in &shell.indices {
+        for &i in &group.indices {
             let g = scheme.directions()[i];
             out[i] += weight * distribution.evaluate(&moments[..used], &g);
         }

@@ -127,8 +127,9 @@ impl SD3SphericalHarmonics {
     ///    = \sum_{l,m} c_{lm}\,\lambda_l\,Y_{lm}(\mathbf g), \qquad
     ///    \lambda_l = 2\pi\int_{-1}^{1} K(t)P_l(t)\,dt = 4\pi\int_0^1 K(t)P_l(t)\,dt, $$
     ///
-    /// the last step because the kernel is even in t. Per shell the kernel is evaluated with the
-    /// shell's values ([`Pulse::of_shell`]), as in [`disperse_add`](crate::disperse_add), and its
+    /// the last step because the kernel is even in t. The kernel is evaluated once per group of
+    /// measurements with exactly equal b, δ, Δ, TE ([`AcquisitionScheme::pulse_groups`]), as in
+    /// [`disperse_add`](crate::disperse_add), and its
     /// moments are formed by the dispersion engine's quadrature. `kernel_params` is the kernel's
     /// full parameter slice (its `mu` is ignored), `coefficients` the `sh_coeff`.
     ///
@@ -154,13 +155,13 @@ impl SD3SphericalHarmonics {
         let mut at_nodes = [D::zero(); QUADRATURE_NODES];
         let mut moments = vec![D::zero(); orders];
         let mut y = vec![0.0; coefficients.len()];
-        for shell in scheme.shells() {
-            let pulse = Pulse::of_shell(shell);
+        for group in scheme.pulse_groups() {
+            let pulse = Pulse::of_shell(group);
             for (v, &t) in at_nodes.iter_mut().zip(node_table().rule.nodes()) {
                 *v = kernel.axial_signal(&pulse, D::from(t), kernel_params)?;
             }
             legendre_moments(&at_nodes, &mut moments);
-            for &i in &shell.indices {
+            for &i in &group.indices {
                 let (theta, phi) = polar_angles(&scheme.directions()[i]);
                 real_sh_mrtrix(self.sh_order, theta, phi, &mut y)?;
                 out[i] += weight * funk_hecke_sum(&moments, coefficients, &y);
@@ -379,13 +380,10 @@ mod tests {
             .collect();
         let kernel_params = [0.0, 0.0, 2.2e-9, 0.4e-9];
         let mut worst: f64 = 0.0;
-        for shell in scheme.shells() {
-            let pulse = Pulse::of_shell(shell);
-            for &i in &shell.indices {
-                let g = &scheme.directions()[i];
-                let want = brute_force(&points, &pdf, &G2Zeppelin, &kernel_params, &pulse, g);
-                worst = worst.max(rel(got[i], want, 1e-2));
-            }
+        for (i, g) in scheme.directions().iter().enumerate() {
+            let pulse = Pulse::of_measurement(&scheme, i);
+            let want = brute_force(&points, &pdf, &G2Zeppelin, &kernel_params, &pulse, g);
+            worst = worst.max(rel(got[i], want, 1e-2));
         }
         assert!(worst < 1e-10, "worst relative error {worst:e}");
     }

@@ -11,7 +11,7 @@
 //! value) and are NaN when JᵀJ is singular or m ≤ n.
 
 use super::layout::Layout;
-use super::linalg::{cholesky_in_place, cholesky_inverse_diagonal};
+use crate::linalg::{cholesky_in_place, cholesky_inverse_diagonal};
 
 /// Buffers for [`standard_deviations`], created once per thread.
 pub(crate) struct CramerRaoWorkspace {

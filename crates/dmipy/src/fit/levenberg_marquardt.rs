@@ -14,8 +14,8 @@
 //! ν ← 2ν on failure. Variables are scaled by the problem (x / scale), so the tolerances are
 //! dimensionless.
 
-use super::linalg::{cholesky_in_place, cholesky_solve};
 use crate::Error;
+use crate::linalg::{cholesky_in_place, cholesky_solve};
 use serde::{Deserialize, Serialize};
 
 /// A least-squares problem as the solver sees it. `x` is the problem's own parameter vector;

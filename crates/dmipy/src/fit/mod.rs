@@ -17,7 +17,6 @@ mod cramer_rao;
 mod jacobian;
 mod layout;
 mod levenberg_marquardt;
-mod linalg;
 mod problem;
 #[cfg(test)]
 mod recovery_tests;

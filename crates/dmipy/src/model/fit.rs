@@ -183,8 +183,8 @@ pub fn fit_model(
 }
 
 /// A scheme with one measurement per shell of `scheme` (b0 shells at b = 0, the others at their
-/// mean b-value, no timing: the engine reads only its length and b0 mask) and the per-shell mean
-/// of every voxel's data.
+/// mean b-value, no timing: the engine reads only its length and b0 mask) and the per-shell
+/// spherical mean of every voxel's data ([`AcquisitionScheme::spherical_means`], an SH fit).
 fn shell_means(
     scheme: &AcquisitionScheme,
     data: &[f64],
@@ -205,13 +205,12 @@ fn shell_means(
         PulseTiming::none(),
         &options,
     )?;
-    let mut means = Vec::with_capacity(data.len() / scheme.len() * shells.len());
-    for voxel in data.chunks_exact(scheme.len()) {
-        means.extend(
-            shells
-                .iter()
-                .map(|s| s.indices.iter().map(|&i| voxel[i]).sum::<f64>() / s.indices.len() as f64),
-        );
+    let mut means = vec![0.0; data.len() / scheme.len() * shells.len()];
+    for (voxel, out) in data
+        .chunks_exact(scheme.len())
+        .zip(means.chunks_exact_mut(shells.len()))
+    {
+        scheme.spherical_means(voxel, out)?;
     }
     Ok((shell_scheme, means))
 }

@@ -1,7 +1,7 @@
-//! Small dense linear algebra for the solver: Cholesky factorisation, solves and inverse diagonal.
+//! Small dense linear algebra: Cholesky factorisation, solves and inverse diagonal (for the solver and the shell-mean fit).
 //!
 //! Matrices are `n × n`, row-major, in caller-owned slices; n is the number of free parameters
-//! (a handful), so plain loops beat a general library here and nothing is allocated.
+//! (a handful) or an SH basis size (≤ 91), so plain loops beat a general library here and nothing is allocated.
 
 /// Factors the symmetric positive-definite `a` (row-major `n × n`) in place into its Cholesky
 /// factor L (lower triangle, $A = LL^\top$; Golub & Van Loan 2013, *Matrix Computations*, 4th ed.,
