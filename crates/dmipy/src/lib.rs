@@ -23,6 +23,8 @@
 //!   ([`MultiCompartmentModel::turnkey`], [`TURNKEY_NAMES`]).
 //! - [`fit_model`] — brute-force start and bounded Levenberg–Marquardt with exact Jacobians for
 //!   every voxel in parallel, with Cramér–Rao uncertainties ([`ModelFit`]).
+//! - [`VoxelLikelihood`] — the seam for samplers: S0-normalised data ([`EchoTimeGroups`]), a
+//!   [`Noise`] model, and the log-likelihood of a free-parameter vector with its exact gradient.
 //! - [`Error`] — every failure, typed and carrying the offending data.
 //!
 //! Units are SI everywhere; orientations are `mu = [θ, φ]` with unit vector
@@ -88,13 +90,14 @@ pub use distributions::{
 };
 pub use error::Error;
 pub use fit::{
-    BruteForceGrid, BruteForceOptions, FitControl, FitModel, FitOptions, FitResult, InitialGuess,
-    LmOptions, NoiseModel, S0Mode, StopReason, VoxelFlag, axis_angle, fit_voxels, fit_voxels_with,
+    BruteForceGrid, BruteForceOptions, EchoTimeGroups, FitControl, FitModel, FitOptions, FitResult,
+    InitialGuess, LmOptions, Noise, NoiseModel, S0Mode, StopReason, VoxelFlag, VoxelLikelihood,
+    axis_angle, fit_voxels, fit_voxels_with,
 };
 pub use model::{
     DistributedModel, Distribution, ModelComponent, ModelFit, ModelParameter, ModelScratch,
-    MultiCompartmentModel, ParameterValue, TURNKEY_NAMES, fit_model, nested_from_fractions,
-    nested_to_fractions, tortuous_lambda_perp,
+    MultiCompartmentModel, ParameterValue, SolverModel, SolverScratch, TURNKEY_NAMES, fit_model,
+    nested_from_fractions, nested_to_fractions, tortuous_lambda_perp,
 };
 pub use predict::predict_voxels;
 pub use scalar::{Scalar, dot, unit_vector};

@@ -18,7 +18,9 @@ use num_dual::{Dual64, DualSVec64};
 /// Evaluates a model's signal and its Jacobian with respect to the SI free parameters.
 pub(crate) trait JacobianEngine<M: FitModel>: Send {
     /// Buffers for `model` with `n_free` parameters on `scheme`.
-    fn new(model: &M, scheme: &AcquisitionScheme, n_free: usize) -> Self;
+    fn new(model: &M, scheme: &AcquisitionScheme, n_free: usize) -> Self
+    where
+        Self: Sized;
 
     /// Writes the signal of voxel `voxel` into `value` (length m) and ∂signal/∂x into `jac`,
     /// row-major with row stride `stride` ≥ n (columns n.. are left untouched).

@@ -6,6 +6,10 @@
 //!   Jacobians from dual numbers (`jacobian`), orientations on a tangent chart (`chart`).
 //! - `brute_force` — a grid of candidate parameter vectors whose signals are precomputed once per
 //!   (model, scheme); it gives each voxel its starting point.
+//! - `normalisation` — [`EchoTimeGroups`]: S0 per echo-time group (from the scheme's shells) and
+//!   the normalised data of a voxel.
+//! - `likelihood` — [`VoxelLikelihood`]: the seam for samplers, the log-likelihood of one voxel's
+//!   normalised data under a [`Noise`] model with its exact gradient.
 //! - `voxels` — [`fit_voxels`]: S0 normalisation, brute force, Levenberg–Marquardt and
 //!   Cramér–Rao standard deviations for every voxel, in parallel.
 //! - `rician` — [`NoiseModel`]: Gaussian least squares, or a Rician maximum-likelihood
@@ -17,6 +21,8 @@ mod cramer_rao;
 mod jacobian;
 mod layout;
 mod levenberg_marquardt;
+mod likelihood;
+mod normalisation;
 mod problem;
 #[cfg(test)]
 mod recovery_tests;
@@ -30,6 +36,8 @@ mod voxels;
 pub use brute_force::{BruteForceGrid, BruteForceOptions};
 pub use chart::axis_angle;
 pub use levenberg_marquardt::{LmOptions, StopReason};
+pub use likelihood::{Noise, VoxelLikelihood};
+pub use normalisation::EchoTimeGroups;
 pub use rician::NoiseModel;
 pub use voxels::{
     FitControl, FitOptions, FitResult, InitialGuess, S0Mode, VoxelFlag, fit_voxels, fit_voxels_with,

@@ -136,6 +136,37 @@ impl FitModel for BallStick {
     }
 }
 
+/// One free parameter a whose signal is a at every measurement (for likelihood checks).
+pub(crate) struct Constant;
+
+impl FitModel for Constant {
+    fn n_free(&self) -> usize {
+        1
+    }
+    fn bounds(&self) -> &[(f64, f64)] {
+        &[(0.0, 1.0)]
+    }
+    fn scales(&self) -> &[f64] {
+        &[1.0]
+    }
+    fn kinds(&self) -> &[ParameterKind] {
+        &[ParameterKind::Other]
+    }
+    type Scratch<D: Scalar> = ();
+    fn scratch<D: Scalar>(&self, _scheme: &AcquisitionScheme) {}
+    fn signal<D: Scalar>(
+        &self,
+        _scheme: &AcquisitionScheme,
+        _voxel: usize,
+        x: &[D],
+        out: &mut [D],
+        _scratch: &mut (),
+    ) -> Result<(), Error> {
+        out.fill(x[0]);
+        Ok(())
+    }
+}
+
 /// A small seeded generator for tests (SplitMix64; Steele, Lea & Flood 2014,
 /// doi:10.1145/2660193.2660195), with Box–Muller normals. Kept here rather than adding
 /// `rand_distr` as a dependency for a handful of draws.

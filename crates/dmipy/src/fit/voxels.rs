@@ -7,6 +7,7 @@ use super::cramer_rao::{CramerRaoWorkspace, standard_deviations};
 use super::jacobian::{JacobianEngine, ScalarJacobian, VectorJacobian};
 use super::layout::Layout;
 use super::levenberg_marquardt::{LmInfo, LmOptions, LmWorkspace, Problem, StopReason, solve};
+use super::normalisation::EchoTimeGroups;
 use super::problem::VoxelProblem;
 use super::rician::{NoiseModel, residual_sigma};
 use crate::{AcquisitionScheme, Error};
@@ -173,51 +174,12 @@ pub fn fit_voxels_with<M: FitModel>(
     dispatch!(1 2 3 4 5 6 7 8)
 }
 
-/// Echo-time groups: the group of each measurement, the b0 measurements of each group.
-struct Groups {
-    of: Vec<usize>,
-    b0: Vec<Vec<usize>>,
-}
-
-fn echo_time_groups(scheme: &AcquisitionScheme) -> Result<Groups, Error> {
-    let mut tes: Vec<f64> = Vec::new();
-    let mut of = Vec::with_capacity(scheme.len());
-    for i in 0..scheme.len() {
-        let te = scheme.echo_time().map_or(0.0, |t| t[i]);
-        // Echo times within a nanosecond are one group.
-        let g = match tes.iter().position(|&t| (t - te).abs() <= 1e-9) {
-            Some(g) => g,
-            None => {
-                tes.push(te);
-                tes.len() - 1
-            }
-        };
-        of.push(g);
-    }
-    let mut b0 = vec![Vec::new(); tes.len()];
-    for (i, (&g, &is_b0)) in of.iter().zip(scheme.b0_mask()).enumerate() {
-        if is_b0 {
-            b0[g].push(i);
-        }
-    }
-    if let Some(g) = b0.iter().position(Vec::is_empty) {
-        return Err(Error::InvalidArgument {
-            what: "acquisition scheme".into(),
-            reason: format!(
-                "echo time {} s has no b0 measurement to normalise by",
-                tes[g]
-            ),
-        });
-    }
-    Ok(Groups { of, b0 })
-}
-
 /// Everything the workers share: the validated model layout, groups, grid and guesses.
 struct Shared<'a, M> {
     model: &'a M,
     scheme: &'a AcquisitionScheme,
     layout: Layout,
-    groups: Groups,
+    groups: EchoTimeGroups,
     grid: Option<BruteForceGrid>,
     guess: Guess<'a>,
     options: &'a FitOptions,
@@ -291,10 +253,10 @@ fn run<M: FitModel, E: JacobianEngine<M>>(
     let m = scheme.len();
     check_inputs(data, m, options)?;
     let n_voxels = data.len() / m;
-    let groups = echo_time_groups(scheme)?;
+    let groups = EchoTimeGroups::new(scheme)?;
     let n_s0 = match options.s0 {
         S0Mode::MeanB0 => 0,
-        S0Mode::Fitted => groups.b0.len(),
+        S0Mode::Fitted => groups.len(),
     };
     let layout = Layout::new(model, n_s0)?;
     let (guess, needs_grid) = guesses(&options.initial, layout.n_free, n_voxels)?;
@@ -302,7 +264,7 @@ fn run<M: FitModel, E: JacobianEngine<M>>(
         true => Some(BruteForceGrid::new(model, scheme, &options.brute_force)?),
         false => None,
     };
-    let mut result = FitResult::unfitted(n_voxels, layout.n_free, groups.b0.len(), options);
+    let mut result = FitResult::unfitted(n_voxels, layout.n_free, groups.len(), options);
     let shared = Shared {
         model,
         scheme,
@@ -448,7 +410,7 @@ impl<'a, M: FitModel, E: JacobianEngine<M>> Worker<'a, M, E> {
             shared.model,
             shared.scheme,
             &shared.layout,
-            &shared.groups.of,
+            shared.groups.group_of(),
             fit_s0,
         );
         Self {
@@ -459,7 +421,7 @@ impl<'a, M: FitModel, E: JacobianEngine<M>> Worker<'a, M, E> {
             x: vec![0.0; n],
             best_x: vec![0.0; n],
             ys: vec![0.0; chunk * m],
-            s0: vec![0.0; chunk * shared.groups.b0.len()],
+            s0: vec![0.0; chunk * shared.groups.len()],
             valid: vec![false; chunk],
             tile: vec![0.0; m * TILE],
             tops: vec![TopK::new(shared.options.starts); chunk],
@@ -521,24 +483,16 @@ impl<'a, M: FitModel, E: JacobianEngine<M>> Worker<'a, M, E> {
     /// Checks voxel k's data and writes its normalised signal; flags it and returns false when
     /// it cannot be fitted.
     fn normalise(&mut self, shared: &Shared<M>, raw: &[f64], k: usize, out: &mut ChunkOut) -> bool {
-        if raw.iter().any(|d| !d.is_finite()) {
-            out.flags[k] = VoxelFlag::NonFinite;
-            return false;
-        }
-        let g = shared.groups.b0.len();
+        let g = shared.groups.len();
         let s0 = &mut self.s0[k * g..(k + 1) * g];
-        for (s, b0) in s0.iter_mut().zip(&shared.groups.b0) {
-            *s = b0.iter().map(|&i| raw[i]).sum::<f64>() / b0.len() as f64;
-        }
-        if s0.iter().any(|&s| s <= 0.0) {
-            out.flags[k] = VoxelFlag::NonPositiveB0;
-            return false;
-        }
         let y = &mut self.ys[k * raw.len()..(k + 1) * raw.len()];
-        for ((y, &d), &g) in y.iter_mut().zip(raw).zip(&shared.groups.of) {
-            *y = d / s0[g];
+        match shared.groups.normalise(raw, y, s0) {
+            Ok(()) => true,
+            Err(flag) => {
+                out.flags[k] = flag;
+                false
+            }
         }
-        true
     }
 
     /// Solves voxel k of the chunk from each of its starts and writes the best solution.
@@ -645,7 +599,7 @@ impl<'a, M: FitModel, E: JacobianEngine<M>> Worker<'a, M, E> {
     fn write(&mut self, shared: &Shared<M>, out: &mut ChunkOut, k: usize) {
         let n = shared.layout.n_free;
         out.parameters[k * n..(k + 1) * n].copy_from_slice(&self.x[..n]);
-        let g = shared.groups.b0.len();
+        let g = shared.groups.len();
         for j in 0..g {
             let factor = if self.x.len() > n { self.x[n + j] } else { 1.0 };
             out.s0[k * g + j] = self.s0[k * g + j] * factor;

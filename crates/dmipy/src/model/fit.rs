@@ -1,6 +1,6 @@
 //! `fit_model`: fits a multi-compartment model to every voxel through the fitting engine, and the `ModelFit` it returns.
 //!
-//! The engine ([`fit_voxels_with`]) fits a [`FitModel`]; [`OptModel`] adapts a
+//! The engine ([`fit_voxels_with`]) fits a [`FitModel`]; [`SolverModel`] adapts a
 //! [`MultiCompartmentModel`] to it. The solver's vector is the model's free vector with the
 //! free partial volumes replaced by nested (stick-breaking) fractions:
 //!
@@ -20,13 +20,11 @@
 //! Per-voxel fixed parameters make the signal depend on the voxel: the adapter says so
 //! ([`FitModel::varies_per_voxel`]) and the engine scores its brute-force grid voxel by voxel.
 //!
-//! Spherical-mean models: the data stay per measurement; each voxel's data are averaged per
-//! shell (arithmetic mean over the shell's measurements, in the order of
-//! [`AcquisitionScheme::shells`]) and the engine fits those means on a scheme with one
+//! Spherical-mean models: the data stay per measurement; each voxel's spherical mean per shell is
+//! estimated by the scheme's per-shell SH fit ([`AcquisitionScheme::spherical_means`], in the
+//! order of [`AcquisitionScheme::shells`]) and the engine fits those means on a scheme with one
 //! measurement per shell, dividing them by the mean of the b0 shell(s). The adapter evaluates the
-//! model on the original scheme, whose per-shell output has the same order. An arithmetic mean
-//! equals the spherical mean for directions spread evenly on each shell (Dmipy estimates it by a
-//! spherical-harmonic fit instead, which differs slightly for uneven sets).
+//! model on the original scheme, whose per-shell output has the same order.
 
 use super::ModelScratch;
 use super::MultiCompartmentModel;
@@ -162,7 +160,7 @@ pub fn fit_model(
             found: n,
         });
     }
-    let adapter = OptModel::new(model, scheme, n_voxels)?;
+    let adapter = SolverModel::new(model, scheme, n_voxels)?;
     let mut engine_options = options.clone();
     engine_options.initial = adapter.initial_guesses(&options.initial, n_voxels)?;
     let mut diagnostics = if model.is_spherical_mean() {
@@ -215,9 +213,14 @@ fn shell_means(
     Ok((shell_scheme, means))
 }
 
-/// A [`MultiCompartmentModel`] seen by the engine through the solver's vector of the module
-/// documentation.
-struct OptModel<'a> {
+/// A [`MultiCompartmentModel`] seen by the fitting engine and by samplers (through
+/// [`VoxelLikelihood`](crate::VoxelLikelihood)): a [`FitModel`] whose vector is the solver's
+/// vector of the module documentation (free scalars in SI, then nested fractions for the free
+/// partial volumes), so that every vector inside its bounds has fractions on the simplex.
+///
+/// For a spherical-mean model the signal is one value per shell of `scheme`; its data are the
+/// shell means of [`AcquisitionScheme::spherical_means`].
+pub struct SolverModel<'a> {
     model: &'a MultiCompartmentModel,
     /// The scheme the model is evaluated on (the original one, also for spherical means).
     scheme: &'a AcquisitionScheme,
@@ -233,15 +236,17 @@ struct OptModel<'a> {
     varies: bool,
 }
 
-/// Per-thread working memory of [`OptModel`].
-struct OptScratch<D> {
+/// Per-thread working memory of [`SolverModel`].
+pub struct SolverScratch<D> {
     free: Vec<D>,
     full: Vec<D>,
     model: ModelScratch<D>,
 }
 
-impl<'a> OptModel<'a> {
-    fn new(
+impl<'a> SolverModel<'a> {
+    /// `model` on `scheme` for `n_voxels` voxels (the count matters only for parameters fixed
+    /// per voxel). Errors when per-voxel values do not match `n_voxels`.
+    pub fn new(
         model: &'a MultiCompartmentModel,
         scheme: &'a AcquisitionScheme,
         n_voxels: usize,
@@ -334,8 +339,8 @@ impl<'a> OptModel<'a> {
     }
 }
 
-impl FitModel for OptModel<'_> {
-    type Scratch<D: Scalar> = OptScratch<D>;
+impl FitModel for SolverModel<'_> {
+    type Scratch<D: Scalar> = SolverScratch<D>;
 
     fn n_free(&self) -> usize {
         self.bounds.len()
@@ -352,8 +357,8 @@ impl FitModel for OptModel<'_> {
     fn varies_per_voxel(&self) -> bool {
         self.varies
     }
-    fn scratch<D: Scalar>(&self, _: &AcquisitionScheme) -> OptScratch<D> {
-        OptScratch {
+    fn scratch<D: Scalar>(&self, _: &AcquisitionScheme) -> SolverScratch<D> {
+        SolverScratch {
             free: vec![D::zero(); self.model.free_len()],
             full: vec![D::zero(); self.model.full_len()],
             model: self.model.scratch(self.scheme),
@@ -368,7 +373,7 @@ impl FitModel for OptModel<'_> {
         voxel: usize,
         x: &[D],
         out: &mut [D],
-        scratch: &mut OptScratch<D>,
+        scratch: &mut SolverScratch<D>,
     ) -> Result<(), Error> {
         self.free_from_x(x, voxel, &mut scratch.free);
         let voxel = if self.varies { voxel } else { 0 };
@@ -379,7 +384,7 @@ impl FitModel for OptModel<'_> {
     }
 }
 
-impl OptModel<'_> {
+impl SolverModel<'_> {
     /// The engine's initial guesses (solver layout) from the model's guesses overridden by the
     /// caller's (free layout): `InitialGuess::None` when neither gives any value.
     fn initial_guesses(
@@ -475,6 +480,17 @@ impl OptModel<'_> {
             }
         }
         Ok((parameters, std))
+    }
+
+    /// The public parameters of voxel `voxel` (Dmipy's names and layout, as [`ModelFit`]
+    /// reports them) at the solver's vector `x`, written to `row`.
+    pub fn public_from_x(&self, x: &[f64], voxel: usize, row: &mut [f64]) -> Result<(), Error> {
+        let model = self.model;
+        let (mut free, mut full) = (vec![0.0; model.free_len()], vec![0.0; model.full_len()]);
+        self.free_from_x(x, voxel, &mut free);
+        model.full_from_free(&free, if self.varies { voxel } else { 0 }, &mut full)?;
+        self.public_row(&full, row);
+        Ok(())
     }
 
     /// A voxel's public parameters read out of its full vector.

@@ -41,7 +41,7 @@ mod vectors;
 
 pub use component::{Distribution, ModelComponent};
 pub use distributed::DistributedModel;
-pub use fit::{ModelFit, fit_model};
+pub use fit::{ModelFit, SolverModel, SolverScratch, fit_model};
 pub use fractions::{nested_from_fractions, nested_to_fractions};
 pub use links::{ParameterValue, tortuous_lambda_perp};
 pub use parameters::ModelParameter;

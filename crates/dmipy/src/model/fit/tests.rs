@@ -445,7 +445,7 @@ fn fraction_standard_deviations_follow_the_delta_method() {
 fn nested_fraction_jacobian_matches_finite_differences() {
     let m = model(&["C1Stick", "G1Ball", "G1Ball"]);
     let scheme = hcp();
-    let adapter = OptModel::new(&m, &scheme, 1).unwrap();
+    let adapter = SolverModel::new(&m, &scheme, 1).unwrap();
     let n = adapter.n_free();
     let mut x = vec![0.0; n];
     x[n - 2] = 0.3;
@@ -556,4 +556,44 @@ fn spherical_mean_fit_of_directional_data_is_nearly_unbiased() {
         "{sh_lambda:e} {sh_fraction:e}"
     );
     assert!(plain_lambda > 20.0 * sh_lambda && plain_fraction > 20.0 * sh_fraction);
+}
+
+/// The likelihood seam on a multi-compartment model: at the truth of noise-free data the
+/// Gaussian log-likelihood is its maximum −m ln(σ√(2π)) with a zero gradient, and the solver's
+/// vector maps back to the public parameters exactly.
+#[test]
+fn likelihood_of_a_multi_compartment_model_peaks_at_the_truth() {
+    use crate::{Noise, VoxelLikelihood};
+    let scheme = hcp();
+    let m = ball_stick();
+    let truth = [0.7, 1.2, 2.0e-9, 1.1e-9, 0.4, 0.6];
+    let data = simulate(&m, &scheme, &truth, &[1.0]);
+    let solver = SolverModel::new(&m, &scheme, 1).unwrap();
+    // The solver's vector: θ, φ, λ∥, λiso, then the nested fraction t = f_stick.
+    let x = [0.7, 1.2, 2.0e-9, 1.1e-9, 0.4];
+    let mut row = [0.0; 6];
+    solver.public_from_x(&x, 0, &mut row).unwrap();
+    for (r, t) in row.iter().zip(&truth) {
+        assert!((r - t).abs() <= 1e-15 * t.abs(), "{row:?}");
+    }
+    let sigma = 0.02;
+    let mut likelihood = VoxelLikelihood::new(&solver, &scheme, Noise::Gaussian { sigma }).unwrap();
+    likelihood.set_voxel(0, &data).unwrap();
+    let mut gradient = [0.0; 5];
+    let peak = likelihood
+        .log_likelihood_and_gradient(&x, &mut gradient)
+        .unwrap();
+    let want = -(scheme.len() as f64) * (sigma * (2.0 * PI).sqrt()).ln();
+    assert!(
+        (peak - want).abs() <= 1e-12 * want.abs(),
+        "{peak} vs {want}"
+    );
+    // Zero up to the data's rounding: per unit of each parameter's scale (1e-9 m²/s for λ).
+    let scales = [1.0, 1.0, 1e-9, 1e-9, 1.0];
+    for (g, s) in gradient.iter().zip(scales) {
+        assert!((g * s).abs() < 1e-9, "{gradient:?}");
+    }
+    let mut off = x;
+    off[2] *= 1.01;
+    assert!(likelihood.log_likelihood(&off).unwrap() < peak);
 }
