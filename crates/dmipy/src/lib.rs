@@ -67,6 +67,7 @@ mod model;
 mod predict;
 mod scalar;
 mod special;
+mod tensor_metrics;
 
 pub use acquisition::{
     AcquisitionScheme, GYROMAGNETIC_RATIO, PerMeasurement, PulseTiming, SchemeOptions, Shell,
@@ -104,4 +105,9 @@ pub use scalar::{Scalar, dot, unit_vector};
 pub use special::{
     bessel_j_f64, bessel_jn, bessel_jn_prime, bessel_jn_prime_zeros, dawson, dual_from_derivatives,
     erf, erfi, legendre_p, real_sh_count, real_sh_mrtrix,
+};
+pub use tensor_metrics::{
+    axial_diffusivity, fractional_anisotropy, mean_diffusivity, principal_eigenvector,
+    radial_diffusivity, sorted_eigenvalues, symmetric_eigenvalues, symmetric_eigenvector,
+    tensor_from_lower_triangular,
 };
