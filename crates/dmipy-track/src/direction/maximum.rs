@@ -1,0 +1,73 @@
+//! `DeterministicMaximum`: the FOD's largest amplitude within the cone (DIPY's DeterministicMaximumDirectionGetter).
+
+use super::{DirectionGetter, cone_candidates};
+use crate::Rng;
+use crate::field::PmfField;
+use dmipy::Scalar;
+
+/// At each step the sphere direction with the largest FOD amplitude within `max_angle` of the
+/// incoming direction, among amplitudes ≥ `relative_threshold` × the maximum (DIPY's
+/// `DeterministicMaximumDirectionGetter`, Garyfallidis et al. 2014, Front. Neuroinform. 8:8,
+/// doi:10.3389/fninf.2014.00008). The result is a sphere vertex, so its derivative with respect to
+/// point and field values is zero (a piecewise-constant choice; use peaks or tensors for gradients).
+#[derive(Debug, Clone)]
+pub struct DeterministicMaximum<P> {
+    /// The FOD field.
+    pub field: P,
+    /// cos of the maximum angle per step.
+    pub cos_min: f64,
+    /// Relative amplitude threshold in [0, 1).
+    pub relative_threshold: f64,
+}
+
+impl<P> DeterministicMaximum<P> {
+    /// A getter with the maximum angle (degrees) and relative threshold.
+    pub fn new(field: P, max_angle_deg: f64, relative_threshold: f64) -> Self {
+        Self {
+            field,
+            cos_min: max_angle_deg.to_radians().cos(),
+            relative_threshold,
+        }
+    }
+}
+
+/// Initial directions of a PMF field: sphere vertices that are local maxima among those above the
+/// threshold, strongest first (both getters use this).
+pub(crate) fn pmf_peaks<D: Scalar, P: PmfField<D>>(
+    field: &P,
+    seed: &[f64; 3],
+    relative: f64,
+) -> Vec<[f64; 3]> {
+    let sphere = field.sphere();
+    let mut pmf = vec![D::zero(); sphere.len()];
+    if !field.pmf(&seed.map(D::from), &mut pmf) {
+        return Vec::new();
+    }
+    let mut c: Vec<(usize, f64, f64)> =
+        cone_candidates(sphere, &pmf, &[0.0, 0.0, 1.0], 0.0, relative);
+    c.sort_by(|a, b| b.1.total_cmp(&a.1));
+    c.into_iter().take(1).map(|(i, _, _)| sphere[i]).collect()
+}
+
+impl<D: Scalar, P: PmfField<D>> DirectionGetter<D> for DeterministicMaximum<P> {
+    fn initial_directions(&self, seed: &[f64; 3], _rng: &mut Rng) -> Vec<[f64; 3]> {
+        pmf_peaks(&self.field, seed, self.relative_threshold)
+    }
+
+    fn direction(&self, point: &[D; 3], incoming: &[D; 3], _rng: &mut Rng) -> Option<[D; 3]> {
+        let sphere = self.field.sphere();
+        let mut pmf = vec![D::zero(); sphere.len()];
+        if !self.field.pmf(point, &mut pmf) {
+            return None;
+        }
+        let inc = incoming.map(|x| x.re());
+        let (i, _, s) = cone_candidates(sphere, &pmf, &inc, self.cos_min, self.relative_threshold)
+            .into_iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        Some(sphere[i].map(|x| D::from(x * s)))
+    }
+
+    fn contains(&self, point: &[D; 3]) -> bool {
+        self.field.contains(point)
+    }
+}

@@ -1,0 +1,48 @@
+//! Direction getters: the rule that picks the next direction from a field (DIPY's `DirectionGetter`).
+
+mod deterministic;
+mod maximum;
+mod probabilistic;
+
+pub use deterministic::FollowAxis;
+pub use maximum::DeterministicMaximum;
+pub use probabilistic::Probabilistic;
+
+use crate::Rng;
+use dmipy::Scalar;
+
+/// Picks directions: at a seed (initial directions) and along a streamline (the next step).
+pub trait DirectionGetter<D: Scalar>: Sync {
+    /// Unit directions (world) to start from at a seed, strongest first; empty when none.
+    fn initial_directions(&self, seed: &[f64; 3], rng: &mut Rng) -> Vec<[f64; 3]>;
+    /// The unit direction (world) to follow at `point` when arriving along `incoming`, or `None`
+    /// when no direction lies within the angle limit (the streamline stops for `Angle`).
+    fn direction(&self, point: &[D; 3], incoming: &[D; 3], rng: &mut Rng) -> Option<[D; 3]>;
+    /// Whether the point lies inside the field's image.
+    fn contains(&self, point: &[D; 3]) -> bool;
+}
+
+/// Candidate sphere directions within the cone: indices with amplitude ≥ `relative` × the
+/// maximum amplitude and |cos| to `incoming` ≥ `cos_min`, with their sign-aligned cosine sign.
+pub(crate) fn cone_candidates<D: Scalar>(
+    sphere: &[[f64; 3]],
+    pmf: &[D],
+    incoming: &[f64; 3],
+    cos_min: f64,
+    relative: f64,
+) -> Vec<(usize, f64, f64)> {
+    let max = pmf.iter().map(|p| p.re()).fold(0.0, f64::max);
+    if !(max > 0.0) {
+        return Vec::new();
+    }
+    sphere
+        .iter()
+        .zip(pmf)
+        .enumerate()
+        .filter_map(|(i, (u, p))| {
+            let c = u[0] * incoming[0] + u[1] * incoming[1] + u[2] * incoming[2];
+            let a = p.re();
+            (a >= relative * max && a > 0.0 && c.abs() >= cos_min).then(|| (i, a, c.signum()))
+        })
+        .collect()
+}
