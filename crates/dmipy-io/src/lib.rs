@@ -18,6 +18,9 @@
 //!   Each has a `parse_*` twin working on text in memory (used by the fuzz targets in `fuzz/`).
 //! - [`read_dwi`] and [`check_matches_scheme`] — a DWI whose volume count must equal the
 //!   scheme's number of measurements.
+//! - [`Tractogram`] — streamlines in world RAS mm: [`read_tck`]/[`write_tck`] (MRtrix) and
+//!   [`read_trk`]/[`write_trk`] (TrackVis, with a [`TrkReference`] grid and per-streamline
+//!   properties); [`invert_affine`], [`apply_affine`] and [`axis_codes`] for voxel ↔ world.
 //! - [`Error`] — every failure names the file and the problem (line and column for text).
 //!
 //! ## Example
@@ -40,13 +43,16 @@
 //! ```
 #![deny(missing_docs)]
 
+mod affine;
 mod atomic;
 mod dwi;
 mod error;
 mod nifti;
 mod png_map;
 mod scheme;
+mod tractogram;
 
+pub use affine::{apply_affine, axis_codes, invert_affine};
 pub use dwi::{check_matches_scheme, read_dwi};
 pub use error::Error;
 pub use nifti::{
@@ -58,4 +64,8 @@ pub use png_map::{mid_axial_slice, write_map_png};
 pub use scheme::{
     BValueUnit, parse_bvals, parse_bvecs, parse_camino_scheme, parse_fsl_scheme, parse_json_scheme,
     read_camino_scheme, read_fsl_scheme, read_json_scheme,
+};
+pub use tractogram::{
+    Tractogram, TrkReference, encode_tck, encode_trk, parse_tck, parse_trk, read_tck, read_trk,
+    write_tck, write_trk,
 };

@@ -39,7 +39,7 @@
 //! let quarter = 5.0 * std::f64::consts::PI; // (π/2)·10 mm
 //! let settings = TrackingSettings { step_mm: quarter / 16.0, max_length_mm: quarter, ..Default::default() };
 //! let line = track(&getter, &Rk4, &[], [10.0, 0.0, 0.0], [0.0, 1.0, 0.0], 0, &settings);
-//! let end = line.points.last().unwrap();
+//! let end: [f64; 3] = *line.points.last().unwrap();
 //! assert!(end[0].abs() < 1e-5 && (end[1] - 10.0).abs() < 1e-5);
 //! assert_eq!(line.points.len(), 17); // seed + 16 steps; the backward half has no budget left
 //! ```
@@ -54,6 +54,8 @@ mod rng;
 mod seeds;
 mod stopping;
 mod tracker;
+#[cfg(test)]
+mod tracker_tests;
 
 pub use direction::{DeterministicMaximum, DirectionGetter, FollowAxis, Probabilistic};
 pub use error::Error;

@@ -1,0 +1,23 @@
+//! Tractograms: streamlines in world (RAS mm) coordinates, read and written as MRtrix `.tck` and TrackVis `.trk`.
+//!
+//! Why our own code rather than the `trk-io` crate (0.32, which reads and writes `.trk`
+//! correctly): it pulls `nalgebra` and `ndarray` into this crate, which otherwise avoids them
+//! (see the NIfTI module), and covers `.trk` only; both formats are a fixed header plus float32
+//! triples, about 300 lines together, round-trip tested here.
+
+mod tck;
+mod trk;
+
+pub use tck::{encode_tck, parse_tck, read_tck, write_tck};
+pub use trk::{TrkReference, encode_trk, parse_trk, read_trk, write_trk};
+
+/// Streamlines (world RAS mm, float32 as both formats store them) with optional per-streamline
+/// scalars (`.trk` properties; `.tck` has no place for them and ignores them).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tractogram {
+    /// Each streamline's points.
+    pub streamlines: Vec<Vec<[f32; 3]>>,
+    /// Named per-streamline values, one per streamline each (at most 10, names ≤ 20 bytes in
+    /// `.trk`).
+    pub properties: Vec<(String, Vec<f32>)>,
+}
