@@ -10,6 +10,7 @@ pub fn apply_affine(a: &Affine, v: [f64; 3]) -> [f64; 3] {
 /// The inverse of an affine whose last row is (0, 0, 0, 1), by the adjugate of its 3 × 3 part;
 /// `None` when that part is singular (|det| ≤ 1e-12 × the product of its column norms) or not
 /// finite.
+#[allow(clippy::needless_range_loop)] // matrix indices read as the formula
 pub fn invert_affine(a: &Affine) -> Option<Affine> {
     let m = |r: usize, c: usize| a[r][c];
     let cof = |r: usize, c: usize| {

@@ -27,6 +27,7 @@ fn det3(m: &[[f64; 3]; 3]) -> f64 {
 impl Grid {
     /// A grid; errors when the affine's 3 × 3 part is singular (relative determinant below 1e-12
     /// of the product of its column norms) or not finite.
+    #[allow(clippy::needless_range_loop)] // matrix indices read as the formula
     pub fn new(shape: [usize; 3], affine: Affine) -> Result<Self, Error> {
         let m: [[f64; 3]; 3] = std::array::from_fn(|r| std::array::from_fn(|c| affine[r][c]));
         let det = det3(&m);

@@ -95,6 +95,7 @@ impl<D: Scalar> Streamline<D> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 /// One half: points after the seed (seed excluded), their weights and the stop reason.
 fn half<D: Scalar, G: DirectionGetter<D>, I: Integrator>(
     getter: &G,

@@ -1,4 +1,5 @@
 //! Tests of whole streamlines: world-space invariance under flipped and oblique affines, exact gradients, thread independence.
+#![allow(clippy::needless_range_loop)] // affine columns by index
 
 use crate::*;
 use num_dual::{Dual64, DualNum};

@@ -117,7 +117,7 @@ pub fn symmetric_eigenvector<D: Scalar>(a: &[[D; 3]; 3], lambda: D) -> Option<[D
         .iter()
         .max_by(|u, v| norm2(u).re().total_cmp(&norm2(v).re()))?;
     let n2 = norm2(best);
-    if !(n2.re() > 0.0) {
+    if n2.re().is_nan() || n2.re() <= 0.0 {
         return None;
     }
     let n = n2.sqrt();

@@ -21,7 +21,7 @@ pub fn encode_tck(tractogram: &Tractogram) -> Vec<u8> {
         offset = head(offset).len();
     }
     let mut out = head(offset).into_bytes();
-    let mut push = |p: [f32; 3], out: &mut Vec<u8>| {
+    let push = |p: [f32; 3], out: &mut Vec<u8>| {
         for x in p {
             out.extend_from_slice(&x.to_le_bytes());
         }

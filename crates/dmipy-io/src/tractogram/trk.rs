@@ -26,6 +26,7 @@ fn voxel_sizes(a: &Affine) -> [f64; 3] {
 /// the header's `vox_to_ras` = the reference affine and `voxel_order` = its axis codes, so that
 /// nibabel (`nibabel.streamlines.trk`, which inverts exactly this) and DIPY read the same world
 /// RAS mm points back. At most 10 properties with names ≤ 20 bytes.
+#[allow(clippy::needless_range_loop)] // header matrix indices
 pub fn encode_trk(
     tractogram: &Tractogram,
     reference: &TrkReference,
@@ -118,6 +119,7 @@ pub fn read_trk(path: &Path) -> Result<(Tractogram, TrkReference), Error> {
 
 /// Parses little-endian version-2 `.trk` bytes whose `voxel_order` agrees with `vox_to_ras`
 /// (as TrackVis, nibabel and DIPY write them); `path` labels errors.
+#[allow(clippy::needless_range_loop)] // header matrix indices
 pub fn parse_trk(
     bytes: &[u8],
     path: impl AsRef<Path>,

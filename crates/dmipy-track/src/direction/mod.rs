@@ -32,7 +32,7 @@ pub(crate) fn cone_candidates<D: Scalar>(
     relative: f64,
 ) -> Vec<(usize, f64, f64)> {
     let max = pmf.iter().map(|p| p.re()).fold(0.0, f64::max);
-    if !(max > 0.0) {
+    if max <= 0.0 {
         return Vec::new();
     }
     sphere

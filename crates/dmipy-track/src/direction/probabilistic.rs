@@ -47,7 +47,7 @@ impl<D: Scalar, P: PmfField<D>> DirectionGetter<D> for Probabilistic<P> {
         let inc = incoming.map(|x| x.re());
         let c = cone_candidates(sphere, &pmf, &inc, self.cos_min, self.relative_threshold);
         let total: f64 = c.iter().map(|x| x.1).sum();
-        if !(total > 0.0) {
+        if total.is_nan() || total <= 0.0 {
             return None;
         }
         let mut u = rng.uniform() * total;

@@ -58,7 +58,7 @@ pub(crate) fn dot<D: Scalar>(a: &[D; 3], b: &[D; 3]) -> D {
 /// The vector scaled to unit length, `None` for the zero vector.
 pub(crate) fn normalised<D: Scalar>(v: &[D; 3]) -> Option<[D; 3]> {
     let n2 = dot(v, v);
-    if !(n2.re() > 0.0) || !n2.re().is_finite() {
+    if !(n2.re().is_finite() && n2.re() > 0.0) {
         return None;
     }
     let n = n2.sqrt();

@@ -80,6 +80,7 @@ pub fn real_sh_basis(
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)] // Gram-matrix indices
 mod tests {
     use super::*;
     use std::f64::consts::PI;

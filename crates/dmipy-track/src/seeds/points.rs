@@ -18,7 +18,7 @@ impl SeedGenerator for PointSeeds {
             .points
             .iter()
             .enumerate()
-            .find(|(_, p)| !self.grid.contains(*p))
+            .find(|(_, p)| !self.grid.contains(p))
         {
             return Err(Error::SeedOutside {
                 index,
