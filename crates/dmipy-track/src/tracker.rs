@@ -116,18 +116,21 @@ fn half<D: Scalar, G: DirectionGetter<D>, I: Integrator>(
         if travelled + h > budget_mm + 1e-9 * h {
             return (points, weights, StopReason::MaxLength);
         }
+        // A stage point outside the image ends the streamline for LeftImage, not Angle.
+        let mut left = false;
         let mut f = |q: &[D; 3], inc: &[D; 3]| {
             if getter.contains(q) {
                 getter.direction(q, inc, rng)
             } else {
+                left = true;
                 None
             }
         };
         let Some((q, e)) = integrator.step(&p, &d, h, &mut f) else {
-            let reason = if getter.contains(&p) {
-                StopReason::Angle
-            } else {
+            let reason = if left {
                 StopReason::LeftImage
+            } else {
+                StopReason::Angle
             };
             return (points, weights, reason);
         };

@@ -150,6 +150,8 @@ fn bad_inputs_are_errors_naming_the_file_and_write_nothing() {
         err.contains("mask.nii") && err.contains("different grid"),
         "{err}"
     );
+    let good = dir.join("good.txt");
+    std::fs::write(&good, "10 0 0\n").unwrap();
     let fod = dir.join("fod.nii");
     write(&fod, vec![10, 3, 3, 7], vec![1.0; 630]);
     let err = fails(dmipy(
@@ -158,7 +160,7 @@ fn bad_inputs_are_errors_naming_the_file_and_write_nothing() {
             "--fod",
             fod.to_str().unwrap(),
             "--seeds",
-            seeds.to_str().unwrap(),
+            good.to_str().unwrap(),
             "--out",
             out.to_str().unwrap(),
         ],
