@@ -4,6 +4,7 @@ mod errors;
 mod nibabel_files;
 mod real_data;
 mod roundtrip;
+mod tractogram_files;
 
 use std::path::PathBuf;
 

@@ -150,4 +150,40 @@ mod tests {
             }
         }
     }
+    #[test]
+    fn amplitudes_match_dipy_sh_to_sf() {
+        // scripts/reference/tracking_nibabel_dipy.py: dipy.reconst.shm.sh_to_sf, order 4.
+        let fx: serde_json::Value =
+            serde_json::from_str(include_str!("fixtures/sh_to_sf.json")).expect("fixture");
+        let c: Vec<f64> = fx["coefficients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let cases = [
+            ("descoteaux07", ShBasis::Descoteaux07),
+            ("descoteaux07_legacy", ShBasis::Descoteaux07Legacy),
+            ("tournier07", ShBasis::Tournier07),
+            ("tournier07_legacy", ShBasis::Tournier07Legacy),
+        ];
+        for (name, basis) in cases {
+            for (d, want) in fx["directions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(fx["values"][name].as_array().unwrap())
+            {
+                let d: [f64; 3] = std::array::from_fn(|k| d[k].as_f64().unwrap());
+                let mut y = [0.0; 15];
+                real_sh_basis(basis, 4, &d, &mut y).unwrap();
+                let got: f64 = y.iter().zip(&c).map(|(a, b)| a * b).sum();
+                let want = want.as_f64().unwrap();
+                assert!(
+                    (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                    "{name} {d:?}: {got} vs {want}"
+                );
+            }
+        }
+    }
 }
