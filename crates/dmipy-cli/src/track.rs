@@ -7,7 +7,7 @@ use dmipy_track::{
     DeterministicMaximum, DirectionGetter, Euler, FollowAxis, Frame, Grid, Integrator, MaskSeeds,
     MaskStop, PeaksField, Placement, PointSeeds, Probabilistic, Rk2, Rk4, SeedGenerator, ShBasis,
     ShField, StopReason, StoppingCriterion, Streamline, TensorField, ThresholdStop,
-    TrackingSettings, hemisphere, track_all,
+    TrackingSettings, connectivity_matrix, density_map, hemisphere, track_all,
 };
 use std::path::{Path, PathBuf};
 
@@ -90,6 +90,15 @@ pub struct TrackArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Also write the streamline-density map (streamlines per voxel, NIfTI on the field's grid).
+    #[arg(long, value_name = "FILE")]
+    pub density: Option<PathBuf>,
+    /// Label image (integers ≥ 0 on the field's grid) for --connectivity.
+    #[arg(long, value_name = "FILE", requires = "connectivity")]
+    pub labels: Option<PathBuf>,
+    /// Also write the end-point connectivity matrix (streamline counts between labels, CSV).
+    #[arg(long, value_name = "FILE", requires = "labels")]
+    pub connectivity: Option<PathBuf>,
     /// Output tractogram: .tck (MRtrix) or .trk (TrackVis), world RAS mm.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -218,6 +227,22 @@ fn load_on_grid(path: &Path, grid: &Grid) -> Result<Vec<f64>> {
     Ok(image.data().to_vec())
 }
 
+fn read_labels(path: &Path, grid: &Grid) -> Result<Vec<u32>> {
+    load_on_grid(path, grid)?
+        .iter()
+        .map(|&v| {
+            (v >= 0.0 && v.fract() == 0.0 && v <= f64::from(u16::MAX))
+                .then_some(v as u32)
+                .with_context(|| {
+                    format!(
+                        "{}: label {v} is not an integer in [0, 65535]",
+                        path.display()
+                    )
+                })
+        })
+        .collect()
+}
+
 fn read_points(path: &Path) -> Result<Vec<[f64; 3]>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -344,6 +369,10 @@ pub fn run(args: &TrackArgs, out: &mut dyn std::io::Write) -> Result<()> {
         let field = TensorField::from_volume(grid.clone(), data, frame).with_context(ctx)?;
         job.run(&FollowAxis::new(field, args.max_angle), "rk4")?
     };
+    let labels = match &args.labels {
+        Some(p) => Some(read_labels(p, &grid)?),
+        None => None,
+    };
     let tractogram = to_tractogram(&lines);
     match format {
         Format::Tck => write_tck(&args.out, &tractogram)?,
@@ -355,6 +384,26 @@ pub fn run(args: &TrackArgs, out: &mut dyn std::io::Write) -> Result<()> {
                 affine: *grid.affine(),
             },
         )?,
+    }
+    let points: Vec<Vec<[f64; 3]>> = lines.iter().map(|l| l.points.clone()).collect();
+    if let Some(p) = &args.density {
+        let map: Vec<f32> = density_map(&grid, &points)
+            .iter()
+            .map(|&c| c as f32)
+            .collect();
+        let shape = grid.shape().to_vec();
+        dmipy_io::write_nifti(p, &NiftiImage::like(&image, shape, map)?)?;
+    }
+    if let (Some(p), Some(labels)) = (&args.connectivity, &labels) {
+        let (n, m) = connectivity_matrix(&grid, labels, &points)?;
+        let csv: String = m
+            .chunks(n)
+            .map(|row| row.iter().map(u64::to_string).collect::<Vec<_>>().join(",") + "\n")
+            .collect();
+        let tmp = p.with_extension("csv.part");
+        std::fs::write(&tmp, csv)
+            .and_then(|()| std::fs::rename(&tmp, p))
+            .with_context(|| format!("cannot write {}", p.display()))?;
     }
     writeln!(out, "{}", summary(&lines, seeds.len(), args))?;
     Ok(())

@@ -24,6 +24,8 @@
 //!   random streams keyed by streamline index via [`Rng`], so any thread count gives the same
 //!   tractogram), with [`TrackingSettings`].
 //!
+//! - [`density_map`] and [`connectivity_matrix`] — the two summaries users compute first.
+//!
 //! Non-smooth choices — which peak, which sphere vertex, stopping — are made on the real part;
 //! derivatives flow through interpolation weights, chosen peaks or tensors, and integration.
 //!
@@ -45,6 +47,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod density;
 mod direction;
 mod error;
 mod field;
@@ -57,6 +60,7 @@ mod tracker;
 #[cfg(test)]
 mod tracker_tests;
 
+pub use density::{connectivity_matrix, density_map};
 pub use direction::{DeterministicMaximum, DirectionGetter, FollowAxis, Probabilistic};
 pub use error::Error;
 pub use field::{
