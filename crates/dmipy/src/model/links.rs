@@ -1,7 +1,7 @@
 //! Parameter links of a multi-compartment model: fixed values (constant or per voxel), equality, tortuosity, fractional parameters, bounds and initial guesses, as Dmipy 1.x's `set_…` calls.
 
 use super::MultiCompartmentModel;
-use super::parameters::{ModelParameter, Role};
+use super::parameters::{ModelParameter, ValueSource};
 use crate::{Error, ParameterKind, Scalar};
 use serde_json::json;
 
@@ -125,7 +125,7 @@ impl MultiCompartmentModel {
         match value {
             ParameterValue::Constant(v) => self.add_link(Link::Fixed { out: i, value: v }),
             ParameterValue::PerVoxel(v) => {
-                self.params[i].role = Role::PerVoxel(v);
+                self.params[i].source = ValueSource::PerVoxel(v);
                 self.rebuild_free();
             }
         }
@@ -304,7 +304,7 @@ impl MultiCompartmentModel {
 
     fn add_link(&mut self, link: Link) {
         let out = link.out();
-        self.params[out].role = Role::Linked(self.links.len());
+        self.params[out].source = ValueSource::Linked(self.links.len());
         self.links.push(link);
         self.public.retain(|&i| i != out);
         self.rebuild_free();
