@@ -1,7 +1,7 @@
 //! `DistributedModel`: several kernels sharing one distribution (Watson, Bingham, Gamma, or a plain bundle), with nested inner fractions and inner links, as Dmipy 1.x's distributed models.
 
-use super::component::Distribution;
-use super::links::tortuous_lambda_perp;
+use super::distribution::Distribution;
+use super::tortuosity::tortuous_lambda_perp;
 use crate::compartments::{AnyCompartment, Compartment, ParameterSpec, SphericalMean};
 use crate::distributions::{
     BinghamCoefficients, DD1Gamma, DD1GammaDistributed, SD1Watson, SD2Bingham,
@@ -681,7 +681,7 @@ impl DistributedModel {
         if let Distribution::SphericalHarmonics { sh_order } = self.distribution {
             parts.insert(1, format!("\"sh_order\":{sh_order}"));
         }
-        parts.extend(super::file::grouped_calls(&self.calls));
+        parts.extend(super::calls::grouped_calls(&self.calls));
         format!("{{{}}}", parts.join(","))
     }
 }

@@ -15,6 +15,12 @@
 //!   with the free partial volumes replaced by nested (stick-breaking) fractions in [0, 1], so
 //!   that any vector inside the bounds has fractions that sum to one.
 //!
+//! Files, in the order of their dependencies (none imports a later one): `calls`, `tortuosity`,
+//! `distribution` (pure data and formulas) → `distributed` ([`DistributedModel`]) → `component`
+//! ([`ModelComponent`]) → `parameters` (the parameter table) → `links` → `vectors` (free and
+//! full vectors) → `predict`, `fractions`, `fit` ([`SolverModel`], [`fit_model`]), `file` (model
+//! files), `turnkey`; this file holds the [`MultiCompartmentModel`] type.
+//!
 //! [`set_fractional_parameter`]: MultiCompartmentModel::set_fractional_parameter
 //! [`signal`]: MultiCompartmentModel::signal
 //! [`parameter_names`]: MultiCompartmentModel::parameter_names
@@ -22,8 +28,10 @@
 //! [`free_bounds`]: MultiCompartmentModel::free_bounds
 //! [`free_scales`]: MultiCompartmentModel::free_scales
 
+mod calls;
 mod component;
 mod distributed;
+mod distribution;
 mod file;
 mod fit;
 mod fractions;
@@ -34,16 +42,19 @@ mod predict;
 mod reference_tests;
 #[cfg(test)]
 mod tests;
+mod tortuosity;
 mod turnkey;
 mod vectors;
 
-pub use component::{Distribution, ModelComponent};
+pub use component::ModelComponent;
 pub use distributed::DistributedModel;
+pub use distribution::Distribution;
 pub use fit::{ModelFit, SolverModel, SolverScratch, fit_model};
 pub use fractions::{nested_from_fractions, nested_to_fractions};
-pub use links::{ParameterValue, tortuous_lambda_perp};
+pub use links::ParameterValue;
 pub use parameters::ModelParameter;
 pub use predict::ModelScratch;
+pub use tortuosity::tortuous_lambda_perp;
 pub use turnkey::TURNKEY_NAMES;
 
 use crate::Error;
