@@ -1,6 +1,6 @@
 //! Diffusion-weighted images: a NIfTI read together with the acquisition scheme it must match.
 
-use crate::{Error, NiftiImage, Sample, read_nifti};
+use crate::{Error, NiftiImage, RawNifti, Sample, read_nifti, read_raw_nifti};
 use dmipy::AcquisitionScheme;
 use std::path::Path;
 
@@ -12,11 +12,15 @@ pub fn check_matches_scheme<T: Sample>(
     scheme: &AcquisitionScheme,
     path: impl AsRef<Path>,
 ) -> Result<(), Error> {
-    let volumes = image.volumes();
-    if image.shape().len() < 4 || volumes != scheme.len() {
+    check_shape(image.shape(), scheme, path.as_ref())
+}
+
+fn check_shape(shape: &[usize], scheme: &AcquisitionScheme, path: &Path) -> Result<(), Error> {
+    let volumes: usize = shape.iter().skip(3).product();
+    if shape.len() < 4 || volumes != scheme.len() {
         return Err(Error::SchemeMismatch {
-            path: path.as_ref().to_path_buf(),
-            shape: image.shape().to_vec(),
+            path: path.to_path_buf(),
+            shape: shape.to_vec(),
             volumes,
             measurements: scheme.len(),
         });
@@ -32,5 +36,14 @@ pub fn read_dwi(
     let path = path.as_ref();
     let image = read_nifti(path)?;
     check_matches_scheme(&image, scheme, path)?;
+    Ok(image)
+}
+
+/// As [`read_dwi`], keeping the samples undecoded ([`RawNifti`]): the way to read a
+/// whole-brain DWI and then [`gather`](RawNifti::gather) only the masked voxels.
+pub fn read_dwi_raw(path: impl AsRef<Path>, scheme: &AcquisitionScheme) -> Result<RawNifti, Error> {
+    let path = path.as_ref();
+    let image = read_raw_nifti(path)?;
+    check_shape(image.shape(), scheme, path)?;
     Ok(image)
 }

@@ -7,7 +7,6 @@ mod args;
 mod derived;
 mod maps;
 mod summary;
-mod voxels;
 
 pub use args::{FitArgs, NoiseChoice, S0Choice};
 
@@ -23,10 +22,16 @@ pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
     let model = args.model()?;
     let scheme = args.scheme.build()?;
     check_model_runs_on(&model, &scheme)?;
-    let dwi = dmipy_io::read_dwi(&args.dwi, &scheme)?;
-    let mask = voxels::read_mask(args.mask.as_deref(), &dwi)?;
+    // The DWI stays in its stored datatype until the masked voxels are gathered as f64; then
+    // its samples are dropped and only the grid (header, shape) is kept for the maps.
+    let dwi = dmipy_io::read_dwi_raw(&args.dwi, &scheme)?;
+    let mask = match args.mask.as_deref() {
+        Some(path) => dmipy_io::read_mask(path, dwi.shape())?,
+        None => dmipy_io::first_volume_positive(&dwi),
+    };
     let output = maps::OutputFolder::prepare(&args.out)?;
-    let data = voxels::masked_signals(&dwi, &mask);
+    let data: Vec<f64> = dwi.gather(&mask)?;
+    let (header, shape) = dwi.into_grid();
     let n_voxels = mask.iter().filter(|&&m| m).count();
     if n_voxels == 0 {
         bail!("the mask selects no voxel");
@@ -50,7 +55,12 @@ pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
     if cancel.load(Ordering::SeqCst) || fit.diagnostics.cancelled {
         bail!("cancelled: no map was written");
     }
-    let written = maps::write_all(&output, &dwi, &mask, &model, &fit, args.png)?;
+    drop(data);
+    let grid = maps::Grid {
+        header: &header,
+        shape: &shape,
+    };
+    let written = maps::write_all(&output, grid, &mask, &model, &fit, args.png)?;
     let report = summary::Report::new(args, &model, &scheme, &fit, &mask, seconds, &written);
     output.write_json("fit.json", &report.to_json())?;
     write!(out, "{}", report.to_text(&output))?;
