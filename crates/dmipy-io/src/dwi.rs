@@ -1,6 +1,9 @@
 //! Diffusion-weighted images: a NIfTI read together with the acquisition scheme it must match.
 
-use crate::{Error, NiftiImage, RawNifti, Sample, read_nifti, read_raw_nifti};
+use crate::{
+    Error, MaskedImage, NiftiImage, RawNifti, Sample, first_volume_positive, read_mask,
+    read_masked, read_nifti, read_raw_nifti,
+};
 use dmipy::AcquisitionScheme;
 use std::path::Path;
 
@@ -46,4 +49,23 @@ pub fn read_dwi_raw(path: impl AsRef<Path>, scheme: &AcquisitionScheme) -> Resul
     let image = read_raw_nifti(path)?;
     check_shape(image.shape(), scheme, path)?;
     Ok(image)
+}
+
+/// A DWI's masked voxels in one pass over the file ([`read_masked`]): the image is checked
+/// against `scheme`, then the voxels of the mask file `mask` (non-zero, on the DWI's grid) or,
+/// without one, those whose first volume is positive and finite ([`first_volume_positive`])
+/// are gathered as f64, voxel-major. Memory: the masked voxels plus one volume of the file.
+pub fn read_dwi_masked(
+    path: impl AsRef<Path>,
+    scheme: &AcquisitionScheme,
+    mask: Option<&Path>,
+) -> Result<MaskedImage<f64>, Error> {
+    let path = path.as_ref();
+    read_masked(path, |shape, first| {
+        check_shape(shape, scheme, path)?;
+        match mask {
+            Some(mask) => read_mask(mask, shape),
+            None => Ok(first_volume_positive(first)),
+        }
+    })
 }

@@ -22,16 +22,15 @@ pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
     let model = args.model()?;
     let scheme = args.scheme.build()?;
     check_model_runs_on(&model, &scheme)?;
-    // The DWI stays in its stored datatype until the masked voxels are gathered as f64; then
-    // its samples are dropped and only the grid (header, shape) is kept for the maps.
-    let dwi = dmipy_io::read_dwi_raw(&args.dwi, &scheme)?;
-    let mask = match args.mask.as_deref() {
-        Some(path) => dmipy_io::read_mask(path, dwi.shape())?,
-        None => dmipy_io::first_volume_positive(&dwi),
-    };
+    // One pass over the DWI, one volume at a time: only the masked voxels are kept (as f64),
+    // with the grid (header, shape) for the maps; the image itself is never held.
+    let dmipy_io::MaskedImage {
+        header,
+        shape,
+        mask,
+        data,
+    } = dmipy_io::read_dwi_masked(&args.dwi, &scheme, args.mask.as_deref())?;
     let output = maps::OutputFolder::prepare(&args.out)?;
-    let data: Vec<f64> = dwi.gather(&mask)?;
-    let (header, shape) = dwi.into_grid();
     let n_voxels = mask.iter().filter(|&&m| m).count();
     if n_voxels == 0 {
         bail!("the mask selects no voxel");

@@ -62,6 +62,26 @@ fn from_stream<R: Read>(reader: R, len: Option<u64>, path: &Path) -> Result<RawN
 }
 
 impl RawNifti {
+    /// An image from parts the caller has checked (`bytes` holds exactly the samples of `shape`).
+    pub(crate) fn from_parts(
+        header: NiftiHeader,
+        shape: Vec<usize>,
+        bytes: Vec<u8>,
+        path: &Path,
+    ) -> Self {
+        Self {
+            header,
+            shape,
+            bytes,
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// The stored samples, taking them.
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
     /// The header (datatype, byte order and scaling describe [`bytes`](Self::bytes)).
     pub fn header(&self) -> &NiftiHeader {
         &self.header

@@ -80,28 +80,15 @@ pub(crate) fn open_stream<'a, R: Read + 'a>(reader: R, path: &Path) -> Result<St
     })
 }
 
-/// The voxel data's raw bytes, exactly as stored (file byte order, unscaled). `file_len`, the
-/// size of an uncompressed file, lets the buffer be reserved once at its final size; otherwise
-/// it grows as data arrives, so a header that declares more than the file holds cannot make us
-/// allocate it.
+/// The voxel data's raw bytes, exactly as stored (file byte order, unscaled); an error if the
+/// file holds fewer than the header declares.
 pub(crate) fn read_raw_data(
     stream: &mut Stream,
     file_len: Option<u64>,
     path: &Path,
 ) -> Result<Vec<u8>, Error> {
     let total = (stream.layout.n_voxels * stream.header.datatype.size()) as u64;
-    let present = match file_len {
-        Some(len) if !stream.gzip => len.saturating_sub(stream.layout.vox_offset),
-        _ => (MAX_RESERVE * 8) as u64,
-    };
-    let mut data = Vec::with_capacity(total.min(present) as usize);
-    (&mut stream.reader)
-        .take(total)
-        .read_to_end(&mut data)
-        .map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let data = read_raw_bytes(stream, total, file_len, path)?;
     if (data.len() as u64) < total {
         return Err(Error::Truncated {
             path: path.to_path_buf(),
@@ -110,6 +97,31 @@ pub(crate) fn read_raw_data(
             found: data.len() as u64,
         });
     }
+    Ok(data)
+}
+
+/// Up to `count` bytes from the stream (fewer only at its end). `file_len`, the size of an
+/// uncompressed file, lets the buffer be reserved once at its final size; otherwise it grows
+/// as data arrives, so a header that declares more than the file holds cannot make us
+/// allocate it.
+pub(crate) fn read_raw_bytes(
+    stream: &mut Stream,
+    count: u64,
+    file_len: Option<u64>,
+    path: &Path,
+) -> Result<Vec<u8>, Error> {
+    let present = match file_len {
+        Some(len) if !stream.gzip => len.saturating_sub(stream.layout.vox_offset),
+        _ => (MAX_RESERVE * 8) as u64,
+    };
+    let mut data = Vec::with_capacity(count.min(present) as usize);
+    (&mut stream.reader)
+        .take(count)
+        .read_to_end(&mut data)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
     Ok(data)
 }
 
@@ -195,7 +207,11 @@ fn read_data<T: Sample>(
 }
 
 /// Fill `buf` as far as the stream allows; the count is short only at end of stream.
-fn read_up_to(reader: &mut dyn Read, buf: &mut [u8], path: &Path) -> Result<usize, Error> {
+pub(crate) fn read_up_to(
+    reader: &mut dyn Read,
+    buf: &mut [u8],
+    path: &Path,
+) -> Result<usize, Error> {
     let mut filled = 0;
     while filled < buf.len() {
         match reader.read(&mut buf[filled..]) {

@@ -4,7 +4,7 @@
 
 use dmipy_io::{
     ByteOrder, DataType, NiftiHeader, NiftiImage, NiftiVersion, RawNifti, encode_nifti,
-    first_volume_positive, masked_signals, parse_raw_nifti, read_nifti, read_nifti_as,
+    first_volume_positive, masked_signals, parse_raw_nifti, read_masked, read_nifti, read_nifti_as,
     read_raw_nifti, scatter, write_nifti,
 };
 use std::path::{Path, PathBuf};
@@ -89,6 +89,25 @@ fn check_against_full_decode(raw: &RawNifti, path: &Path, dt: DataType) {
     assert_eq!(first_volume_positive(raw), positive, "{path:?}");
     assert_eq!(raw.bytes().len(), N * 5 * dt.size());
     assert_eq!((raw.voxels_per_volume(), raw.volumes()), (N, 5));
+    // One pass over the file gives the same rows, with the mask chosen from the first volume.
+    let streamed = read_masked::<f64>(path, |shape, first| {
+        assert_eq!(shape, SHAPE);
+        assert_eq!(first.shape(), &SHAPE[..3]);
+        Ok(mask.clone())
+    })
+    .unwrap();
+    assert_eq!(streamed.data, gathered, "{path:?}");
+    assert_eq!(
+        (&streamed.header, streamed.shape.as_slice()),
+        (raw.header(), raw.shape())
+    );
+    let default = read_masked::<f32>(path, |_, first| Ok(first_volume_positive(first))).unwrap();
+    assert_eq!(default.mask, positive);
+    assert_eq!(
+        default.data,
+        raw.gather::<f32>(&positive).unwrap(),
+        "{path:?}"
+    );
 }
 
 #[test]
