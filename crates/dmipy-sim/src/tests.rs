@@ -1,0 +1,1 @@
+//! Physics tests of the simulator against exact signals.
