@@ -60,6 +60,8 @@ mod walk;
 mod waveform;
 
 #[cfg(test)]
+mod restricted_tests;
+#[cfg(test)]
 mod tests;
 
 pub use error::Error;

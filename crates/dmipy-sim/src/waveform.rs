@@ -172,9 +172,7 @@ impl Waveforms {
         Self::build(scheme, steps, duration, |m| {
             let (d, bd) = (delta[m], big_delta[m]);
             let lobe = move |t: f64| {
-                if t <= 0.0 {
-                    0.0
-                } else if t >= d {
+                if t <= 0.0 || t >= d {
                     0.0
                 } else {
                     d / (2.0 * PI * n) * (2.0 * PI * n * t / d).sin()

@@ -3,7 +3,7 @@
 use super::{Hit, Substrate, convex_exit, positive_length, valid_diffusivity};
 use crate::Error;
 use crate::error::invalid;
-use crate::vector::{Vec3, add_scaled, dot, normalized, quadratic_roots, scale};
+use crate::vector::{Vec3, add_scaled, dot, normalized, quadratic_roots};
 
 /// The inside of the ellipsoid Σᵢ (x·eᵢ)²/aᵢ² ≤ 1 centred on the origin, with semi-axes aᵢ along
 /// the orthonormal axes eᵢ. Compartment 0 ("intra"). The outward normal at a boundary point is
@@ -68,10 +68,9 @@ impl Substrate for Ellipsoid {
         let (_, t_far) = quadratic_roots(dot(su, su), dot(sp, su), dot(sp, sp) - 1.0)?;
         convex_exit(t_far, max_t, |t| {
             let s = add_scaled(sp, t, su);
-            let mut g = [0.0; 3];
-            for i in 0..3 {
-                g = add_scaled(g, s[i] / self.semi_axes[i], self.axes[i]);
-            }
+            let g = (0..3).fold([0.0; 3], |g, i| {
+                add_scaled(g, s[i] / self.semi_axes[i], self.axes[i])
+            });
             normalized(g).unwrap_or(self.axes[0])
         })
     }
@@ -79,10 +78,8 @@ impl Substrate for Ellipsoid {
         self.diffusivity
     }
     fn candidate(&self, u: Vec3) -> Vec3 {
-        let mut p = [0.0; 3];
-        for i in 0..3 {
-            p = add_scaled(p, (2.0 * u[i] - 1.0) * self.semi_axes[i], self.axes[i]);
-        }
-        scale(1.0, p)
+        (0..3).fold([0.0; 3], |p, i| {
+            add_scaled(p, (2.0 * u[i] - 1.0) * self.semi_axes[i], self.axes[i])
+        })
     }
 }
