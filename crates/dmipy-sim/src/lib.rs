@@ -67,7 +67,9 @@ mod tests;
 pub use error::Error;
 pub use result::{CompartmentSignal, SimulationResult};
 pub use spec::{SUBSTRATE_KINDS, parse_substrate};
-pub use substrate::{AnySubstrate, Cylinder, Ellipsoid, Free, Hit, Slab, Sphere, Substrate};
+pub use substrate::{
+    AnySubstrate, Cylinder, CylinderPacking, Ellipsoid, Free, Hit, Slab, Sphere, Substrate,
+};
 pub use vector::Vec3;
 pub use walk::{Control, Settings, Start, final_positions, simulate, simulate_with};
 pub use waveform::Waveforms;

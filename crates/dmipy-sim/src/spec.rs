@@ -2,13 +2,20 @@
 
 use crate::Error;
 use crate::error::invalid;
-use crate::substrate::{AnySubstrate, Cylinder, Ellipsoid, Free, Slab, Sphere};
+use crate::substrate::{AnySubstrate, Cylinder, CylinderPacking, Ellipsoid, Free, Slab, Sphere};
 use crate::vector::Vec3;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 /// The kinds a substrate file may name.
-pub const SUBSTRATE_KINDS: &[&str] = &["free", "slab", "cylinder", "sphere", "ellipsoid"];
+pub const SUBSTRATE_KINDS: &[&str] = &[
+    "free",
+    "slab",
+    "cylinder",
+    "sphere",
+    "ellipsoid",
+    "cylinder_packing",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,6 +67,41 @@ struct EllipsoidSpec {
     diffusivity: f64,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackingSpec {
+    #[allow(dead_code)]
+    kind: String,
+    fraction: f64,
+    #[serde(default)]
+    count: Option<usize>,
+    #[serde(default)]
+    radius_shape: Option<f64>,
+    #[serde(default)]
+    radius_scale: Option<f64>,
+    #[serde(default)]
+    radii: Option<Vec<f64>>,
+    #[serde(default)]
+    seed: u64,
+    diffusivity: f64,
+    #[serde(default)]
+    diffusivity_extra: Option<f64>,
+}
+
+fn packing(s: PackingSpec) -> Result<CylinderPacking, Error> {
+    let d = [s.diffusivity, s.diffusivity_extra.unwrap_or(s.diffusivity)];
+    match (s.radii, s.count, s.radius_shape, s.radius_scale) {
+        (Some(radii), None, None, None) => CylinderPacking::pack(radii, s.fraction, s.seed, d),
+        (None, Some(n), Some(k), Some(theta)) => {
+            CylinderPacking::gamma(n, k, theta, s.fraction, s.seed, d)
+        }
+        _ => Err(invalid(
+            "radii",
+            "give either `radii` [m, ...] or all of `count`, `radius_shape` and `radius_scale` (Gamma, m)",
+        )),
+    }
+}
+
 fn x_axis() -> Vec3 {
     [1.0, 0.0, 0.0]
 }
@@ -79,7 +121,9 @@ fn fields<T: DeserializeOwned>(value: serde_json::Value, kind: &str) -> Result<T
 ///
 /// Kinds and fields (SI units): `free` {diffusivity}; `slab` {width, normal = [1,0,0],
 /// diffusivity}; `cylinder` {radius, axis = [0,0,1], diffusivity}; `sphere` {radius, diffusivity};
-/// `ellipsoid` {semi_axes [a,b,c], axes = identity (rows), diffusivity}.
+/// `ellipsoid` {semi_axes [a,b,c], axes = identity (rows), diffusivity}; `cylinder_packing`
+/// {fraction, count + radius_shape + radius_scale (Gamma) or radii, seed = 0, diffusivity,
+/// diffusivity_extra = diffusivity} (cylinders along z in a periodic voxel).
 pub fn parse_substrate(text: &str) -> Result<AnySubstrate, Error> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| Error::SubstrateJson(e.to_string()))?;
@@ -114,6 +158,7 @@ pub fn parse_substrate(text: &str) -> Result<AnySubstrate, Error> {
             let s: EllipsoidSpec = fields(value, &kind)?;
             AnySubstrate::Ellipsoid(Ellipsoid::new(s.semi_axes, s.axes, s.diffusivity)?)
         }
+        "cylinder_packing" => AnySubstrate::CylinderPacking(packing(fields(value, &kind)?)?),
         other => {
             return Err(invalid(
                 "kind",
@@ -146,6 +191,8 @@ mod tests {
             r#"{"kind": "free", "diffusivity": 2e-9}"#,
             r#"{"kind": "sphere", "radius": 5e-6, "diffusivity": 2e-9}"#,
             r#"{"kind": "ellipsoid", "semi_axes": [5e-6, 3e-6, 2e-6], "diffusivity": 2e-9}"#,
+            r#"{"kind": "cylinder_packing", "fraction": 0.5, "radii": [1e-6, 2e-6, 1e-6], "diffusivity": 2e-9}"#,
+            r#"{"kind": "cylinder_packing", "fraction": 0.5, "count": 30, "radius_shape": 4, "radius_scale": 5e-7, "diffusivity": 2e-9, "diffusivity_extra": 1e-9}"#,
         ] {
             parse_substrate(text).unwrap();
         }

@@ -3,12 +3,14 @@
 mod cylinder;
 mod ellipsoid;
 mod free;
+mod packing;
 mod slab;
 mod sphere;
 
 pub use cylinder::Cylinder;
 pub use ellipsoid::Ellipsoid;
 pub use free::Free;
+pub use packing::CylinderPacking;
 pub use slab::Slab;
 pub use sphere::Sphere;
 
@@ -96,6 +98,8 @@ pub enum AnySubstrate {
     Sphere(Sphere),
     /// Inside an ellipsoid.
     Ellipsoid(Ellipsoid),
+    /// Packed parallel cylinders in a periodic voxel (intra and extra).
+    CylinderPacking(CylinderPacking),
 }
 
 macro_rules! dispatch {
@@ -106,6 +110,7 @@ macro_rules! dispatch {
             AnySubstrate::Cylinder($s) => $e,
             AnySubstrate::Sphere($s) => $e,
             AnySubstrate::Ellipsoid($s) => $e,
+            AnySubstrate::CylinderPacking($s) => $e,
         }
     };
 }
