@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use dmipy::AcquisitionScheme;
 use dmipy_io::{DataType, NiftiHeader, NiftiImage, NiftiVersion};
-use dmipy_sim::{AnySubstrate, Control, Settings, SimulationResult, Waveforms};
+use dmipy_sim::{AnySubstrate, Control, Settings, SimulationResult, Start, Waveforms};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use std::io::Write;
@@ -44,6 +44,10 @@ pub struct SimulateArgs {
     /// Periods per lobe of the cosine OGSE.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub periods: u32,
+    /// Where walkers start: `everywhere` (uniform over all compartments, i.e. inside a single
+    /// shape) or a compartment name (`intra`, `extra` for packings).
+    #[arg(long, value_name = "WHERE", default_value = "everywhere")]
+    pub start: String,
     /// Number of walkers.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub walkers: usize,
@@ -109,11 +113,15 @@ fn run_simulation(
     substrate: &AnySubstrate,
     waveforms: &Waveforms,
 ) -> Result<SimulationResult> {
+    let start = match args.start.as_str() {
+        "everywhere" => Start::Everywhere,
+        name => Start::Compartment(name.to_string()),
+    };
     let settings = Settings {
         walkers: args.walkers,
         seed: args.seed,
         threads: args.threads,
-        ..Settings::default()
+        start,
     };
     let control = Arc::new(Control::default());
     let handler = Arc::clone(&control);
@@ -182,6 +190,7 @@ fn result_json(
         "bvalues_waveform_si": w.bvalues(),
         "gradient_directions": scheme.directions(),
         "seed": r.seed,
+        "start": args.start,
         "walkers": r.walkers,
         "steps": r.steps,
         "dt": r.dt,

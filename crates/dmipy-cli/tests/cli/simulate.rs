@@ -129,6 +129,60 @@ fn same_seed_gives_the_same_json_on_one_and_two_threads() {
     let (a, b) = (run("1"), run("2"));
     assert_eq!(a["signal"], b["signal"]);
     assert_eq!(a["steps"], 400, "steps = ceil((Δ + δ)/dt)");
+    let extra = fails(dmipy(
+        &[
+            "simulate",
+            "-q",
+            "--substrate",
+            &substrate,
+            "--scheme",
+            &scheme,
+            "--start",
+            "extra",
+        ],
+        "",
+    ));
+    assert!(extra.contains("compartment `extra`"), "{extra}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn packing_walkers_start_in_the_compartment_asked_for() {
+    // 40 cylinders of r = 1 µm at fraction 0.5; `--start intra` puts every walker inside.
+    let dir = scratch("packing");
+    let substrate = write(
+        &dir,
+        "pack.json",
+        r#"{"kind": "cylinder_packing", "fraction": 0.5, "count": 40, "radius_shape": 1e6, "radius_scale": 1e-12, "diffusivity": 2e-9}"#,
+    );
+    let scheme = scheme_file(&dir);
+    let run = |start: &str| {
+        let args = [
+            "simulate",
+            "-q",
+            "--substrate",
+            &substrate,
+            "--scheme",
+            &scheme,
+            "--walkers",
+            "1000",
+            "--steps",
+            "50",
+            "--start",
+            start,
+        ];
+        serde_json::from_str::<Value>(&ok(dmipy(&args, ""))).unwrap()
+    };
+    let intra = run("intra");
+    assert_eq!(intra["signal_by_compartment"]["intra"]["walkers"], 1000);
+    assert_eq!(intra["signal_by_compartment"]["extra"]["walkers"], 0);
+    // Uniform over the voxel: the intra count is Binomial(1000, 0.5), SD 15.8; 5 SD bounds it
+    // (false-failure rate 6e-7).
+    let all = run("everywhere");
+    let n_intra = all["signal_by_compartment"]["intra"]["walkers"]
+        .as_f64()
+        .unwrap();
+    assert!((n_intra - 500.0).abs() < 5.0 * 250f64.sqrt(), "{n_intra}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
