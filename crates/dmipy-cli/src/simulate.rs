@@ -48,6 +48,10 @@ pub struct SimulateArgs {
     /// shape) or a compartment name (`intra`, `extra` for packings).
     #[arg(long, value_name = "WHERE", default_value = "everywhere")]
     pub start: String,
+    /// Membrane permeability κ (m/s) of the walls between compartments (cylinder_packing);
+    /// transit probability 2κs/(3D) per wall hit. Default 0 (impermeable).
+    #[arg(long, value_name = "M_PER_S", default_value_t = 0.0)]
+    pub permeability: f64,
     /// Number of walkers.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub walkers: usize,
@@ -122,6 +126,7 @@ fn run_simulation(
         seed: args.seed,
         threads: args.threads,
         start,
+        permeability: args.permeability,
     };
     let control = Arc::new(Control::default());
     let handler = Arc::clone(&control);
@@ -191,6 +196,7 @@ fn result_json(
         "gradient_directions": scheme.directions(),
         "seed": r.seed,
         "start": args.start,
+        "permeability": args.permeability,
         "walkers": r.walkers,
         "steps": r.steps,
         "dt": r.dt,

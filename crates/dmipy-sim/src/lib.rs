@@ -11,13 +11,14 @@
 //!
 //! - [`Substrate`] — the seam to the geometry (STYLE §13): "which compartment is this point in?"
 //!   and "first wall along this segment, with its normal". Implemented by [`Free`], [`Slab`],
-//!   [`Cylinder`], [`Sphere`] and [`Ellipsoid`]; [`AnySubstrate`] dispatches statically and
-//!   [`parse_substrate`] reads one from JSON.
+//!   [`Cylinder`], [`Sphere`], [`Ellipsoid`] and [`CylinderPacking`] (Gamma radii packed in a
+//!   periodic voxel, intra and extra, optionally permeable); [`AnySubstrate`] dispatches
+//!   statically and [`parse_substrate`] reads one from JSON.
 //! - [`Waveforms`] — the effective gradient G(t) of every measurement on a time grid, stored as a
 //!   few shared temporal profiles times per-measurement vectors, so that the cost per step grows
 //!   with the number of distinct profiles, not measurements. Constructors: [`Waveforms::pgse`],
 //!   [`Waveforms::pgse_trapezoidal`], [`Waveforms::ogse_cosine`], [`Waveforms::from_samples`].
-//! - [`Settings`] and [`Start`] — walkers, seed, threads, where walkers start.
+//! - [`Settings`] and [`Start`] — walkers, seed, threads, where walkers start, permeability.
 //! - [`simulate`] → [`SimulationResult`] — signal, standard error, mean of sin φ, per compartment.
 //!   The random numbers of walker i are Philox4x32-10 blocks keyed by the seed with counter
 //!   (i, draw), so a seed gives a bit-identical signal whatever the thread count.

@@ -34,6 +34,12 @@ pub struct Settings {
     pub threads: Option<usize>,
     /// Where walkers start (default everywhere).
     pub start: Start,
+    /// Membrane permeability κ (m/s, default 0: impermeable). A walker meeting a wall that has a
+    /// compartment beyond it ([`Hit::beyond`](crate::Hit)) crosses with probability
+    /// P = 2κs/(3D) (s the step length, D the diffusivity it leaves), else it reflects. Derived
+    /// here: isotropic steps of fixed length s carry a one-sided flux ρs/4 per step across a
+    /// plane, and a membrane passes κρ per unit time, so P·ρs/4 = κρ·dt with s² = 6D·dt.
+    pub permeability: f64,
 }
 
 impl Default for Settings {
@@ -43,6 +49,7 @@ impl Default for Settings {
             seed: 0,
             threads: None,
             start: Start::Everywhere,
+            permeability: 0.0,
         }
     }
 }
@@ -115,7 +122,7 @@ pub fn simulate_with<S: Substrate>(
     ))
 }
 
-/// Final positions and compartments of walkers after `steps` steps of `dt` seconds (for checks
+/// Final positions and (final) compartments of walkers after `steps` steps of `dt` seconds (for checks
 /// that walkers stay inside, and for users who want the walk itself).
 pub fn final_positions<S: Substrate>(
     substrate: &S,
@@ -131,16 +138,8 @@ pub fn final_positions<S: Substrate>(
             .map(|i| {
                 let (c, p0) = plan.initial(substrate, i)?;
                 let mut stream = WalkerStream::new(plan.seed, i as u64);
-                let (p, _) = walk(
-                    substrate,
-                    p0,
-                    c,
-                    plan.step_lengths[c],
-                    steps,
-                    &mut stream,
-                    |_, _| {},
-                );
-                Ok((c, p))
+                let (p, c_end, _) = plan.walk(substrate, p0, c, steps, &mut stream, |_, _| {});
+                Ok((c_end, p))
             })
             .collect()
     };
@@ -169,6 +168,8 @@ struct Plan<'a> {
     start: &'a Start,
     start_compartment: Option<usize>,
     step_lengths: Vec<f64>,
+    /// Transit probability through a permeable wall, per compartment left.
+    transit: Vec<f64>,
     /// Node weights, node-major: weights[k·P + p] = dt (f_p[k−1] + f_p[k]) / 2 (f = 0 outside).
     weights: Vec<f64>,
     profiles: usize,
@@ -198,9 +199,31 @@ impl<'a> Plan<'a> {
         if walkers == 0 {
             return Err(invalid_arg("walkers", "must be at least 1"));
         }
-        let step_lengths = (0..names.len())
+        let step_lengths: Vec<f64> = (0..names.len())
             .map(|c| (6.0 * substrate.diffusivity(c) * w.dt()).sqrt())
             .collect();
+        let kappa = settings.permeability;
+        if !(kappa.is_finite() && kappa >= 0.0) {
+            return Err(invalid_arg(
+                "permeability",
+                format!("must be finite and >= 0 m/s, got {kappa}"),
+            ));
+        }
+        if kappa > 0.0 && names.len() < 2 {
+            return Err(invalid_arg(
+                "permeability",
+                "needs a substrate with compartments on both sides of its walls (cylinder_packing)",
+            ));
+        }
+        let transit: Vec<f64> = (0..names.len())
+            .map(|c| 2.0 * kappa * step_lengths[c] / (3.0 * substrate.diffusivity(c)))
+            .collect();
+        if let Some(p) = transit.iter().find(|&&p| p > 1.0) {
+            return Err(invalid_arg(
+                "permeability",
+                format!("transit probability {p} > 1: take shorter steps"),
+            ));
+        }
         let (n, p) = (w.steps(), w.profiles().len());
         let mut weights = vec![0.0; (n + 1) * p];
         for (j, prof) in w.profiles().iter().enumerate() {
@@ -216,6 +239,7 @@ impl<'a> Plan<'a> {
             start: &settings.start,
             start_compartment,
             step_lengths,
+            transit,
             weights,
             profiles: p,
         })
@@ -266,20 +290,12 @@ impl<'a> Plan<'a> {
             let mut stream = WalkerStream::new(self.seed, i as u64);
             integral.iter_mut().for_each(|v| *v = [0.0; 3]);
             let np = self.profiles;
-            let (_, truncated) = walk(
-                substrate,
-                p0,
-                c,
-                self.step_lengths[c],
-                w.steps(),
-                &mut stream,
-                |k, x| {
-                    let wk = &self.weights[k * np..(k + 1) * np];
-                    for (acc, &wt) in integral.iter_mut().zip(wk) {
-                        *acc = add_scaled(*acc, wt, x);
-                    }
-                },
-            );
+            let (_, _, truncated) = self.walk(substrate, p0, c, w.steps(), &mut stream, |k, x| {
+                let wk = &self.weights[k * np..(k + 1) * np];
+                for (acc, &wt) in integral.iter_mut().zip(wk) {
+                    *acc = add_scaled(*acc, wt, x);
+                }
+            });
             sums.truncated += truncated;
             sums.count[c] += 1;
             for (mi, terms) in w.terms().iter().enumerate() {
@@ -294,39 +310,53 @@ impl<'a> Plan<'a> {
         }
         Ok(sums)
     }
-}
 
-/// One walker's walk from `p` over `steps` steps of length `step`, calling `visit(k, x_k)` at every
-/// node k = 0…steps. Returns the final position and the number of truncated steps.
-#[inline]
-fn walk<S: Substrate>(
-    substrate: &S,
-    mut p: Vec3,
-    compartment: usize,
-    step: f64,
-    steps: usize,
-    stream: &mut WalkerStream,
-    mut visit: impl FnMut(usize, Vec3),
-) -> (Vec3, u64) {
-    let mut truncated = 0;
-    visit(0, p);
-    for k in 1..=steps {
-        let mut u = stream.direction();
-        let mut remaining = step;
-        let mut bounces = 0;
-        while let Some(hit) = substrate.first_hit(p, u, remaining, compartment) {
-            p = add_scaled(p, hit.t, u);
-            remaining -= hit.t;
-            u = reflect(u, hit.normal);
-            bounces += 1;
-            if bounces == MAX_BOUNCES {
-                truncated += 1;
-                remaining = 0.0;
-                break;
+    /// One walker's walk from `p` in `compartment` over `steps` steps, calling `visit(k, x_k)` at
+    /// every node k = 0…steps. A wall with a compartment beyond it is crossed with the transit
+    /// probability of [`Settings::permeability`]; the rest of the step then continues straight on,
+    /// its length scaled by √(D_new/D_old) so that it stays a fraction of the new compartment's
+    /// step. Returns the final position, the final compartment and the number of truncated steps.
+    #[inline]
+    fn walk<S: Substrate>(
+        &self,
+        substrate: &S,
+        mut p: Vec3,
+        mut compartment: usize,
+        steps: usize,
+        stream: &mut WalkerStream,
+        mut visit: impl FnMut(usize, Vec3),
+    ) -> (Vec3, usize, u64) {
+        let mut truncated = 0;
+        visit(0, p);
+        for k in 1..=steps {
+            let mut u = stream.direction();
+            let mut remaining = self.step_lengths[compartment];
+            let mut bounces = 0;
+            while let Some(hit) = substrate.first_hit(p, u, remaining, compartment) {
+                p = add_scaled(p, hit.t, u);
+                remaining -= hit.t;
+                let crossing = match hit.beyond {
+                    Some(next) if self.transit[compartment] > 0.0 => {
+                        (stream.uniform2().0 < self.transit[compartment]).then_some(next)
+                    }
+                    _ => None,
+                };
+                if let Some(next) = crossing {
+                    remaining *= self.step_lengths[next] / self.step_lengths[compartment];
+                    compartment = next;
+                } else {
+                    u = reflect(u, hit.normal);
+                }
+                bounces += 1;
+                if bounces == MAX_BOUNCES {
+                    truncated += 1;
+                    remaining = 0.0;
+                    break;
+                }
             }
+            p = add_scaled(p, remaining, u);
+            visit(k, p);
         }
-        p = add_scaled(p, remaining, u);
-        visit(k, p);
+        (p, compartment, truncated)
     }
-    (p, truncated)
 }

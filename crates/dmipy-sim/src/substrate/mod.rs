@@ -25,6 +25,8 @@ pub struct Hit {
     pub t: f64,
     /// Unit normal of the wall at the hit point.
     pub normal: Vec3,
+    /// The compartment on the far side of the wall, if a walker may cross into it (permeability).
+    pub beyond: Option<usize>,
 }
 
 /// A geometry as the walker sees it (STYLE §13): which compartment a point is in, and the first
@@ -147,5 +149,6 @@ pub(crate) fn convex_exit(
     (t < max_t).then(|| Hit {
         t,
         normal: normal_at(t),
+        beyond: None,
     })
 }

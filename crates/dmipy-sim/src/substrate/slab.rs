@@ -48,6 +48,7 @@ impl Substrate for Slab {
         (t < max_t).then(|| Hit {
             t,
             normal: scale(side, self.normal),
+            beyond: None,
         })
     }
     fn diffusivity(&self, _c: usize) -> f64 {
