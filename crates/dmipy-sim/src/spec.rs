@@ -119,9 +119,9 @@ fn fields<T: DeserializeOwned>(value: serde_json::Value, kind: &str) -> Result<T
 /// Parses a substrate file's text. Errors name the field: an unknown or missing `kind`, a
 /// missing or unknown field (serde's message names it), a negative radius, a zero normal…
 ///
-/// Kinds and fields (SI units): `free` {diffusivity}; `slab` {width, normal = [1,0,0],
-/// diffusivity}; `cylinder` {radius, axis = [0,0,1], diffusivity}; `sphere` {radius, diffusivity};
-/// `ellipsoid` {semi_axes [a,b,c], axes = identity (rows), diffusivity}; `cylinder_packing`
+/// Kinds and fields (SI units): `free` {diffusivity}; `slab` {width, normal = `[1, 0, 0]`,
+/// diffusivity}; `cylinder` {radius, axis = `[0, 0, 1]`, diffusivity}; `sphere` {radius, diffusivity};
+/// `ellipsoid` {semi_axes `[a, b, c]`, axes = identity (rows), diffusivity}; `cylinder_packing`
 /// {fraction, count + radius_shape + radius_scale (Gamma) or radii, seed = 0, diffusivity,
 /// diffusivity_extra = diffusivity} (cylinders along z in a periodic voxel).
 pub fn parse_substrate(text: &str) -> Result<AnySubstrate, Error> {

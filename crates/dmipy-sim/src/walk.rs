@@ -82,7 +82,7 @@ pub fn simulate<S: Substrate>(
 /// Simulates the signal of `waveforms` in `substrate`: each walker takes `waveforms.steps()` steps
 /// of length √(6 D dt) (D of its compartment) in directions uniform on the sphere, reflected
 /// elastically at the exact collision point with the step length conserved (Disimpy's scheme,
-/// Kerkelä et al. 2020, MRM 84:2763, doi:10.1002/mrm.28346); its phase is
+/// Kerkelä et al. 2020, J. Open Source Softw. 5:2527, doi:10.21105/joss.02527); its phase is
 /// φ = γ Σ_k G(t_k)·x_k w_k with trapezoid weights w_k on the nodes (x_k piecewise linear in time);
 /// the signal is the mean of cos φ.
 pub fn simulate_with<S: Substrate>(

@@ -16,8 +16,8 @@ const ATTEMPTS: usize = 20_000;
 /// Packing: random sequential addition, largest radius first, each centre drawn uniformly until it
 /// overlaps no placed disk (tested through a uniform grid of cells of side ≥ the largest diameter);
 /// after 20 000 failed draws for one disk the fraction is declared not packable. RSA of equal disks
-/// jams near 0.547 (Hinrichsen, Feder & Jøssang 1986, J. Stat. Phys. 44:793,
-/// doi:10.1007/BF01011908). Measured with seed 3 in steps of 0.01: equal radii (Gamma shape 1e6)
+/// jams near 0.547 (Hinrichsen, Feder & Jøssang 1986, "Geometry of random sequential adsorption",
+/// J. Stat. Phys. 44:793). Measured with seed 3 in steps of 0.01: equal radii (Gamma shape 1e6)
 /// pack to 0.53, Gamma(k = 4) radii to 0.77 with 200 cylinders and 0.74 with 1000.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CylinderPacking {
