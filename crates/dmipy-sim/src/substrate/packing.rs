@@ -244,8 +244,10 @@ impl CylinderPacking {
     fn containing(&self, q: [f64; 2], slack: f64) -> Option<(usize, [f64; 2])> {
         let mut best: Option<(f64, usize, [f64; 2])> = None;
         self.for_each_near(q, q, |j, c| {
-            let d = ((q[0] - c[0]).powi(2) + (q[1] - c[1]).powi(2)).sqrt() / self.radii[j];
-            if d <= 1.0 + slack && best.is_none_or(|b| d < b.0) {
+            // Squared distance over squared radius: no square root per candidate.
+            let r2 = self.radii[j] * self.radii[j];
+            let d = ((q[0] - c[0]).powi(2) + (q[1] - c[1]).powi(2)) / r2;
+            if d <= (1.0 + slack) * (1.0 + slack) && best.is_none_or(|b| d < b.0) {
                 best = Some((d, j, c));
             }
         });
