@@ -12,6 +12,7 @@ mod models;
 mod params_json;
 mod predict;
 mod scheme_args;
+mod simulate;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -35,6 +36,8 @@ enum Command {
     Fit(fit::FitArgs),
     /// List the turnkey models (with their free parameters) and the compartments.
     Models,
+    /// Simulate the signal of a substrate (free, slab, cylinder, sphere, ellipsoid) by Monte Carlo.
+    Simulate(simulate::SimulateArgs),
     /// Run the built-in example on bundled real data; no arguments needed.
     Demo(demo::DemoArgs),
 }
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Fit(args) => fit::run(args, &mut out),
         Command::Models => models::run(&mut out),
         Command::Demo(args) => demo::run(args, &mut out),
+        Command::Simulate(args) => simulate::run(args, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

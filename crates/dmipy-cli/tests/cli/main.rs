@@ -4,6 +4,7 @@ mod demo;
 mod fit;
 mod info;
 mod predict;
+mod simulate;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
