@@ -52,7 +52,7 @@ def cli_predict(tmp_path_factory):
     """Runs `dmipy predict` on a scheme for parameter dicts; returns an (n_sets, N) array."""
     binary = cli_path()
     if binary is None:
-        pytest.skip("no dmipy CLI: run `cargo build -p dmipy-cli` or set DMIPY_CLI")
+        pytest.fail("no dmipy CLI: run `cargo build -p dmipy-cli` or set DMIPY_CLI")
     folder = tmp_path_factory.mktemp("cli")
 
     def predict(model, scheme, parameter_sets):

@@ -4,7 +4,7 @@ use crate::describe::{describe_scheme, scheme_warnings};
 use crate::scheme_args::SchemeArgs;
 use anyhow::Result;
 use clap::Args;
-use dmipy_io::NiftiImage;
+use dmipy_io::NiftiHeader;
 use std::fmt::Write;
 use std::path::PathBuf;
 
@@ -23,8 +23,10 @@ pub fn run(args: &InfoArgs) -> Result<String> {
     let scheme = args.scheme.build()?;
     let mut report = describe_scheme(&scheme);
     if let Some(path) = &args.dwi {
-        let image = dmipy_io::read_dwi(path, &scheme)?;
-        report.push_str(&describe_image(&path.display().to_string(), &image));
+        // Kept as stored bytes: a whole-brain DWI is never decoded to f64 just to describe it.
+        let image = dmipy_io::read_dwi_raw(path, &scheme)?;
+        let name = path.display().to_string();
+        report.push_str(&describe_image(&name, image.header(), image.shape()));
     }
     let warnings = scheme_warnings(&scheme);
     for w in &warnings {
@@ -34,15 +36,16 @@ pub fn run(args: &InfoArgs) -> Result<String> {
 }
 
 /// Shape, voxel size and datatype of an image.
-pub fn describe_image(name: &str, image: &NiftiImage<f64>) -> String {
-    let h = image.header();
-    let shape: Vec<String> = image.shape().iter().map(usize::to_string).collect();
+pub fn describe_image(name: &str, h: &NiftiHeader, shape: &[usize]) -> String {
+    let volumes: usize = shape.iter().skip(3).product();
+    let voxels: usize = shape.iter().take(3).product();
+    let shape: Vec<String> = shape.iter().map(usize::to_string).collect();
     let voxel: Vec<String> = h.pixdim[1..4].iter().map(|v| format!("{v:.3}")).collect();
     format!(
         "image: {name}\n  shape: {} ({} volumes of {} voxels)\n  voxel size: {} (file units)\n  datatype: {} ({})\n",
         shape.join(" x "),
-        image.volumes(),
-        image.voxels_per_volume(),
+        volumes,
+        voxels,
         voxel.join(" x "),
         h.datatype.name(),
         match h.version {

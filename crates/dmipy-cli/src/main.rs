@@ -12,6 +12,7 @@ mod models;
 mod params_json;
 mod predict;
 mod scheme_args;
+mod simulate;
 mod track;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,8 @@ enum Command {
     Fit(fit::FitArgs),
     /// List the turnkey models (with their free parameters) and the compartments.
     Models,
+    /// Simulate the signal of a substrate (free, slab, cylinder, sphere, ellipsoid) by Monte Carlo.
+    Simulate(simulate::SimulateArgs),
     /// Track streamlines through a peaks, tensor or SH-FOD volume; write .tck or .trk.
     Track(track::TrackArgs),
     /// Run the built-in example on bundled real data; no arguments needed.
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Fit(args) => fit::run(args, &mut out),
         Command::Models => models::run(&mut out),
         Command::Demo(args) => demo::run(args, &mut out),
+        Command::Simulate(args) => simulate::run(args, &mut out),
         Command::Track(args) => track::run(args, &mut out),
     };
     match result {

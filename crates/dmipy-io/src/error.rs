@@ -137,6 +137,32 @@ pub enum Error {
         /// The shape or length given.
         found: Vec<usize>,
     },
+    /// A mask image is not on the grid of the image it selects voxels of.
+    #[error(
+        "mask {} has shape {shape:?}, but the image's grid is {grid:?}",
+        path.display()
+    )]
+    MaskGrid {
+        /// The mask file.
+        path: PathBuf,
+        /// The mask's shape.
+        shape: Vec<usize>,
+        /// The first three dimensions of the image.
+        grid: Vec<usize>,
+    },
+    /// A voxel mask (one entry per voxel of a grid) has the wrong length for an image.
+    #[error(
+        "{}: a mask of {mask} voxels does not fit the image's grid {grid:?}",
+        path.display()
+    )]
+    MaskMismatch {
+        /// The image file.
+        path: PathBuf,
+        /// The mask's number of entries.
+        mask: usize,
+        /// The first three dimensions of the image.
+        grid: Vec<usize>,
+    },
     /// A diffusion-weighted image's volumes do not match the acquisition scheme.
     #[error(
         "{}: the image has {volumes} volumes (4th dimension, shape {shape:?}) but the acquisition scheme has {measurements} measurements",

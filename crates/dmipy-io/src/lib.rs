@@ -11,12 +11,23 @@
 //!   (`f64`, or `f32` on request) in file order, first index fastest, with `scl_slope` and
 //!   `scl_inter` applied. [`read_nifti`] and [`write_nifti`] handle `.nii` and `.nii.gz`, both
 //!   byte orders on read; writes go through a temporary file renamed when complete.
-//!   [`NiftiImage::like`] makes a parameter map on the grid of a DWI.
+//!   [`NiftiImage::like`] (or [`NiftiImage::on_grid`]) makes a parameter map on the grid of a DWI.
+//! - [`RawNifti`] (`nifti/raw.rs`) — an image kept as its stored bytes (after gunzip), decoded
+//!   only where asked: [`RawNifti::gather`] converts just the masked voxels, voxel-major, so a
+//!   whole-brain DWI never exists as f64. [`read_raw_nifti`], [`parse_raw_nifti`],
+//!   [`read_dwi_raw`].
+//! - [`read_masked`] (`nifti/masked.rs`) — one pass over a file holding one volume at a time:
+//!   the caller picks the mask from the first volume (or a mask file) and gets a
+//!   [`MaskedImage`] (grid, mask, masked voxels voxel-major). [`read_dwi_masked`] is what
+//!   `dmipy fit` uses: peak memory is the masked voxels, not the image.
+//! - Volume helpers (`volume.rs`) for the CLI, tractography and Python: [`read_mask`],
+//!   [`first_volume_positive`] (the default fitting mask), [`masked_indices`], [`gather`] and
+//!   [`masked_signals`] (volume-major → voxel-major), [`scatter`] (back onto the grid).
 //! - Scheme readers returning a [`dmipy::AcquisitionScheme`]: [`read_fsl_scheme`] (bvals in
 //!   s/mm², bvecs 3×N or N×3), [`read_camino_scheme`] (`BVECTOR`, `STEJSKALTANNER`) and
 //!   [`read_json_scheme`] (`bvalues_si`, `gradient_directions`, optional `delta`, `Delta`, `TE`).
 //!   Each has a `parse_*` twin working on text in memory (used by the fuzz targets in `fuzz/`).
-//! - [`read_dwi`] and [`check_matches_scheme`] — a DWI whose volume count must equal the
+//! - [`read_dwi`], [`read_dwi_raw`], [`read_dwi_masked`] and [`check_matches_scheme`] — a DWI whose volume count must equal the
 //!   scheme's number of measurements.
 //! - [`Tractogram`] — streamlines in world RAS mm: [`read_tck`]/[`write_tck`] (MRtrix) and
 //!   [`read_trk`]/[`write_trk`] (TrackVis, with a [`TrkReference`] grid and per-streamline
@@ -51,14 +62,16 @@ mod nifti;
 mod png_map;
 mod scheme;
 mod tractogram;
+mod volume;
 
 pub use affine::{apply_affine, axis_codes, invert_affine};
-pub use dwi::{check_matches_scheme, read_dwi};
+pub use dwi::{check_matches_scheme, read_dwi, read_dwi_masked, read_dwi_raw};
 pub use error::Error;
 pub use nifti::{
-    Affine, ByteOrder, DataType, IDENTITY, NiftiHeader, NiftiImage, NiftiVersion, Qform, Sample,
-    SpatialUnit, TimeUnit, affine_to_quaternion, encode_nifti, parse_nifti, quaternion_to_affine,
-    read_nifti, read_nifti_as, write_nifti,
+    Affine, ByteOrder, DataType, IDENTITY, MaskedImage, NiftiHeader, NiftiImage, NiftiVersion,
+    Qform, RawNifti, Sample, SpatialUnit, TimeUnit, affine_to_quaternion, encode_nifti,
+    parse_nifti, parse_raw_nifti, quaternion_to_affine, read_masked, read_nifti, read_nifti_as,
+    read_raw_nifti, write_nifti,
 };
 pub use png_map::{mid_axial_slice, write_map_png};
 pub use scheme::{
@@ -68,4 +81,7 @@ pub use scheme::{
 pub use tractogram::{
     Tractogram, TrkReference, encode_tck, encode_trk, parse_tck, parse_trk, read_tck, read_trk,
     write_tck, write_trk,
+};
+pub use volume::{
+    first_volume_positive, gather, masked_indices, masked_signals, read_mask, scatter,
 };

@@ -16,15 +16,13 @@
 //! - `settings` — Dmipy's constructor settings (diffusivities, numbers of Bessel roots) applied to
 //!   a compartment chosen by name.
 //! - `model` — `Model`, a frozen wrapper of `dmipy::AnyCompartment`: parameter table, `predict`
-//!   (the core's rayon-parallel `predict_voxels`), `jacobian`, `spherical_mean`.
+//!   (the core's rayon-parallel `predict_voxels`, `jacobian_voxels`, `spherical_mean_voxels`).
 //! - `distributed` — `Distributed`, a frozen wrapper of `dmipy::DistributedModel` (Watson,
 //!   Bingham, Gamma, bundle over compartment kernels) with its inner links.
 //! - `multi` — `MultiModel`, a frozen wrapper of `dmipy::MultiCompartmentModel`: built from
 //!   `Model`s or a model file; each `set_…` link returns a changed copy; `simulate` over voxels.
 //! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
 //!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
-//! - `voxels` — exact Jacobians from forward-mode dual numbers and spherical means, parallel over
-//!   voxels.
 //!
 //! Arrays cross the boundary as C-contiguous float64: parameters as (voxels, values) and signals as
 //! (voxels, measurements). Broadcasting, parameter names and Dmipy's scaled ranges live in Python.
@@ -38,7 +36,6 @@ mod model;
 mod multi;
 mod scheme;
 mod settings;
-mod voxels;
 
 use pyo3::prelude::*;
 

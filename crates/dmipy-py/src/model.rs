@@ -3,8 +3,10 @@
 use crate::errors::{CoreError, ParameterError, over_voxels};
 use crate::scheme::PyScheme;
 use crate::settings::{Settings, build_model, settings_of};
-use crate::voxels::{jacobian_voxels, jacobian_width, spherical_mean_voxels};
-use dmipy::{AnyCompartment, Compartment, ParameterKind, predict_voxels};
+use dmipy::{
+    AnyCompartment, Compartment, ParameterKind, jacobian_voxels, jacobian_width, predict_voxels,
+    spherical_mean_voxels,
+};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
 
@@ -144,10 +146,14 @@ impl PyModel {
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let scheme = &scheme.get().inner;
         let (params, n_voxels) = self.voxel_params(&params)?;
-        let width = jacobian_width(&self.inner, scheme);
+        let (width, n_params) = (
+            jacobian_width(&self.inner, scheme),
+            self.inner.parameter_count(),
+        );
         let mut out = vec![0.0; n_voxels * width];
         over_voxels(py, &mut out, width, |v, out| {
-            jacobian_voxels(&self.inner, scheme, &params, v, out)
+            let p = &params[v.start * n_params..v.end * n_params];
+            jacobian_voxels(&self.inner, scheme, p, out)
         })?;
         PyArray1::from_vec(py, out).reshape([n_voxels, width])
     }
@@ -161,10 +167,11 @@ impl PyModel {
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let scheme = &scheme.get().inner;
         let (params, n_voxels) = self.voxel_params(&params)?;
-        let n_shells = scheme.shells().len();
+        let (n_shells, n_params) = (scheme.shells().len(), self.inner.parameter_count());
         let mut out = vec![0.0; n_voxels * n_shells];
         over_voxels(py, &mut out, n_shells, |v, out| {
-            spherical_mean_voxels(&self.inner, scheme, &params, v, out)
+            let p = &params[v.start * n_params..v.end * n_params];
+            spherical_mean_voxels(&self.inner, scheme, p, out)
         })?;
         PyArray1::from_vec(py, out).reshape([n_voxels, n_shells])
     }

@@ -5,13 +5,9 @@ use crate::errors::{CoreError, ParameterError, over_voxels};
 use crate::fitting::{FitSettings, PyModelFit, fit_rows};
 use crate::model::{PyModel, kind_name};
 use crate::scheme::PyScheme;
-use dmipy::{AcquisitionScheme, Error, ModelComponent, MultiCompartmentModel, ParameterValue};
+use dmipy::{Error, ModelComponent, MultiCompartmentModel, ParameterValue, simulate_voxels};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
-use rayon::prelude::*;
-
-/// Voxels per rayon task of a simulation: the scratch buffers are sized once per task.
-const VOXELS_PER_TASK: usize = 64;
 
 /// A multi-compartment model of the core (Dmipy's `MultiCompartmentModel` and
 /// `MultiCompartmentSphericalMeanModel`). Frozen: the `with_…` methods return a changed copy, so
@@ -66,30 +62,6 @@ impl PyMultiModel {
     fn public_len(&self) -> usize {
         self.inner.parameter_cardinality().iter().map(|c| c.1).sum()
     }
-}
-
-/// Signals of consecutive voxels from their public parameter vectors (`n_params` values each,
-/// back to back in `params`), into `out` (one row of `model.output_len` values per voxel).
-fn simulate_voxels(
-    model: &MultiCompartmentModel,
-    scheme: &AcquisitionScheme,
-    params: &[f64],
-    n_params: usize,
-    out: &mut [f64],
-) -> Result<(), Error> {
-    let width = model.output_len(scheme).max(1);
-    out.par_chunks_mut(width * VOXELS_PER_TASK)
-        .enumerate()
-        .try_for_each(|(task, out)| {
-            let mut scratch = model.scratch::<f64>(scheme);
-            let mut full = vec![0.0; model.full_len()];
-            for (k, o) in out.chunks_mut(width).enumerate() {
-                let v = task * VOXELS_PER_TASK + k;
-                model.full_from_parameters(&params[v * n_params..(v + 1) * n_params], &mut full)?;
-                model.signal_with(scheme, &full, o, &mut scratch)?;
-            }
-            Ok(())
-        })
 }
 
 #[pymethods]
@@ -236,7 +208,7 @@ impl PyMultiModel {
         let model = &self.inner;
         over_voxels(py, &mut out, width, |v, out| {
             let p = &params[v.start * expected..v.end * expected];
-            simulate_voxels(model, scheme, p, expected, out)
+            simulate_voxels(model, scheme, p, out)
         })?;
         PyArray1::from_vec(py, out).reshape([n_voxels, width])
     }

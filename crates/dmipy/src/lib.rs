@@ -100,7 +100,9 @@ pub use model::{
     MultiCompartmentModel, ParameterValue, SolverModel, SolverScratch, TURNKEY_NAMES, fit_model,
     nested_from_fractions, nested_to_fractions, tortuous_lambda_perp,
 };
-pub use predict::predict_voxels;
+pub use predict::{
+    jacobian_voxels, jacobian_width, predict_voxels, simulate_voxels, spherical_mean_voxels,
+};
 pub use scalar::{Scalar, dot, unit_vector};
 pub use special::{
     bessel_j_f64, bessel_jn, bessel_jn_prime, bessel_jn_prime_zeros, dawson, dual_from_derivatives,

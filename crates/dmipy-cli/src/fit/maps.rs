@@ -1,10 +1,9 @@
 //! Writing the fitted maps: one NIfTI per parameter on the DWI's grid, diagnostics, PNG previews.
 
 use super::derived;
-use super::voxels::scatter;
 use anyhow::{Context, Result};
 use dmipy::{ModelFit, MultiCompartmentModel, ParameterKind, VoxelFlag, unit_vector};
-use dmipy_io::NiftiImage;
+use dmipy_io::{NiftiHeader, NiftiImage, scatter};
 use std::path::{Path, PathBuf};
 
 /// The output folder, checked writable before any fitting starts.
@@ -41,6 +40,15 @@ impl OutputFolder {
     }
 }
 
+/// The grid the maps are written on: the DWI's header and shape.
+#[derive(Clone, Copy)]
+pub struct Grid<'a> {
+    /// The DWI's header (affine, voxel sizes, units).
+    pub header: &'a NiftiHeader,
+    /// The DWI's shape; its first three dimensions are the maps' grid.
+    pub shape: &'a [usize],
+}
+
 /// One written map: file name and, for scalar maps, the mean over fitted voxels.
 pub struct WrittenMap {
     /// File name inside the output folder.
@@ -54,7 +62,7 @@ pub struct WrittenMap {
 /// returns what was written, in order.
 pub fn write_all(
     out: &OutputFolder,
-    dwi: &NiftiImage<f64>,
+    grid: Grid,
     mask: &[bool],
     model: &MultiCompartmentModel,
     fit: &ModelFit,
@@ -62,7 +70,7 @@ pub fn write_all(
 ) -> Result<Vec<WrittenMap>> {
     let writer = MapWriter {
         out,
-        dwi,
+        grid,
         mask,
         png,
         fitted: fitted_voxels(fit),
@@ -147,7 +155,7 @@ fn columns(matrix: &[f64], width: usize, col: usize, card: usize) -> Vec<f64> {
 
 struct MapWriter<'a> {
     out: &'a OutputFolder,
-    dwi: &'a NiftiImage<f64>,
+    grid: Grid<'a>,
     mask: &'a [bool],
     png: bool,
     fitted: Vec<bool>,
@@ -156,15 +164,19 @@ struct MapWriter<'a> {
 impl MapWriter<'_> {
     /// Writes `name.nii.gz` (float32, 3-D, or 4-D with `card` volumes), 0 outside the mask.
     fn write(&self, name: &str, values: &[f64], card: usize) -> Result<WrittenMap> {
-        let grid: Vec<usize> = self.dwi.shape().iter().take(3).copied().collect();
-        let data = scatter(values, card, self.mask, 0.0);
+        let grid: Vec<usize> = self.grid.shape.iter().take(3).copied().collect();
+        let data = scatter(values, card, self.mask, 0.0)?;
         let mut shape = grid.clone();
         if card > 1 {
             shape.push(card);
         }
         let file = format!("{name}.nii.gz");
-        let image =
-            NiftiImage::<f32>::like(self.dwi, shape, data.iter().map(|&v| v as f32).collect())?;
+        let image = NiftiImage::<f32>::on_grid(
+            self.grid.header,
+            self.grid.shape,
+            shape,
+            data.iter().map(|&v| v as f32).collect(),
+        )?;
         dmipy_io::write_nifti(self.out.path(&file), &image)?;
         let mean = (card == 1).then(|| mean_of_fitted(values, &self.fitted));
         if self.png

@@ -7,7 +7,6 @@ mod args;
 mod derived;
 mod maps;
 mod summary;
-mod voxels;
 
 pub use args::{FitArgs, NoiseChoice, S0Choice};
 
@@ -23,10 +22,15 @@ pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
     let model = args.model()?;
     let scheme = args.scheme.build()?;
     check_model_runs_on(&model, &scheme)?;
-    let dwi = dmipy_io::read_dwi(&args.dwi, &scheme)?;
-    let mask = voxels::read_mask(args.mask.as_deref(), &dwi)?;
+    // One pass over the DWI, one volume at a time: only the masked voxels are kept (as f64),
+    // with the grid (header, shape) for the maps; the image itself is never held.
+    let dmipy_io::MaskedImage {
+        header,
+        shape,
+        mask,
+        data,
+    } = dmipy_io::read_dwi_masked(&args.dwi, &scheme, args.mask.as_deref())?;
     let output = maps::OutputFolder::prepare(&args.out)?;
-    let data = voxels::masked_signals(&dwi, &mask);
     let n_voxels = mask.iter().filter(|&&m| m).count();
     if n_voxels == 0 {
         bail!("the mask selects no voxel");
@@ -50,7 +54,12 @@ pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
     if cancel.load(Ordering::SeqCst) || fit.diagnostics.cancelled {
         bail!("cancelled: no map was written");
     }
-    let written = maps::write_all(&output, &dwi, &mask, &model, &fit, args.png)?;
+    drop(data);
+    let grid = maps::Grid {
+        header: &header,
+        shape: &shape,
+    };
+    let written = maps::write_all(&output, grid, &mask, &model, &fit, args.png)?;
     let report = summary::Report::new(args, &model, &scheme, &fit, &mask, seconds, &written);
     output.write_json("fit.json", &report.to_json())?;
     write!(out, "{}", report.to_text(&output))?;

@@ -4,6 +4,7 @@ mod demo;
 mod fit;
 mod info;
 mod predict;
+mod simulate;
 mod track;
 
 use std::path::PathBuf;

@@ -163,6 +163,40 @@ impl DataType {
     }
 }
 
+/// How a file's stored samples become values: the datatype, its byte order and the header's
+/// `scl_slope`/`scl_inter`. The one place raw bytes turn into numbers, used by every reader.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Decoder {
+    datatype: DataType,
+    order: ByteOrder,
+    scaling: Option<(f64, f64)>,
+}
+
+impl Decoder {
+    /// The decoder of a header's data.
+    pub(crate) fn of(header: &super::header::NiftiHeader) -> Self {
+        Self {
+            datatype: header.datatype,
+            order: header.byte_order,
+            scaling: header.scaling(),
+        }
+    }
+
+    /// Bytes per sample.
+    pub(crate) fn size(&self) -> usize {
+        self.datatype.size()
+    }
+
+    /// The value of one sample's raw bytes, scaled: `stored · scl_slope + scl_inter`.
+    pub(crate) fn value(&self, raw: &[u8]) -> f64 {
+        let v = self.datatype.decode(raw, self.order);
+        match self.scaling {
+            Some((slope, inter)) => v * slope + inter,
+            None => v,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,8 +82,19 @@ impl<T: Sample> NiftiImage<T> {
         shape: Vec<usize>,
         data: Vec<T>,
     ) -> Result<Self, Error> {
+        Self::on_grid(&reference.header, &reference.shape, shape, data)
+    }
+
+    /// As [`like`](Self::like), from the reference's header and shape alone (e.g. those of a
+    /// [`RawNifti`](super::RawNifti) whose samples are already dropped).
+    pub fn on_grid(
+        reference: &NiftiHeader,
+        reference_shape: &[usize],
+        shape: Vec<usize>,
+        data: Vec<T>,
+    ) -> Result<Self, Error> {
         let grid = |s: &[usize]| -> Vec<usize> { s.iter().copied().take(3).collect() };
-        let (want, got) = (grid(&reference.shape), grid(&shape));
+        let (want, got) = (grid(reference_shape), grid(&shape));
         if want != got || shape.len() < want.len() {
             return Err(Error::ShapeMismatch {
                 what: "spatial grid of the new image against its reference".into(),
@@ -91,7 +102,7 @@ impl<T: Sample> NiftiImage<T> {
                 found: got,
             });
         }
-        let mut header = reference.header.clone();
+        let mut header = reference.clone();
         header.datatype = T::DATATYPE;
         header.scl_slope = 1.0;
         header.scl_inter = 0.0;

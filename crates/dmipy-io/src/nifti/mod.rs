@@ -14,6 +14,8 @@ pub(crate) mod codec;
 pub(crate) mod datatype;
 pub(crate) mod header;
 pub(crate) mod image;
+pub(crate) mod masked;
+pub(crate) mod raw;
 pub(crate) mod read;
 pub(crate) mod write;
 
@@ -21,5 +23,7 @@ pub use affine::{Affine, IDENTITY, Qform, affine_to_quaternion, quaternion_to_af
 pub use datatype::{ByteOrder, DataType};
 pub use header::{NiftiHeader, NiftiVersion, SpatialUnit, TimeUnit};
 pub use image::{NiftiImage, Sample};
+pub use masked::{MaskedImage, read_masked};
+pub use raw::{RawNifti, parse_raw_nifti, read_raw_nifti};
 pub use read::{parse_nifti, read_nifti, read_nifti_as};
 pub use write::{encode_nifti, write_nifti};

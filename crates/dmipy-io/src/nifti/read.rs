@@ -1,6 +1,7 @@
 //! Reading NIfTI images from files or bytes, gzip-compressed or not, streaming the voxel data.
 
 use super::codec::{self, Layout, SIZE_V1, SIZE_V2};
+use super::datatype::Decoder;
 use super::header::{NiftiHeader, NiftiVersion};
 use super::image::{NiftiImage, Sample};
 use crate::Error;
@@ -40,6 +41,22 @@ pub fn parse_nifti<T: Sample>(
 }
 
 fn read_from<T: Sample, R: Read>(reader: R, path: &Path) -> Result<NiftiImage<T>, Error> {
+    let mut stream = open_stream(reader, path)?;
+    let data = read_data(&mut stream.reader, &stream.header, &stream.layout, path)?;
+    NiftiImage::new(stream.header, stream.layout.shape, data)
+}
+
+/// A NIfTI stream positioned at its first voxel: the reader (gunzipping if the content is
+/// gzip), the decoded header and the data layout.
+pub(crate) struct Stream<'a> {
+    pub reader: Box<dyn Read + 'a>,
+    pub header: NiftiHeader,
+    pub layout: Layout,
+    pub gzip: bool,
+}
+
+/// Detect compression from the content, read the header and skip to `vox_offset`.
+pub(crate) fn open_stream<'a, R: Read + 'a>(reader: R, path: &Path) -> Result<Stream<'a>, Error> {
     let io_err = |source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -49,14 +66,63 @@ fn read_from<T: Sample, R: Read>(reader: R, path: &Path) -> Result<NiftiImage<T>
         .fill_buf()
         .map_err(io_err)?
         .starts_with(&[0x1f, 0x8b]);
-    let mut reader: Box<dyn Read + '_> = if gzip {
+    let mut reader: Box<dyn Read + 'a> = if gzip {
         Box::new(MultiGzDecoder::new(buffered))
     } else {
         Box::new(buffered)
     };
     let (header, layout) = read_header(&mut reader, path)?;
-    let data = read_data(&mut reader, &header, &layout, path)?;
-    NiftiImage::new(header, layout.shape, data)
+    Ok(Stream {
+        reader,
+        header,
+        layout,
+        gzip,
+    })
+}
+
+/// The voxel data's raw bytes, exactly as stored (file byte order, unscaled); an error if the
+/// file holds fewer than the header declares.
+pub(crate) fn read_raw_data(
+    stream: &mut Stream,
+    file_len: Option<u64>,
+    path: &Path,
+) -> Result<Vec<u8>, Error> {
+    let total = (stream.layout.n_voxels * stream.header.datatype.size()) as u64;
+    let data = read_raw_bytes(stream, total, file_len, path)?;
+    if (data.len() as u64) < total {
+        return Err(Error::Truncated {
+            path: path.to_path_buf(),
+            part: "voxel data",
+            expected: total,
+            found: data.len() as u64,
+        });
+    }
+    Ok(data)
+}
+
+/// Up to `count` bytes from the stream (fewer only at its end). `file_len`, the size of an
+/// uncompressed file, lets the buffer be reserved once at its final size; otherwise it grows
+/// as data arrives, so a header that declares more than the file holds cannot make us
+/// allocate it.
+pub(crate) fn read_raw_bytes(
+    stream: &mut Stream,
+    count: u64,
+    file_len: Option<u64>,
+    path: &Path,
+) -> Result<Vec<u8>, Error> {
+    let present = match file_len {
+        Some(len) if !stream.gzip => len.saturating_sub(stream.layout.vox_offset),
+        _ => (MAX_RESERVE * 8) as u64,
+    };
+    let mut data = Vec::with_capacity(count.min(present) as usize);
+    (&mut stream.reader)
+        .take(count)
+        .read_to_end(&mut data)
+        .map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(data)
 }
 
 /// Read and decode the header, then skip any extensions up to `vox_offset`.
@@ -113,10 +179,9 @@ fn read_data<T: Sample>(
     layout: &Layout,
     path: &Path,
 ) -> Result<Vec<T>, Error> {
-    let dt = header.datatype;
-    let size = dt.size();
+    let decoder = Decoder::of(header);
+    let size = decoder.size();
     let total = layout.n_voxels * size;
-    let scaling = header.scaling();
     let mut data = Vec::with_capacity(layout.n_voxels.min(MAX_RESERVE));
     let mut chunk = vec![0u8; CHUNK];
     let mut done = 0usize;
@@ -131,20 +196,22 @@ fn read_data<T: Sample>(
                 found: (done + got) as u64,
             });
         }
-        data.extend(chunk[..want].chunks_exact(size).map(|raw| {
-            let v = dt.decode(raw, header.byte_order);
-            T::from_f64(match scaling {
-                Some((slope, inter)) => v * slope + inter,
-                None => v,
-            })
-        }));
+        data.extend(
+            chunk[..want]
+                .chunks_exact(size)
+                .map(|raw| T::from_f64(decoder.value(raw))),
+        );
         done += want;
     }
     Ok(data)
 }
 
 /// Fill `buf` as far as the stream allows; the count is short only at end of stream.
-fn read_up_to(reader: &mut dyn Read, buf: &mut [u8], path: &Path) -> Result<usize, Error> {
+pub(crate) fn read_up_to(
+    reader: &mut dyn Read,
+    buf: &mut [u8],
+    path: &Path,
+) -> Result<usize, Error> {
     let mut filled = 0;
     while filled < buf.len() {
         match reader.read(&mut buf[filled..]) {

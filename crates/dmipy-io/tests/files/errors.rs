@@ -4,8 +4,8 @@
 use dmipy::{PulseTiming, SchemeOptions};
 use dmipy_io::{
     BValueUnit, DataType, Error, NiftiHeader, NiftiImage, NiftiVersion, check_matches_scheme,
-    encode_nifti, read_camino_scheme, read_dwi, read_fsl_scheme, read_json_scheme, read_nifti,
-    write_nifti,
+    encode_nifti, read_camino_scheme, read_dwi, read_dwi_masked, read_dwi_raw, read_fsl_scheme,
+    read_json_scheme, read_mask, read_masked, read_nifti, read_raw_nifti, write_nifti,
 };
 use std::path::{Path, PathBuf};
 
@@ -381,4 +381,110 @@ fn core_scheme_errors_are_wrapped_with_the_file() {
         &json,
         "expected 2 entries",
     );
+}
+
+#[test]
+fn raw_reads_and_masks_name_the_file() {
+    let d = Dir::new();
+    let whole = valid_v1(vec![4, 4, 4]);
+    let p = d.file("short_raw.nii", &whole[..whole.len() - 3]);
+    let err = read_raw_nifti(&p).unwrap_err();
+    assert!(matches!(err, Error::Truncated { .. }), "{err:?}");
+    says(&err, &p, "expected 128 bytes of voxel data, found 125");
+    // A 2^40-voxel header on a tiny file: truncated, without reserving 1 TiB.
+    let h = NiftiHeader::new(NiftiVersion::Two, DataType::Uint8);
+    let mut b = encode_nifti(&NiftiImage::new(h, vec![1], vec![0.0]).unwrap(), false).unwrap();
+    b[24..32].copy_from_slice(&(1i64 << 40).to_le_bytes());
+    let p = d.file("raw_liar.nii", &b);
+    says(&read_raw_nifti(&p).unwrap_err(), &p, "voxel data, found 1");
+    let missing = d.0.path().join("absent_raw.nii");
+    says(
+        &read_raw_nifti(&missing).unwrap_err(),
+        &missing,
+        "cannot read",
+    );
+
+    let dwi = d.file("raw_dwi.nii", valid_v1(vec![2, 2, 2, 3]));
+    let raw = read_raw_nifti(&dwi).unwrap();
+    let err = raw.gather::<f64>(&[true; 7]).unwrap_err();
+    assert!(
+        matches!(err, Error::MaskMismatch { mask: 7, .. }),
+        "{err:?}"
+    );
+    says(
+        &err,
+        &dwi,
+        "a mask of 7 voxels does not fit the image's grid [2, 2, 2]",
+    );
+    let mask = d.file("small_mask.nii", valid_v1(vec![2, 2, 1]));
+    let err = read_mask(&mask, &[2, 2, 2]).unwrap_err();
+    assert!(matches!(err, Error::MaskGrid { .. }), "{err:?}");
+    says(
+        &err,
+        &mask,
+        "has shape [2, 2, 1], but the image's grid is [2, 2, 2]",
+    );
+    let bvals = d.file("raw.bval", "0 1000\n");
+    let bvecs = d.file("raw.bvec", "0 1\n0 0\n0 0\n");
+    let scheme = fsl(&bvals, &bvecs).unwrap();
+    let err = read_dwi_raw(&dwi, &scheme).unwrap_err();
+    assert!(
+        matches!(err, Error::SchemeMismatch { volumes: 3, .. }),
+        "{err:?}"
+    );
+    says(&err, &dwi, "has 3 volumes");
+}
+
+#[test]
+fn a_mask_file_selects_its_non_zero_voxels() {
+    let d = Dir::new();
+    let h = NiftiHeader::new(NiftiVersion::One, DataType::Float32);
+    let values = vec![0.0, 1.0, -2.0, 0.0, f64::NAN, 0.0];
+    let img = NiftiImage::new(h, vec![3, 2, 1], values).unwrap();
+    let p = d.0.path().join("m.nii.gz");
+    write_nifti(&p, &img).unwrap();
+    let mask = read_mask(&p, &[3, 2, 1, 9]).unwrap();
+    assert_eq!(mask, [false, true, true, false, true, false]);
+}
+
+#[test]
+fn streamed_masked_reads_name_the_file() {
+    let d = Dir::new();
+    // 2 × 2 × 2 × 3 int16: 16 bytes per volume, 48 in all; cut inside the third volume.
+    let whole = valid_v1(vec![2, 2, 2, 3]);
+    let p = d.file("cut_masked.nii", &whole[..whole.len() - 5]);
+    let err = read_masked::<f64>(&p, |_, _| Ok(vec![true; 8])).unwrap_err();
+    says(&err, &p, "expected 48 bytes of voxel data, found 43");
+    let p = d.file("cut_first.nii", &whole[..352 + 10]);
+    let err = read_masked::<f64>(&p, |_, _| Ok(vec![true; 8])).unwrap_err();
+    says(&err, &p, "expected 48 bytes of voxel data, found 10");
+    let dwi = d.file("masked_dwi.nii", &whole);
+    let err = read_masked::<f64>(&dwi, |_, _| Ok(vec![true; 5])).unwrap_err();
+    assert!(
+        matches!(err, Error::MaskMismatch { mask: 5, .. }),
+        "{err:?}"
+    );
+    says(&err, &dwi, "a mask of 5 voxels");
+    let bvals = d.file("m.bval", "0 1000\n");
+    let bvecs = d.file("m.bvec", "0 1\n0 0\n0 0\n");
+    let scheme = fsl(&bvals, &bvecs).unwrap();
+    let err = read_dwi_masked(&dwi, &scheme, None).unwrap_err();
+    assert!(
+        matches!(err, Error::SchemeMismatch { volumes: 3, .. }),
+        "{err:?}"
+    );
+    says(&err, &dwi, "has 3 volumes");
+    let bvals = d.file("m3.bval", "0 1000 2000\n");
+    let bvecs = d.file("m3.bvec", "0 1 0\n0 0 1\n0 0 0\n");
+    let scheme = fsl(&bvals, &bvecs).unwrap();
+    let mask = d.file("masked_mask.nii", valid_v1(vec![2, 2, 3]));
+    let err = read_dwi_masked(&dwi, &scheme, Some(&mask)).unwrap_err();
+    says(
+        &err,
+        &mask,
+        "has shape [2, 2, 3], but the image's grid is [2, 2, 2]",
+    );
+    // valid_v1 fills every sample with 1: all 8 voxels, 3 volumes of ones.
+    let all = read_dwi_masked(&dwi, &scheme, None).unwrap();
+    assert_eq!((all.mask, all.data), (vec![true; 8], vec![1.0; 24]));
 }

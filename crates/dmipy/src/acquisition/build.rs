@@ -6,6 +6,7 @@ use super::shell_mean::shell_mean;
 use super::shells::{cluster_shells, group_exact_pulses};
 use super::validate::{Timing, check_options, checked_directions};
 use crate::Error;
+use crate::special::damped_modes::grouped_by_tau;
 
 /// Measurement-wise b (s/m²), q (m⁻¹) and |G| (T/m), already validated and consistent.
 pub(crate) struct Weighting {
@@ -47,6 +48,7 @@ impl AcquisitionScheme {
             options.min_shell_distance,
         );
         let pulse_groups = group_exact_pulses(&bvalues, &b0_mask, timing_fields);
+        let tau_order = tau.as_deref().map(grouped_by_tau).unwrap_or_default();
         let shell_means = shells
             .iter()
             .map(|s| {
@@ -68,6 +70,7 @@ impl AcquisitionScheme {
             shell_of,
             pulse_groups,
             shell_means,
+            tau_order,
             options: options.clone(),
         })
     }

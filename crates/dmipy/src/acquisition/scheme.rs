@@ -59,6 +59,7 @@ pub struct AcquisitionScheme {
     pub(crate) shell_of: Vec<usize>,
     pub(crate) pulse_groups: Vec<Shell>,
     pub(crate) shell_means: Vec<ShellMean>,
+    pub(crate) tau_order: Vec<usize>,
     pub(crate) options: SchemeOptions,
 }
 
@@ -139,6 +140,13 @@ impl AcquisitionScheme {
     /// 987 to 1003 s/mm² on DIPY's small_64D) a shell's mean b would be off by up to 3e-3.
     pub fn pulse_groups(&self) -> &[Shell] {
         &self.pulse_groups
+    }
+
+    /// The measurement indices with equal τ = Δ − δ/3 next to each other (a stable sort by τ;
+    /// empty without timing): the order in which the restricted models fill their damping
+    /// tables once per distinct τ, sorted once here rather than at every evaluation.
+    pub fn tau_order(&self) -> &[usize] {
+        &self.tau_order
     }
 
     /// SH order used to estimate each shell's spherical mean from data (0: plain average), in

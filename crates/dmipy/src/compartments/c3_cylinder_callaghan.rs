@@ -5,7 +5,7 @@ use super::c2_cylinder_stejskal_tanner::{CYLINDER_PARAMETERS, CylinderParameters
 use super::spherical_mean::{HalfRangeGaussLegendre, SphericalMean, axial_model_mean};
 use super::{AxiallySymmetric, Compartment, ParameterSpec, Pulse};
 use crate::special::bessel_sequence::{bessel_j_sequence, bessel_jn_prime_from_sequence};
-use crate::special::damped_modes::{Dampings, ModeLadder, alpha2_limit, grouped_by_tau};
+use crate::special::damped_modes::{Dampings, ModeLadder, alpha2_limit};
 use crate::special::{
     bessel_j_derivative_f64, bessel_jn_prime_zeros, jinc_squared, x_jn_prime_squared,
 };
@@ -308,7 +308,7 @@ impl Compartment for C3CylinderCallaghanApproximation {
         let cylinder = CylinderParameters::from_slice(params);
         let rate = self.decay_rate(cylinder.radius);
         let mut scratch = self.scratch();
-        for i in grouped_by_tau(tau) {
+        for &i in scheme.tau_order() {
             let split = cylinder.split(&scheme.directions()[i]);
             let pulse = (scheme.bvalues()[i], q[i], tau[i]);
             out[i] = self.attenuation(&cylinder, rate, pulse, split, &mut scratch);

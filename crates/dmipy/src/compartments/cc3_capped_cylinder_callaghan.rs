@@ -8,7 +8,6 @@ use super::p3_plane_callaghan::{P3PlaneCallaghanApproximation, SlabScratch};
 use super::s3_sphere_callaghan::WATER_IN_AXONS_DIFFUSIVITY;
 use super::spherical_mean::{HalfRangeGaussLegendre, SphericalMean, axial_model_mean};
 use super::{AxiallySymmetric, Compartment, ParameterSpec, Pulse};
-use crate::special::damped_modes::grouped_by_tau;
 use crate::{AcquisitionScheme, Error, Scalar};
 
 /// A capped cylinder of diameter d and length L for narrow pulses at finite diffusion time
@@ -146,7 +145,7 @@ impl Compartment for CC3CappedCylinderCallaghanApproximation {
         let cylinder = capped_cylinder(params);
         let sizes = (params[3], self.cylinder.decay_rate(cylinder.radius));
         let mut scratch = self.scratch();
-        for i in grouped_by_tau(tau) {
+        for &i in scheme.tau_order() {
             let split = cylinder.project(&scheme.directions()[i]);
             out[i] = self.attenuation(&cylinder, sizes, (q[i], tau[i]), split, &mut scratch);
         }

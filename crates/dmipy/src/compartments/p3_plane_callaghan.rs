@@ -6,7 +6,7 @@ use super::s2_sphere_stejskal_tanner::DIAMETER;
 use super::s3_sphere_callaghan::WATER_IN_AXONS_DIFFUSIVITY;
 use super::spherical_mean::{HalfRangeGaussLegendre, SphericalMean, axial_model_mean};
 use super::{AxiallySymmetric, Compartment, ParameterSpec, Pulse};
-use crate::special::damped_modes::{Dampings, alpha2_limit, grouped_by_tau};
+use crate::special::damped_modes::{Dampings, alpha2_limit};
 use crate::special::spherical_bessel::sinc;
 use crate::{AcquisitionScheme, Error, Scalar};
 use std::f64::consts::{FRAC_PI_2, PI};
@@ -187,7 +187,7 @@ impl Compartment for P3PlaneCallaghanApproximation {
         let (theta, phi, length) = (params[0], params[1], params[2]);
         let dirs = scheme.directions();
         let mut scratch = self.scratch();
-        for i in grouped_by_tau(tau) {
+        for &i in scheme.tau_order() {
             let projection = normal_projection(theta, phi, &dirs[i]);
             out[i] = self.slab_attenuation(projection, length, (q[i], tau[i]), &mut scratch);
         }

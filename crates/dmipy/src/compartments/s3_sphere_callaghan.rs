@@ -3,7 +3,7 @@
 use super::s2_sphere_stejskal_tanner::{DIAMETER, sphere_form_factor};
 use super::spherical_mean::{SphericalMean, isotropic_mean};
 use super::{Compartment, ParameterSpec};
-use crate::special::damped_modes::{Dampings, ModeLadder, alpha2_limit, grouped_by_tau};
+use crate::special::damped_modes::{Dampings, ModeLadder, alpha2_limit};
 use crate::special::spherical_bessel::{
     sph_jn_and_prime, sph_jn_higher_derivatives, sph_jn_prime_from_sequence, sph_jn_prime_zeros,
     sph_jn_sequence,
@@ -166,7 +166,7 @@ impl Compartment for S3SphereCallaghanApproximation {
         let tau = scheme.require_tau(self.name())?;
         let radius = params[0] * 0.5;
         let mut scratch = self.scratch();
-        for i in grouped_by_tau(tau) {
+        for &i in scheme.tau_order() {
             out[i] = self.attenuation(radius, q[i], tau[i], &mut scratch);
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! `DistributedModel`: several kernels sharing one distribution (Watson, Bingham, Gamma, or a plain bundle), with nested inner fractions and inner links, as Dmipy 1.x's distributed models.
 
-use super::component::Distribution;
-use super::links::tortuous_lambda_perp;
+use super::distribution::Distribution;
+use super::tortuosity::tortuous_lambda_perp;
 use crate::compartments::{AnyCompartment, Compartment, ParameterSpec, SphericalMean};
 use crate::distributions::{
     BinghamCoefficients, DD1Gamma, DD1GammaDistributed, SD1Watson, SD2Bingham,
@@ -22,6 +22,10 @@ const INNER_PARTIAL_VOLUME: ParameterSpec = ParameterSpec {
 /// Most scalars one kernel of a distributed model may have; sizes the stack buffer of a kernel
 /// slice.
 const MAX_KERNEL: usize = 16;
+
+/// Largest inner full vector (kernels, distribution, inner fractions; an order-14 SH density alone
+/// has 120 coefficients), held on the stack so that evaluating a voxel allocates nothing.
+const MAX_FULL: usize = 192;
 
 /// One parameter of a distributed model (its own Dmipy name, e.g. `C1Stick_1_lambda_par`).
 #[derive(Debug, Clone, PartialEq)]
@@ -199,6 +203,12 @@ impl DistributedModel {
         {
             return Err(invalid(format!(
                 "a kernel of more than {MAX_KERNEL} parameters"
+            )));
+        }
+        if model.full_len > MAX_FULL {
+            return Err(invalid(format!(
+                "more than {MAX_FULL} inner parameters ({})",
+                model.full_len
             )));
         }
         Ok(model)
@@ -411,33 +421,34 @@ impl DistributedModel {
                 found: out.len(),
             });
         }
-        let mut full = vec![D::zero(); self.full_len];
-        self.expand(params, &mut full)?;
+        let mut storage = [D::zero(); MAX_FULL];
+        let full = &mut storage[..self.full_len];
+        self.expand(params, full)?;
         let d = &full[self.distribution_offset..];
         out.fill(D::zero());
         match self.distribution {
             Distribution::Watson => {
                 let w = WatsonCoefficients::new(d[0], d[1], d[2])?;
-                self.disperse(&w, scheme, &full, out)
+                self.disperse(&w, scheme, full, out)
             }
             Distribution::Bingham => {
                 let b = BinghamCoefficients::new(&d[..5])?;
-                self.disperse(&b, scheme, &full, out)
+                self.disperse(&b, scheme, full, out)
             }
             Distribution::SphericalHarmonics { sh_order } => {
                 let sd3 = SD3SphericalHarmonics::new(sh_order)?;
                 let coefficients = &d[..real_sh_count(sh_order)];
                 let mut kp = [D::zero(); MAX_KERNEL];
                 for (i, kernel) in self.kernels.iter().enumerate() {
-                    let n = self.kernel_slice(&full, i, &mut kp);
-                    let w = self.weight(&full, i);
+                    let n = self.kernel_slice(full, i, &mut kp);
+                    let w = self.weight(full, i);
                     axial_dispatch!(kernel, k => sd3.disperse_add(k, &kp[..n], coefficients, scheme, w, out)?,
                         return Err(kernel_error(kernel)));
                 }
                 Ok(())
             }
-            Distribution::Gamma => self.integrate(scheme, &full, out),
-            Distribution::Bundle => self.bundle(scheme, &full, out),
+            Distribution::Gamma => self.integrate(scheme, full, out),
+            Distribution::Bundle => self.bundle(scheme, full, out),
         }
     }
 
@@ -522,15 +533,16 @@ impl DistributedModel {
                 reason: "not available; use the model without spherical_mean".into(),
             });
         }
-        let mut full = vec![D::zero(); self.full_len];
-        self.expand(params, &mut full)?;
+        let mut storage = [D::zero(); MAX_FULL];
+        let full = &mut storage[..self.full_len];
+        self.expand(params, full)?;
         let mut kp = [D::zero(); MAX_KERNEL];
         let mut e = vec![D::zero(); out_per_shell.len()];
         out_per_shell.fill(D::zero());
         for (i, kernel) in self.kernels.iter().enumerate() {
-            let n = self.kernel_slice(&full, i, &mut kp);
+            let n = self.kernel_slice(full, i, &mut kp);
             kernel.spherical_mean(scheme, &kp[..n], &mut e)?;
-            let w = self.weight(&full, i);
+            let w = self.weight(full, i);
             for (o, &v) in out_per_shell.iter_mut().zip(&e) {
                 *o += w * v;
             }
@@ -669,7 +681,7 @@ impl DistributedModel {
         if let Distribution::SphericalHarmonics { sh_order } = self.distribution {
             parts.insert(1, format!("\"sh_order\":{sh_order}"));
         }
-        parts.extend(super::file::grouped_calls(&self.calls));
+        parts.extend(super::calls::grouped_calls(&self.calls));
         format!("{{{}}}", parts.join(","))
     }
 }

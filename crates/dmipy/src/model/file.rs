@@ -33,6 +33,7 @@
 //!  "set_fixed_parameter": [["G1Ball_1_lambda_iso", 3e-9]]}
 //! ```
 
+use super::calls::grouped_calls;
 use super::{
     DistributedModel, Distribution, ModelComponent, MultiCompartmentModel, ParameterValue,
 };
@@ -161,23 +162,6 @@ impl MultiCompartmentModel {
         parts.extend(grouped_calls(&self.calls));
         format!("{{{}}}", parts.join(","))
     }
-}
-
-/// `"key":[args, …]` for each run of consecutive calls of one kind, in order.
-pub(crate) fn grouped_calls(calls: &[(&'static str, serde_json::Value)]) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut k = 0;
-    while k < calls.len() {
-        let key = calls[k].0;
-        let group: Vec<&serde_json::Value> = calls[k..]
-            .iter()
-            .take_while(|(c, _)| *c == key)
-            .map(|(_, a)| a)
-            .collect();
-        k += group.len();
-        parts.push(format!("\"{key}\":{}", serde_json::json!(group)));
-    }
-    parts
 }
 
 fn from_object(entries: &[(String, Json)]) -> Result<MultiCompartmentModel, Error> {

@@ -29,7 +29,7 @@
 use super::ModelScratch;
 use super::MultiCompartmentModel;
 use super::fractions::{nested_from_fractions, nested_to_fractions};
-use super::parameters::Role;
+use super::parameters::ValueSource;
 use super::vectors::MAX_COMPONENTS;
 use crate::{
     AcquisitionScheme, Error, FitControl, FitModel, FitOptions, FitResult, InitialGuess,
@@ -253,7 +253,7 @@ impl<'a> SolverModel<'a> {
     ) -> Result<Self, Error> {
         let free_params = model.public.iter().map(|&i| (i, &model.params[i]));
         let (mut kinds, mut volumes, mut position) = (Vec::new(), Vec::new(), 0);
-        for (i, p) in free_params.filter(|(_, p)| p.role == Role::Free) {
+        for (i, p) in free_params.filter(|(_, p)| p.source == ValueSource::Free) {
             if model.partial_volumes.contains(&i) {
                 volumes.push(position);
             }
@@ -296,7 +296,7 @@ impl<'a> SolverModel<'a> {
         let fixed: Vec<usize> = model
             .partial_volumes
             .iter()
-            .filter(|&&i| model.params[i].role != Role::Free)
+            .filter(|&&i| model.params[i].source != ValueSource::Free)
             .map(|&i| model.params[i].offset())
             .collect();
         if fixed.is_empty() || self.volumes.is_empty() {
@@ -322,7 +322,7 @@ impl<'a> SolverModel<'a> {
     }
 
     /// The free vector of voxel `voxel` from the solver's vector `x`.
-    fn free_from_x<D: Scalar>(&self, x: &[D], voxel: usize, free: &mut [D]) {
+    pub(crate) fn free_from_x<D: Scalar>(&self, x: &[D], voxel: usize, free: &mut [D]) {
         for (&i, &v) in self.others.iter().zip(x) {
             free[i] = v;
         }
@@ -432,7 +432,7 @@ impl SolverModel<'_> {
 
     /// The solver's vector from a free vector (NaN where unknown; nested fractions only when
     /// every free partial volume is known).
-    fn x_from_free(&self, free: &[f64], x: &mut [f64]) {
+    pub(crate) fn x_from_free(&self, free: &[f64], x: &mut [f64]) {
         for (o, &i) in x.iter_mut().zip(&self.others) {
             *o = free[i];
         }

@@ -1,7 +1,8 @@
 //! Parameter links of a multi-compartment model: fixed values (constant or per voxel), equality, tortuosity, fractional parameters, bounds and initial guesses, as Dmipy 1.x's `set_…` calls.
 
 use super::MultiCompartmentModel;
-use super::parameters::{ModelParameter, Role};
+use super::parameters::{ModelParameter, ValueSource};
+use super::tortuosity::tortuous_lambda_perp;
 use crate::{Error, ParameterKind, Scalar};
 use serde_json::json;
 
@@ -81,30 +82,6 @@ impl Link {
     }
 }
 
-/// The tortuosity constraint on the extra-axonal perpendicular diffusivity, as Dmipy 1.0.5's
-/// `T1_tortuosity` computes it (Szafer et al. 1995, Magn. Reson. Med. 33:697–712,
-/// doi:10.1002/mrm.1910330516; equation number not checked here):
-///
-/// $\lambda_\perp = (1 - f)\,\lambda_\parallel$, with
-/// $\tilde v = \frac{v_\text{intra}}{v_\text{intra} + v_\text{extra}}$ and
-/// $f = \frac{\tilde v\,S_{0,\text{extra}}}{\tilde v\,S_{0,\text{extra}} + v_\text{extra}\,S_{0,\text{intra}}}$.
-///
-/// Dmipy normalises the intra-axonal fraction but not the extra-axonal one; with a third
-/// compartment ($v_\text{intra} + v_\text{extra} < 1$) f therefore differs from
-/// $v_\text{intra}/(v_\text{intra} + v_\text{extra})$. This keeps Dmipy's numbers. λ in m²/s,
-/// fractions and S0 responses dimensionless (S0 = 1 without multi-tissue correction).
-pub fn tortuous_lambda_perp<D: Scalar>(
-    lambda_par: D,
-    vf_intra: D,
-    vf_extra: D,
-    s0_intra: f64,
-    s0_extra: f64,
-) -> D {
-    let intra = vf_intra / (vf_intra + vf_extra);
-    let f = intra * s0_extra / (intra * s0_extra + vf_extra * s0_intra);
-    (-f + 1.0) * lambda_par
-}
-
 impl MultiCompartmentModel {
     /// Dmipy's `set_fixed_parameter(name, value)`. A [`ParameterValue::Constant`] removes the
     /// parameter from the parameter list; a [`ParameterValue::PerVoxel`] array keeps it in the
@@ -125,7 +102,7 @@ impl MultiCompartmentModel {
         match value {
             ParameterValue::Constant(v) => self.add_link(Link::Fixed { out: i, value: v }),
             ParameterValue::PerVoxel(v) => {
-                self.params[i].role = Role::PerVoxel(v);
+                self.params[i].source = ValueSource::PerVoxel(v);
                 self.rebuild_free();
             }
         }
@@ -304,7 +281,7 @@ impl MultiCompartmentModel {
 
     fn add_link(&mut self, link: Link) {
         let out = link.out();
-        self.params[out].role = Role::Linked(self.links.len());
+        self.params[out].source = ValueSource::Linked(self.links.len());
         self.links.push(link);
         self.public.retain(|&i| i != out);
         self.rebuild_free();

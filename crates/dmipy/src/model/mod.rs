@@ -11,9 +11,15 @@
 //!   reads and writes.
 //! - the **free vector** ([`free_parameter_names`], [`free_bounds`], [`free_scales`]): the public
 //!   parameters minus those fixed per voxel, one entry per scalar, SI units.
-//! - the **optimisation vector** ([`opt_parameter_names`], [`opt_bounds`]): the free vector with
-//!   the N partial volumes (when all N are free) replaced by N − 1 nested (stick-breaking)
-//!   fractions in [0, 1], so that any vector inside the bounds has fractions that sum to one.
+//! - the **solver's vector** ([`SolverModel`], what fitting and samplers see): the free vector
+//!   with the free partial volumes replaced by nested (stick-breaking) fractions in [0, 1], so
+//!   that any vector inside the bounds has fractions that sum to one.
+//!
+//! Files, in the order of their dependencies (none imports a later one): `calls`, `tortuosity`,
+//! `distribution` (pure data and formulas) → `distributed` ([`DistributedModel`]) → `component`
+//! ([`ModelComponent`]) → `parameters` (the parameter table) → `links` → `vectors` (free and
+//! full vectors) → `predict`, `fractions`, `fit` ([`SolverModel`], [`fit_model`]), `file` (model
+//! files), `turnkey`; this file holds the [`MultiCompartmentModel`] type.
 //!
 //! [`set_fractional_parameter`]: MultiCompartmentModel::set_fractional_parameter
 //! [`signal`]: MultiCompartmentModel::signal
@@ -21,11 +27,11 @@
 //! [`free_parameter_names`]: MultiCompartmentModel::free_parameter_names
 //! [`free_bounds`]: MultiCompartmentModel::free_bounds
 //! [`free_scales`]: MultiCompartmentModel::free_scales
-//! [`opt_parameter_names`]: MultiCompartmentModel::opt_parameter_names
-//! [`opt_bounds`]: MultiCompartmentModel::opt_bounds
 
+mod calls;
 mod component;
 mod distributed;
+mod distribution;
 mod file;
 mod fit;
 mod fractions;
@@ -36,21 +42,24 @@ mod predict;
 mod reference_tests;
 #[cfg(test)]
 mod tests;
+mod tortuosity;
 mod turnkey;
 mod vectors;
 
-pub use component::{Distribution, ModelComponent};
+pub use component::ModelComponent;
 pub use distributed::DistributedModel;
+pub use distribution::Distribution;
 pub use fit::{ModelFit, SolverModel, SolverScratch, fit_model};
 pub use fractions::{nested_from_fractions, nested_to_fractions};
-pub use links::{ParameterValue, tortuous_lambda_perp};
+pub use links::ParameterValue;
 pub use parameters::ModelParameter;
 pub use predict::ModelScratch;
+pub use tortuosity::tortuous_lambda_perp;
 pub use turnkey::TURNKEY_NAMES;
 
 use crate::Error;
 use links::Link;
-use parameters::{ComponentLayout, Role, build_table};
+use parameters::{ComponentLayout, ValueSource, build_table};
 
 /// Components, their volume fractions and parameter links: Dmipy 1.x's `MultiCompartmentModel`
 /// (and, with `spherical_mean`, its `MultiCompartmentSphericalMeanModel`).
@@ -78,8 +87,6 @@ pub struct MultiCompartmentModel {
     full_len: usize,
     /// Position in the full vector of every free scalar.
     free_offsets: Vec<usize>,
-    /// Positions in the free vector of the partial volumes, when all of them are free (N > 1).
-    nested: Option<Vec<usize>>,
     /// Every successful `set_…` call with its arguments, for [`to_json`](Self::to_json).
     calls: Vec<(&'static str, serde_json::Value)>,
 }
@@ -128,7 +135,6 @@ impl MultiCompartmentModel {
             s0_responses: None,
             full_len,
             free_offsets: Vec::new(),
-            nested: None,
             calls: Vec::new(),
         };
         model.rebuild_free();
@@ -214,8 +220,8 @@ impl MultiCompartmentModel {
             Some(i) => Err(Error::ParameterAlreadyLinked {
                 model: self.description(),
                 name: name.into(),
-                how: match self.params[i].role {
-                    Role::Linked(k) => self.links[k].describe(),
+                how: match self.params[i].source {
+                    ValueSource::Linked(k) => self.links[k].describe(),
                     _ => "not a parameter".into(),
                 },
                 valid,
@@ -228,22 +234,16 @@ impl MultiCompartmentModel {
         }
     }
 
-    /// Recomputes the free and optimisation layouts after a `set_…` call.
+    /// Recomputes the free layout after a `set_…` call.
     fn rebuild_free(&mut self) {
         self.free_offsets.clear();
-        let mut pv_positions = Vec::new();
         for &i in &self.public {
             let p = &self.params[i];
-            if p.role != Role::Free {
+            if p.source != ValueSource::Free {
                 continue;
-            }
-            if self.partial_volumes.contains(&i) {
-                pv_positions.push(self.free_offsets.len());
             }
             self.free_offsets
                 .extend((0..p.cardinality()).map(|k| p.offset() + k));
         }
-        let all_free = pv_positions.len() == self.partial_volumes.len();
-        self.nested = (self.partial_volumes.len() > 1 && all_free).then_some(pv_positions);
     }
 }

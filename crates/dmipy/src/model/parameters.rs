@@ -15,12 +15,12 @@ pub struct ModelParameter {
     scales: Vec<f64>,
     kind: ParameterKind,
     offset: usize,
-    pub(crate) role: Role,
+    pub(crate) source: ValueSource,
 }
 
 /// How a parameter gets its value when the full vector is built from the free one.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Role {
+pub(crate) enum ValueSource {
     /// Taken from the free vector.
     Free,
     /// Fixed per voxel: `values` holds `n_voxels × cardinality` numbers, voxel-major. The
@@ -44,7 +44,7 @@ impl ModelParameter {
             scales,
             kind,
             offset,
-            role: Role::Free,
+            source: ValueSource::Free,
         }
     }
 
@@ -80,7 +80,7 @@ impl ModelParameter {
 
     /// Whether it is fixed per voxel (still a Dmipy parameter, but not optimised).
     pub fn is_fixed_per_voxel(&self) -> bool {
-        matches!(self.role, Role::PerVoxel(_))
+        matches!(self.source, ValueSource::PerVoxel(_))
     }
 
     pub(crate) fn set_bounds(&mut self, bounds: Vec<(f64, f64)>, scale: f64) {

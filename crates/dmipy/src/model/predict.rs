@@ -11,7 +11,6 @@ pub struct ModelScratch<D> {
     component: Vec<D>,
     params: Vec<D>,
     full: Vec<D>,
-    free: Vec<D>,
 }
 
 impl<D: Scalar> ModelScratch<D> {
@@ -21,11 +20,10 @@ impl<D: Scalar> ModelScratch<D> {
             component: Vec::new(),
             params: Vec::new(),
             full: Vec::new(),
-            free: Vec::new(),
         }
     }
 
-    /// The full vector of the last [`MultiCompartmentModel::signal_free`] or `signal_opt` call.
+    /// The full vector of the last [`MultiCompartmentModel::signal_free`] call.
     pub fn full(&self) -> &[D] {
         &self.full
     }
@@ -52,7 +50,6 @@ impl MultiCompartmentModel {
         sized(&mut s.component, self.output_len(scheme));
         sized(&mut s.params, self.max_component_params());
         sized(&mut s.full, self.full_len);
-        sized(&mut s.free, self.free_len());
         s
     }
 
@@ -197,25 +194,6 @@ impl MultiCompartmentModel {
             .full_from_free(free, voxel, &mut full)
             .and_then(|()| self.signal_with(scheme, &full, out, scratch));
         scratch.full = full;
-        result
-    }
-
-    /// The signal of voxel `voxel` from an optimisation vector ([`free_from_opt`](Self::free_from_opt)
-    /// then [`signal_free`](Self::signal_free)).
-    pub fn signal_opt<D: Scalar>(
-        &self,
-        scheme: &AcquisitionScheme,
-        opt: &[D],
-        voxel: usize,
-        out: &mut [D],
-        scratch: &mut ModelScratch<D>,
-    ) -> Result<(), Error> {
-        let mut free = std::mem::take(&mut scratch.free);
-        free.resize(self.free_len(), D::zero());
-        let result = self
-            .free_from_opt(opt, &mut free)
-            .and_then(|()| self.signal_free(scheme, &free, voxel, out, scratch));
-        scratch.free = free;
         result
     }
 }

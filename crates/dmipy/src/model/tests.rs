@@ -1,6 +1,9 @@
 //! Tests of the multi-compartment model: vector maps, fractions, per-voxel values, Jacobians, errors and model files.
 
-use super::{ModelComponent, MultiCompartmentModel, ParameterValue, tortuous_lambda_perp};
+use super::{
+    ModelComponent, MultiCompartmentModel, ParameterValue, SolverModel, tortuous_lambda_perp,
+};
+use crate::FitModel;
 use crate::compartments::reference_fixtures;
 use crate::{AcquisitionScheme, Error};
 use num_dual::Dual64;
@@ -34,8 +37,10 @@ fn linked() -> MultiCompartmentModel {
     m
 }
 
-fn opt_inside(m: &MultiCompartmentModel, unit: &[f64]) -> Vec<f64> {
-    m.opt_bounds()
+/// The solver's vector at `unit` (one value in [0, 1] per scalar) of its box.
+fn solver_inside(solver: &SolverModel, unit: &[f64]) -> Vec<f64> {
+    solver
+        .bounds()
         .iter()
         .zip(unit)
         .map(|(&(lo, hi), u)| lo + u * (hi - lo))
@@ -44,12 +49,15 @@ fn opt_inside(m: &MultiCompartmentModel, unit: &[f64]) -> Vec<f64> {
 
 proptest! {
     #[test]
-    fn fractions_sum_to_one_for_any_optimisation_vector(unit in proptest::collection::vec(0.0..=1.0f64, 8)) {
+    fn fractions_sum_to_one_for_any_solver_vector(unit in proptest::collection::vec(0.0..=1.0f64, 8)) {
         let m = linked();
-        prop_assert!(m.has_nested_fractions());
-        let opt = opt_inside(&m, &unit);
+        let scheme: AcquisitionScheme = reference_fixtures::scheme("hcp");
+        let solver = SolverModel::new(&m, &scheme, 1).unwrap();
+        // θ, φ, λiso, the λ∥ fraction of λiso, then two nested fractions.
+        prop_assert_eq!(solver.n_free(), 6);
+        let x = solver_inside(&solver, &unit);
         let mut free = vec![0.0; m.free_len()];
-        m.free_from_opt(&opt, &mut free).unwrap();
+        solver.free_from_x(&x, 0, &mut free);
         let mut full = vec![0.0; m.full_len()];
         m.full_from_free(&free, 0, &mut full).unwrap();
         let pv: f64 = ["partial_volume_0", "partial_volume_1", "partial_volume_2"]
@@ -57,19 +65,19 @@ proptest! {
             .map(|n| full[m.parameter(n).unwrap().offset()])
             .sum();
         prop_assert!((pv - 1.0).abs() <= 1e-15, "sum {}", pv);
-        // Round trips: free → full → free, and opt → free → opt where no earlier t is 1.
+        // Round trips: free → full → free, and x → free → x where no earlier t is 1.
         let mut again = vec![0.0; m.free_len()];
         m.free_from_full(&full, &mut again).unwrap();
         prop_assert_eq!(&again, &free);
         let mut full2 = vec![0.0; m.full_len()];
         m.full_from_free(&again, 0, &mut full2).unwrap();
         prop_assert_eq!(&full2, &full);
-        let mut opt2 = vec![0.0; m.opt_len()];
-        m.opt_from_free(&free, &mut opt2).unwrap();
-        let n = m.opt_len();
-        if opt[n - 2] < 1.0 - 1e-9 {
-            for (a, b) in opt.iter().zip(&opt2) {
-                prop_assert!((a - b).abs() <= 1e-9 * b.abs().max(1e-9), "{:?} vs {:?}", opt, opt2);
+        let mut x2 = vec![0.0; x.len()];
+        solver.x_from_free(&free, &mut x2);
+        let n = x.len();
+        if x[n - 2] < 1.0 - 1e-9 {
+            for (a, b) in x.iter().zip(&x2) {
+                prop_assert!((a - b).abs() <= 1e-9 * b.abs().max(1e-9), "{:?} vs {:?}", x, x2);
             }
         }
     }
@@ -157,34 +165,37 @@ fn per_voxel_fixed_values_are_read_per_voxel() {
 }
 
 #[test]
-fn dual_jacobian_wrt_optimisation_vector_equals_finite_differences() {
+fn dual_jacobian_wrt_solver_vector_equals_finite_differences() {
     let m = linked();
     let scheme: AcquisitionScheme = reference_fixtures::scheme("hcp");
-    let opt = opt_inside(&m, &[0.6, 0.3, 0.45, 0.7, 0.5, 0.4, 0.7]);
-    let scales = m.opt_scales();
+    let solver = SolverModel::new(&m, &scheme, 1).unwrap();
+    let x = solver_inside(&solver, &[0.6, 0.3, 0.45, 0.7, 0.5, 0.4]);
+    let scales = solver.scales().to_vec();
     let n = m.output_len(&scheme);
-    let mut scratch = m.scratch::<Dual64>(&scheme);
-    let mut plain = m.scratch::<f64>(&scheme);
-    for k in 0..m.opt_len() {
-        let mut d: Vec<Dual64> = opt.iter().map(|&v| Dual64::from(v)).collect();
+    let mut scratch = solver.scratch::<Dual64>(&scheme);
+    let mut plain = solver.scratch::<f64>(&scheme);
+    for k in 0..solver.n_free() {
+        let mut d: Vec<Dual64> = x.iter().map(|&v| Dual64::from(v)).collect();
         d[k] = d[k].derivative();
         let mut out = vec![Dual64::from(0.0); n];
-        m.signal_opt(&scheme, &d, 0, &mut out, &mut scratch)
+        solver
+            .signal(&scheme, 0, &d, &mut out, &mut scratch)
             .unwrap();
         let h = 1e-6 * scales[k];
-        let (mut up, mut down) = (opt.clone(), opt.clone());
+        let (mut up, mut down) = (x.clone(), x.clone());
         up[k] += h;
         down[k] -= h;
         let (mut su, mut sd) = (vec![0.0; n], vec![0.0; n]);
-        m.signal_opt(&scheme, &up, 0, &mut su, &mut plain).unwrap();
-        m.signal_opt(&scheme, &down, 0, &mut sd, &mut plain)
+        solver.signal(&scheme, 0, &up, &mut su, &mut plain).unwrap();
+        solver
+            .signal(&scheme, 0, &down, &mut sd, &mut plain)
             .unwrap();
         for i in 0..n {
             let fd = (su[i] - sd[i]) / (2.0 * h);
             let err = (out[i].eps - fd).abs() * scales[k];
             assert!(
                 err < 1e-7,
-                "d/d opt{k} at {i}: dual {:e}, fd {fd:e}",
+                "d/d x{k} at {i}: dual {:e}, fd {fd:e}",
                 out[i].eps
             );
         }

@@ -623,16 +623,14 @@ mod tests {
         let scheme = reference_fixtures::scheme("hcp");
         for (name, _) in TURNKEY_NAMES {
             let model = MultiCompartmentModel::turnkey(name).unwrap();
-            let opt: Vec<f64> = model
-                .opt_bounds()
+            let solver = crate::SolverModel::new(&model, &scheme, 1).unwrap();
+            let x: Vec<f64> = crate::FitModel::bounds(&solver)
                 .iter()
                 .map(|(lo, hi)| 0.5 * (lo + hi))
                 .collect();
             let mut out = vec![0.0; model.output_len(&scheme)];
-            let mut scratch = model.scratch(&scheme);
-            model
-                .signal_opt(&scheme, &opt, 0, &mut out, &mut scratch)
-                .unwrap();
+            let mut scratch = crate::FitModel::scratch(&solver, &scheme);
+            crate::FitModel::signal(&solver, &scheme, 0, &x, &mut out, &mut scratch).unwrap();
             let b0: Vec<f64> = if model.is_spherical_mean() {
                 vec![out[0]]
             } else {

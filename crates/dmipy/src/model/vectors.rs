@@ -1,12 +1,12 @@
-//! The free and optimisation vectors of a multi-compartment model and the maps between them and the full vector.
+//! The free vector of a multi-compartment model and the maps between it, the public parameters and the full vector.
 
 use super::MultiCompartmentModel;
-use super::fractions::{nested_from_fractions, nested_to_fractions};
 use super::links::ParameterValue;
-use super::parameters::Role;
+use super::parameters::ValueSource;
 use crate::{Error, Scalar};
 
-/// Largest number of components of a model (nested fractions are mapped on the stack).
+/// Largest number of components of a model (nested fractions are mapped on the stack by the
+/// solver's adapter, `fit.rs`).
 pub(crate) const MAX_COMPONENTS: usize = 16;
 
 impl MultiCompartmentModel {
@@ -20,7 +20,7 @@ impl MultiCompartmentModel {
         self.public
             .iter()
             .map(|&i| &self.params[i])
-            .filter(|p| p.role == Role::Free)
+            .filter(|p| p.source == ValueSource::Free)
             .map(|p| (p.name(), p.cardinality()))
             .collect()
     }
@@ -39,74 +39,10 @@ impl MultiCompartmentModel {
         self.public
             .iter()
             .map(|&i| &self.params[i])
-            .filter(|p| p.role == Role::Free)
+            .filter(|p| p.source == ValueSource::Free)
             .flat_map(|p| (0..p.cardinality()).map(move |k| (p, k)))
             .map(|(p, k)| f(p, k))
             .collect()
-    }
-
-    /// Whether the optimisation vector replaces the partial volumes by nested fractions (N > 1
-    /// and every `partial_volume_i` free).
-    pub fn has_nested_fractions(&self) -> bool {
-        self.nested.is_some()
-    }
-
-    /// Length of the optimisation vector: [`free_len`](Self::free_len), minus one when the
-    /// partial volumes are nested.
-    pub fn opt_len(&self) -> usize {
-        self.free_len() - usize::from(self.nested.is_some())
-    }
-
-    /// Names of the optimisation scalars: the free scalars other than the partial volumes, as
-    /// `name` or `name[k]` for multi-component parameters, then `nested_fraction_0 …
-    /// nested_fraction_{N-2}`.
-    pub fn opt_parameter_names(&self) -> Vec<String> {
-        let mut names = Vec::with_capacity(self.opt_len());
-        let mut position = 0;
-        for (name, card) in self.free_parameter_names() {
-            for k in 0..card {
-                if !self.is_nested_position(position) {
-                    names.push(if card == 1 {
-                        name.to_string()
-                    } else {
-                        format!("{name}[{k}]")
-                    });
-                }
-                position += 1;
-            }
-        }
-        if let Some(pv) = &self.nested {
-            names.extend((0..pv.len() - 1).map(|i| format!("nested_fraction_{i}")));
-        }
-        names
-    }
-
-    /// Bounds of the optimisation scalars: the free bounds, and [0, 1] for nested fractions.
-    pub fn opt_bounds(&self) -> Vec<(f64, f64)> {
-        self.opt_from_free_table(self.free_bounds(), (0.0, 1.0))
-    }
-
-    /// Scales of the optimisation scalars: the free scales, and 1 for nested fractions.
-    pub fn opt_scales(&self) -> Vec<f64> {
-        self.opt_from_free_table(self.free_scales(), 1.0)
-    }
-
-    fn opt_from_free_table<T: Copy>(&self, free: Vec<T>, nested: T) -> Vec<T> {
-        let Some(pv) = &self.nested else { return free };
-        let mut out: Vec<T> = free
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| !pv.contains(i))
-            .map(|(_, v)| v)
-            .collect();
-        out.extend(std::iter::repeat_n(nested, pv.len() - 1));
-        out
-    }
-
-    fn is_nested_position(&self, free_index: usize) -> bool {
-        self.nested
-            .as_ref()
-            .is_some_and(|pv| pv.contains(&free_index))
     }
 
     /// The full vector of voxel `voxel` from a free vector: free values copied, per-voxel fixed
@@ -125,7 +61,7 @@ impl MultiCompartmentModel {
             full[o] = v;
         }
         for p in &self.params {
-            if let Role::PerVoxel(values) = &p.role {
+            if let ValueSource::PerVoxel(values) = &p.source {
                 let card = p.cardinality();
                 let n = values.len() / card;
                 if voxel >= n {
@@ -175,52 +111,6 @@ impl MultiCompartmentModel {
         Ok(())
     }
 
-    /// The free vector from an optimisation vector: nested fractions become the partial
-    /// volumes by [`nested_to_fractions`]; everything else is copied.
-    pub fn free_from_opt<D: Scalar>(&self, opt: &[D], free: &mut [D]) -> Result<(), Error> {
-        self.check_len("optimisation vector", self.opt_len(), opt.len())?;
-        self.check_len("free vector", self.free_len(), free.len())?;
-        let Some(pv) = &self.nested else {
-            free.copy_from_slice(opt);
-            return Ok(());
-        };
-        let n_other = opt.len() + 1 - pv.len();
-        let mut others = opt[..n_other].iter();
-        for (i, f) in free.iter_mut().enumerate() {
-            if !pv.contains(&i) {
-                *f = *others.next().unwrap_or(f);
-            }
-        }
-        let mut fractions = [D::zero(); MAX_COMPONENTS];
-        nested_to_fractions(&opt[n_other..], &mut fractions[..pv.len()]);
-        for (&i, &f) in pv.iter().zip(&fractions) {
-            free[i] = f;
-        }
-        Ok(())
-    }
-
-    /// The optimisation vector from a free vector: the partial volumes (normalised to sum to
-    /// one) become nested fractions by [`nested_from_fractions`].
-    pub fn opt_from_free<D: Scalar>(&self, free: &[D], opt: &mut [D]) -> Result<(), Error> {
-        self.check_len("free vector", self.free_len(), free.len())?;
-        self.check_len("optimisation vector", self.opt_len(), opt.len())?;
-        let Some(pv) = &self.nested else {
-            opt.copy_from_slice(free);
-            return Ok(());
-        };
-        let n_other = opt.len() + 1 - pv.len();
-        let others = free.iter().enumerate().filter(|(i, _)| !pv.contains(i));
-        for (o, (_, &v)) in opt[..n_other].iter_mut().zip(others) {
-            *o = v;
-        }
-        let mut fractions = [D::zero(); MAX_COMPONENTS];
-        for (f, &i) in fractions.iter_mut().zip(pv) {
-            *f = free[i];
-        }
-        nested_from_fractions(&fractions[..pv.len()], &mut opt[n_other..]);
-        Ok(())
-    }
-
     /// Initial guesses of voxel `voxel` for every free scalar, `None` where none was set
     /// ([`set_initial_guess_parameter`](Self::set_initial_guess_parameter)). Errors for a voxel
     /// outside a per-voxel guess array.
@@ -228,7 +118,7 @@ impl MultiCompartmentModel {
         let mut out = Vec::with_capacity(self.free_len());
         for &i in &self.public {
             let p = &self.params[i];
-            if p.role != Role::Free {
+            if p.source != ValueSource::Free {
                 continue;
             }
             let card = p.cardinality();
