@@ -25,6 +25,10 @@
 //!   every voxel in parallel, with Cramér–Rao uncertainties ([`ModelFit`]).
 //! - [`VoxelLikelihood`] — the seam for samplers: S0-normalised data ([`EchoTimeGroups`]), a
 //!   [`Noise`] model, and the log-likelihood of a free-parameter vector with its exact gradient.
+//! - [`predict_voxels`], [`jacobian_voxels`], [`spherical_mean_voxels`], [`simulate_voxels`] —
+//!   many voxels at once, in parallel (what the Python module calls).
+//! - Tensor metrics ([`fractional_anisotropy`], [`mean_diffusivity`], …) for the CLI, Python and
+//!   tractography.
 //! - [`Error`] — every failure, typed and carrying the offending data.
 //!
 //! Units are SI everywhere; orientations are `mu = [θ, φ]` with unit vector
