@@ -17,27 +17,8 @@ pub fn predict_voxels<C: Compartment>(
     params: &[f64],
     out: &mut [f64],
 ) -> Result<(), Error> {
-    let n_params = model.parameter_count();
-    let n_meas = scheme.len();
-    // A model without parameters (S1Dot) takes its voxel count from the output buffer.
-    let n_voxels = params
-        .len()
-        .checked_div(n_params)
-        .unwrap_or(out.len() / n_meas.max(1));
-    if params.len() != n_voxels * n_params {
-        return Err(Error::LengthMismatch {
-            what: format!("{} parameter array (voxels × {n_params})", model.name()),
-            expected: n_voxels * n_params,
-            found: params.len(),
-        });
-    }
-    if out.len() != n_voxels * n_meas {
-        return Err(Error::LengthMismatch {
-            what: "signal array (voxels × measurements)".into(),
-            expected: n_voxels * n_meas,
-            found: out.len(),
-        });
-    }
+    let (n_params, n_meas) = (model.parameter_count(), scheme.len());
+    let n_voxels = check_voxels(model, params, out, n_meas)?;
     if n_meas == 0 || n_voxels == 0 {
         return Ok(());
     }
@@ -158,23 +139,34 @@ pub fn simulate_voxels(
         })
 }
 
-/// Checks that `params` and `out` hold the same number of voxels (`width` outputs each).
+/// The number of voxels of `params` (`model.parameter_count()` values each; a model without
+/// parameters, such as S1Dot, takes it from `out`), checked against `out` (`width` values each).
 fn check_voxels<C: Compartment>(
     model: &C,
     params: &[f64],
     out: &[f64],
     width: usize,
-) -> Result<(), Error> {
+) -> Result<usize, Error> {
     let n_params = model.parameter_count();
-    let n_voxels = out.len() / width.max(1);
-    if params.len() != n_voxels * n_params || out.len() != n_voxels * width {
+    let n_voxels = params
+        .len()
+        .checked_div(n_params)
+        .unwrap_or(out.len() / width.max(1));
+    if params.len() != n_voxels * n_params {
         return Err(Error::LengthMismatch {
             what: format!("{} parameter array (voxels × {n_params})", model.name()),
             expected: n_voxels * n_params,
             found: params.len(),
         });
     }
-    Ok(())
+    if out.len() != n_voxels * width {
+        return Err(Error::LengthMismatch {
+            what: format!("output array (voxels × {width})"),
+            expected: n_voxels * width,
+            found: out.len(),
+        });
+    }
+    Ok(n_voxels)
 }
 
 #[cfg(test)]
