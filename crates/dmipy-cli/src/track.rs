@@ -24,7 +24,8 @@ pub struct TrackArgs {
     /// Peaks volume X×Y×Z×3K (K directions per voxel, length = weight, zero = none).
     #[arg(long, value_name = "FILE", group = "field")]
     pub peaks: Option<PathBuf>,
-    /// Tensor volume X×Y×Z×6 in DIPY's lower-triangular order Dxx, Dxy, Dyy, Dxz, Dyz, Dzz.
+    /// Tensor volume X×Y×Z×6 in DIPY's lower-triangular order Dxx, Dxy, Dyy, Dxz, Dyz, Dzz
+    /// (`dmipy fit dti` writes it as Tensor_1_tensor.nii.gz, in the gradient directions' axes).
     #[arg(long, value_name = "FILE", group = "field")]
     pub tensor: Option<PathBuf>,
     /// Axes of the vectors in the field: world (scanner RAS, as MRtrix stores them) or voxel

@@ -1,7 +1,8 @@
 //! Maps derived from fitted parameters: the rotation invariants of each `Tensor` compartment (formulas in `dmipy::tensor_metrics`).
 
 use dmipy::{
-    ModelFit, axial_diffusivity, fractional_anisotropy, mean_diffusivity, radial_diffusivity,
+    ModelFit, Tensor, axial_diffusivity, fractional_anisotropy, mean_diffusivity,
+    radial_diffusivity,
 };
 
 /// A scalar function of a tensor's eigenvalues.
@@ -16,8 +17,11 @@ const METRICS: [(&str, Metric); 4] = [
 ];
 
 /// For every `Tensor_k` compartment whose three eigenvalues were fitted, the maps
-/// `Tensor_k_FA`, `Tensor_k_MD`, `Tensor_k_AD`, `Tensor_k_RD` (one value per fitted voxel).
-pub fn tensor_maps(fit: &ModelFit) -> Vec<(String, Vec<f64>)> {
+/// `Tensor_k_FA`, `Tensor_k_MD`, `Tensor_k_AD`, `Tensor_k_RD` (one value per fitted voxel) and,
+/// when its orientation and ψ were fitted too, `Tensor_k_tensor`: the six entries of the tensor
+/// in DIPY's lower-triangular order (what `dmipy track --tensor` reads). Each map comes with its
+/// number of values per voxel.
+pub fn tensor_maps(fit: &ModelFit) -> Vec<(String, Vec<f64>, usize)> {
     let width = fit.width().max(1);
     let mut maps = Vec::new();
     for (name, _) in &fit.names {
@@ -43,7 +47,18 @@ pub fn tensor_maps(fit: &ModelFit) -> Vec<(String, Vec<f64>)> {
             .collect();
         for (suffix, metric) in METRICS {
             let values = lambdas.iter().map(|&l| metric(l)).collect();
-            maps.push((format!("{prefix}_{suffix}"), values));
+            maps.push((format!("{prefix}_{suffix}"), values, 1));
+        }
+        let mu = fit.parameter(&format!("{prefix}_mu")).map(|(c, _)| c);
+        let psi = fit.parameter(&format!("{prefix}_psi")).map(|(c, _)| c);
+        if let (Some(mu), Some(psi)) = (mu, psi) {
+            let tensors = fit
+                .parameters
+                .chunks(width)
+                .zip(&lambdas)
+                .flat_map(|(row, &l)| Tensor::lower_triangular(row[mu], row[mu + 1], row[psi], l))
+                .collect();
+            maps.push((format!("{prefix}_tensor"), tensors, 6));
         }
     }
     maps

@@ -58,7 +58,8 @@ pub struct WrittenMap {
 }
 
 /// Writes every parameter map, their standard deviations if fitted, `<mu>_vector`, the derived
-/// tensor metrics (FA, MD, AD, RD of each `Tensor` compartment), S0, MSE, R² and the flag map;
+/// tensor maps (FA, MD, AD, RD and the six-entry tensor of each `Tensor` compartment), S0, MSE,
+/// R² and the flag map;
 /// returns what was written, in order.
 pub fn write_all(
     out: &OutputFolder,
@@ -99,8 +100,8 @@ pub fn write_all(
             written.push(writer.write(&format!("{name}_vector"), &vectors, 3)?);
         }
     }
-    for (name, values) in derived::tensor_maps(fit) {
-        written.push(writer.write(&name, &values, 1)?);
+    for (name, values, card) in derived::tensor_maps(fit) {
+        written.push(writer.write(&name, &values, card)?);
     }
     let d = &fit.diagnostics;
     let s0: Vec<f64> = d.s0.chunks(d.s0_groups.max(1)).map(|s| s[0]).collect();

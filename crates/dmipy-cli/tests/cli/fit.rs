@@ -456,6 +456,22 @@ fn dti_fa_md_ad_rd_match_dipy_nlls_with_eight_starts() {
         let d = worst(v);
         assert!(d <= 1e-3, "voxel {:?}: {d:.2e} from DIPY", v.index);
     }
+    // The six-entry tensor volume (DIPY's lower-triangular order) has DIPY's eigenvalues.
+    let tensor = read(&out.join("Tensor_1_tensor.nii.gz"));
+    assert_eq!(tensor.shape()[3], 6);
+    for v in &voxels {
+        let [x, y, z] = v.index;
+        let d: [f64; 6] = std::array::from_fn(|k| tensor.get(&[x, y, z, k]).unwrap());
+        let found = dmipy::symmetric_eigenvalues(&dmipy::tensor_from_lower_triangular(&d));
+        for (f, e) in found.iter().zip(v.eigenvalues) {
+            assert!(
+                rel(*f, e) <= 1e-3,
+                "voxel {:?}: {found:?} vs {:?}",
+                v.index,
+                v.eigenvalues
+            );
+        }
+    }
     std::fs::remove_dir_all(out.parent().unwrap()).ok();
 }
 

@@ -57,6 +57,31 @@ pub(crate) fn tensor_frame<D: Scalar>(theta: D, phi: D, psi: D) -> [[D; 3]; 3] {
     [e1, e2, e3]
 }
 
+impl Tensor {
+    /// The diffusion tensor $\mathbf D = \sum_{i=1}^3 \lambda_i\,\mathbf e_i\mathbf e_i^\top$ of
+    /// this parametrisation (θ, φ, ψ in rad, λ in m²/s) as its six distinct entries in DIPY's
+    /// lower-triangular order `[Dxx, Dxy, Dyy, Dxz, Dyz, Dzz]` (m²/s), the layout of
+    /// [`tensor_from_lower_triangular`](crate::tensor_from_lower_triangular) and of tensor volumes
+    /// that tractography reads.
+    pub fn lower_triangular<D: Scalar>(theta: D, phi: D, psi: D, lambdas: [D; 3]) -> [D; 6] {
+        let frame = tensor_frame(theta, phi, psi);
+        let entry = |r: usize, c: usize| {
+            frame
+                .iter()
+                .zip(lambdas)
+                .fold(D::zero(), |acc, (e, l)| acc + l * e[r] * e[c])
+        };
+        [
+            entry(0, 0),
+            entry(0, 1),
+            entry(1, 1),
+            entry(0, 2),
+            entry(1, 2),
+            entry(2, 2),
+        ]
+    }
+}
+
 impl Compartment for Tensor {
     fn name(&self) -> &'static str {
         "Tensor"
@@ -145,6 +170,24 @@ mod tests {
         let mut out = vec![0.0; scheme.len()];
         Tensor.signal(scheme, p, &mut out).unwrap();
         out
+    }
+
+    /// D eᵢ = λᵢ eᵢ for the frame's eigenvectors, and the closed-form eigenvalues of D are the λ.
+    #[test]
+    fn lower_triangular_tensor_has_the_frame_and_the_eigenvalues() {
+        let lambdas = [2.1e-9, 0.9e-9, 0.4e-9];
+        let d = Tensor::lower_triangular(0.7, 2.2, -0.4, lambdas);
+        let full = crate::tensor_from_lower_triangular(&d);
+        for (e, l) in tensor_frame(0.7, 2.2, -0.4).iter().zip(lambdas) {
+            for (row, ek) in full.iter().zip(e) {
+                let de: f64 = row.iter().zip(e).map(|(a, b)| a * b).sum();
+                assert!((de - l * ek).abs() <= 1e-15 * 2.1e-9, "{de} vs {}", l * ek);
+            }
+        }
+        let found = crate::symmetric_eigenvalues(&full);
+        for (f, l) in found.iter().zip(lambdas) {
+            assert!((f / l - 1.0).abs() < 1e-12, "{found:?}");
+        }
     }
 
     #[test]
