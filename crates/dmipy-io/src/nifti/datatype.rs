@@ -35,6 +35,20 @@ pub enum DataType {
 }
 
 impl DataType {
+    /// Every datatype this crate reads and writes.
+    pub const ALL: [DataType; 10] = [
+        DataType::Uint8,
+        DataType::Int8,
+        DataType::Int16,
+        DataType::Uint16,
+        DataType::Int32,
+        DataType::Uint32,
+        DataType::Int64,
+        DataType::Uint64,
+        DataType::Float32,
+        DataType::Float64,
+    ];
+
     /// The datatype of a NIfTI code, or `None` if unsupported (complex, RGB, float128, …).
     pub fn from_code(code: i32) -> Option<Self> {
         Some(match code {
@@ -201,22 +215,9 @@ impl Decoder {
 mod tests {
     use super::*;
 
-    const ALL: [DataType; 10] = [
-        DataType::Uint8,
-        DataType::Int8,
-        DataType::Int16,
-        DataType::Uint16,
-        DataType::Int32,
-        DataType::Uint32,
-        DataType::Int64,
-        DataType::Uint64,
-        DataType::Float32,
-        DataType::Float64,
-    ];
-
     #[test]
     fn codes_round_trip_and_unknown_codes_are_rejected() {
-        for dt in ALL {
+        for dt in DataType::ALL {
             assert_eq!(DataType::from_code(i32::from(dt.code())), Some(dt));
         }
         for code in [0, 1, 32, 128, 1536, 1792, 2048, 2304, -4] {

@@ -9,18 +9,6 @@ use dmipy_io::{
 };
 use std::path::{Path, PathBuf};
 
-const ALL_TYPES: [DataType; 10] = [
-    DataType::Uint8,
-    DataType::Int8,
-    DataType::Int16,
-    DataType::Uint16,
-    DataType::Int32,
-    DataType::Uint32,
-    DataType::Int64,
-    DataType::Uint64,
-    DataType::Float32,
-    DataType::Float64,
-];
 const SHAPE: [usize; 4] = [3, 4, 2, 5];
 const N: usize = 24;
 const SLOPE: f64 = 0.5;
@@ -113,7 +101,7 @@ fn check_against_full_decode(raw: &RawNifti, path: &Path, dt: DataType) {
 #[test]
 fn gather_equals_the_full_decode_for_every_datatype_byte_order_and_version() {
     let dir = tempfile::tempdir().unwrap();
-    for dt in ALL_TYPES {
+    for dt in DataType::ALL {
         for (version, form, order) in [
             (NiftiVersion::One, "nii", ByteOrder::Little),
             (NiftiVersion::One, "be.nii", ByteOrder::Big),

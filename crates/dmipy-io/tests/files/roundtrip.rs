@@ -5,19 +5,6 @@ use dmipy_io::{
     read_nifti_as, write_nifti,
 };
 
-const ALL_TYPES: [DataType; 10] = [
-    DataType::Uint8,
-    DataType::Int8,
-    DataType::Int16,
-    DataType::Uint16,
-    DataType::Int32,
-    DataType::Uint32,
-    DataType::Int64,
-    DataType::Uint64,
-    DataType::Float32,
-    DataType::Float64,
-];
-
 /// A header with every field set to a value exactly representable in f32.
 fn rich_header(version: NiftiVersion, datatype: DataType) -> NiftiHeader {
     let mut h = NiftiHeader::new(version, datatype);
@@ -58,7 +45,7 @@ fn every_version_compression_and_datatype_round_trips_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let shape = vec![3, 4, 2, 5];
     for version in [NiftiVersion::One, NiftiVersion::Two] {
-        for dt in ALL_TYPES {
+        for dt in DataType::ALL {
             for ext in ["nii", "nii.gz"] {
                 let header = rich_header(version, dt);
                 let image = NiftiImage::new(header.clone(), shape.clone(), ramp(120)).unwrap();
