@@ -1,6 +1,7 @@
 //! The `AcquisitionScheme` type, its settings, its shells and its accessors.
 
 use super::shell_mean::ShellMean;
+use super::validate::check_len;
 use crate::Error;
 
 /// Settings of scheme construction. Defaults follow Dmipy 1.x.
@@ -159,24 +160,14 @@ impl AcquisitionScheme {
     /// written to `out` (one per shell): the l = 0 coefficient of a least-squares real-SH fit of
     /// each shell's measurements, of the highest order (≤ 14) the shell's directions determine
     /// (Fick et al. 2019, doi:10.3389/fninf.2019.00064, Sec. 2.4, with Dmipy's b-value-based
-    /// order replaced by this more accurate choice). Exact for signals band-limited to that order, whatever the directions; b0 shells
-    /// are plain averages. The fit's weights are computed once, when the scheme is built.
+    /// order replaced by this more accurate choice). Exact for signals band-limited to that order,
+    /// whatever the directions; b0 shells are plain averages. The fit's weights are computed
+    /// once, when the scheme is built.
     ///
     /// Errors when `signal` is not one per measurement or `out` not one per shell.
     pub fn spherical_means(&self, signal: &[f64], out: &mut [f64]) -> Result<(), Error> {
-        let check = |what: &str, expected: usize, found: usize| {
-            if expected == found {
-                Ok(())
-            } else {
-                Err(Error::LengthMismatch {
-                    what: what.into(),
-                    expected,
-                    found,
-                })
-            }
-        };
-        check("signal (one per measurement)", self.len(), signal.len())?;
-        check(
+        check_len("signal (one per measurement)", self.len(), signal.len())?;
+        check_len(
             "spherical means (one per shell)",
             self.shells.len(),
             out.len(),
