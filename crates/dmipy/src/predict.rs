@@ -18,7 +18,7 @@ pub fn predict_voxels<C: Compartment>(
     out: &mut [f64],
 ) -> Result<(), Error> {
     let (n_params, n_meas) = (model.parameter_count(), scheme.len());
-    let n_voxels = check_voxels(model, params, out, n_meas)?;
+    let n_voxels = check_voxels(model.name(), n_params, params, out, n_meas)?;
     if n_meas == 0 || n_voxels == 0 {
         return Ok(());
     }
@@ -55,7 +55,7 @@ pub fn jacobian_voxels<C: Compartment>(
 ) -> Result<(), Error> {
     let n_params = model.parameter_count();
     let width = jacobian_width(model, scheme);
-    check_voxels(model, params, out, width)?;
+    check_voxels(model.name(), n_params, params, out, width)?;
     out.par_chunks_mut(width * VOXELS_PER_TASK)
         .enumerate()
         .try_for_each(|(task, out)| {
@@ -94,7 +94,7 @@ pub fn spherical_mean_voxels<C: SphericalMean>(
 ) -> Result<(), Error> {
     let n_params = model.parameter_count();
     let n_shells = scheme.shells().len();
-    check_voxels(model, params, out, n_shells)?;
+    check_voxels(model.name(), n_params, params, out, n_shells)?;
     out.par_chunks_mut(n_shells * VOXELS_PER_TASK)
         .enumerate()
         .try_for_each(|(task, out)| {
@@ -117,14 +117,7 @@ pub fn simulate_voxels(
 ) -> Result<(), Error> {
     let n_params: usize = model.parameter_cardinality().iter().map(|c| c.1).sum();
     let width = model.output_len(scheme).max(1);
-    let n_voxels = out.len() / width;
-    if params.len() != n_voxels * n_params || out.len() != n_voxels * width {
-        return Err(Error::LengthMismatch {
-            what: format!("{} parameters (voxels × {n_params})", model.description()),
-            expected: n_voxels * n_params,
-            found: params.len(),
-        });
-    }
+    check_voxels(&model.description(), n_params, params, out, width)?;
     out.par_chunks_mut(width * VOXELS_PER_TASK)
         .enumerate()
         .try_for_each(|(task, out)| {
@@ -139,22 +132,23 @@ pub fn simulate_voxels(
         })
 }
 
-/// The number of voxels of `params` (`model.parameter_count()` values each; a model without
-/// parameters, such as S1Dot, takes it from `out`), checked against `out` (`width` values each).
-fn check_voxels<C: Compartment>(
-    model: &C,
+/// The number of voxels of `params` (`n_params` values each; a model without parameters, such
+/// as S1Dot, takes it from `out`), checked against `out` (`width` values each). `model` names
+/// the model in the error.
+fn check_voxels(
+    model: &str,
+    n_params: usize,
     params: &[f64],
     out: &[f64],
     width: usize,
 ) -> Result<usize, Error> {
-    let n_params = model.parameter_count();
     let n_voxels = params
         .len()
         .checked_div(n_params)
         .unwrap_or(out.len() / width.max(1));
     if params.len() != n_voxels * n_params {
         return Err(Error::LengthMismatch {
-            what: format!("{} parameter array (voxels × {n_params})", model.name()),
+            what: format!("{model} parameter array (voxels × {n_params})"),
             expected: n_voxels * n_params,
             found: params.len(),
         });
