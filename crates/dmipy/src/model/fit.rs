@@ -466,10 +466,8 @@ impl SolverModel<'_> {
             if x.iter().any(|x| x.is_nan()) {
                 continue;
             }
-            self.free_from_x(x, v, &mut free);
-            model.full_from_free(&free, if self.varies { v } else { 0 }, &mut full)?;
             let row = &mut parameters[v * width..(v + 1) * width];
-            self.public_row(&full, row);
+            self.public_with(x, v, (&mut free, &mut full), row)?;
             if let (Some(out), Some(sd)) = (std.as_mut(), fit.std.as_ref()) {
                 self.free_sd(x, &sd[v * n..(v + 1) * n], v, &mut free_sd);
                 full.fill(0.0);
@@ -487,9 +485,21 @@ impl SolverModel<'_> {
     pub fn public_from_x(&self, x: &[f64], voxel: usize, row: &mut [f64]) -> Result<(), Error> {
         let model = self.model;
         let (mut free, mut full) = (vec![0.0; model.free_len()], vec![0.0; model.full_len()]);
-        self.free_from_x(x, voxel, &mut free);
-        model.full_from_free(&free, if self.varies { voxel } else { 0 }, &mut full)?;
-        self.public_row(&full, row);
+        self.public_with(x, voxel, (&mut free, &mut full), row)
+    }
+
+    /// [`public_from_x`](Self::public_from_x) with caller-owned free and full vectors.
+    fn public_with(
+        &self,
+        x: &[f64],
+        voxel: usize,
+        (free, full): (&mut [f64], &mut [f64]),
+        row: &mut [f64],
+    ) -> Result<(), Error> {
+        self.free_from_x(x, voxel, free);
+        let voxel = if self.varies { voxel } else { 0 };
+        self.model.full_from_free(free, voxel, full)?;
+        self.public_row(full, row);
         Ok(())
     }
 
