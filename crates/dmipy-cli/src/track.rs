@@ -1,8 +1,10 @@
-//! `dmipy track`: streamline tractography on a peaks, tensor or SH-FOD volume, written as `.tck` or `.trk`.
+//! `dmipy track`: streamline tractography on a peaks, tensor or SH-FOD volume, written as `.tck`, `.trk` or `.trx`.
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use dmipy_io::{NiftiImage, Tractogram, TrkReference, read_nifti, write_tck, write_trk};
+use dmipy_io::{
+    NiftiImage, Tractogram, TractogramReference, read_nifti, write_tck, write_trk, write_trx,
+};
 use dmipy_track::{
     DeterministicMaximum, DirectionGetter, Euler, FollowAxis, Frame, Grid, Integrator, MaskSeeds,
     MaskStop, PeaksField, Placement, PointSeeds, Probabilistic, Rk2, Rk4, SeedGenerator, ShBasis,
@@ -100,7 +102,7 @@ pub struct TrackArgs {
     /// Also write the end-point connectivity matrix (streamline counts between labels, CSV).
     #[arg(long, value_name = "FILE", requires = "labels")]
     pub connectivity: Option<PathBuf>,
-    /// Output tractogram: .tck (MRtrix) or .trk (TrackVis), world RAS mm.
+    /// Output tractogram: .tck (MRtrix), .trk (TrackVis) or .trx (TRX zip), world RAS mm.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }
@@ -159,6 +161,7 @@ pub enum IntegratorArg {
 enum Format {
     Tck,
     Trk,
+    Trx,
 }
 
 /// Parses and checks the flags that need no file.
@@ -181,12 +184,9 @@ fn validate(args: &TrackArgs) -> Result<(TrackingSettings, Format)> {
     let format = match ext.to_ascii_lowercase().as_str() {
         "tck" => Format::Tck,
         "trk" => Format::Trk,
-        "trx" => bail!(
-            "{}: TRX output is not implemented yet; use .tck or .trk",
-            args.out.display()
-        ),
+        "trx" => Format::Trx,
         _ => bail!(
-            "{}: the output must end in .tck or .trk",
+            "{}: the output must end in .tck, .trk or .trx",
             args.out.display()
         ),
     };
@@ -375,16 +375,14 @@ pub fn run(args: &TrackArgs, out: &mut dyn std::io::Write) -> Result<()> {
         None => None,
     };
     let tractogram = to_tractogram(&lines);
+    let reference = TractogramReference {
+        shape: grid.shape(),
+        affine: *grid.affine(),
+    };
     match format {
         Format::Tck => write_tck(&args.out, &tractogram)?,
-        Format::Trk => write_trk(
-            &args.out,
-            &tractogram,
-            &TrkReference {
-                shape: grid.shape(),
-                affine: *grid.affine(),
-            },
-        )?,
+        Format::Trk => write_trk(&args.out, &tractogram, &reference)?,
+        Format::Trx => write_trx(&args.out, &tractogram, &reference)?,
     }
     let points: Vec<Vec<[f64; 3]>> = lines.iter().map(|l| l.points.clone()).collect();
     if let Some(p) = &args.density {
