@@ -28,45 +28,68 @@ SETTINGS = {"step_mm": 0.5, "max_angle_deg": 30.0, "pmf_threshold": 0.1, "sh_ord
             "basis": "descoteaux07", "legacy": False, "maxlen_steps": 1000}
 
 
-def ensure_venv():
+def ensure_venv(script=__file__):
+    """Makes the venv if missing and re-runs `script` under it unless already there."""
     py = VENV / "bin/python"
     if not py.exists():
         venv.create(VENV, with_pip=True)
         subprocess.check_call([str(py), "-m", "pip", "install", "-q", "nibabel", "dipy"])
     if pathlib.Path(sys.prefix).resolve() != VENV.resolve():
-        sys.exit(subprocess.call([str(py), __file__]))
+        sys.exit(subprocess.call([str(py), script]))
 
 
 def g15(v):
     return float(f"{float(v):.15g}")
 
 
-def main():
+def phantom(shape, corner):
+    """Order-8 SH FODs of fibres along circles about `corner` (voxel units), and the mask ring."""
     import numpy as np
-    import nibabel as nib
-    import dipy
-    from dipy.data import default_sphere, get_sphere
-    from dipy.direction import DeterministicMaximumDirectionGetter
+    from dipy.data import get_sphere
     from dipy.reconst.shm import sf_to_sh
+
+    dense = get_sphere(name="repulsion724")
+    sh = np.zeros(tuple(shape) + (45,))
+    mask = np.zeros(tuple(shape), dtype=np.uint8)
+    r_max = min(shape[0], shape[1]) - 1.5
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            x, y = i - corner[0], j - corner[1]
+            r = np.hypot(x, y)
+            d = np.array([-y, x, 0.0]) / r
+            sf = np.exp(KAPPA * ((dense.vertices @ d) ** 2 - 1.0))
+            sh[i, j, :] = sf_to_sh(sf, dense, sh_order_max=8, basis_type="descoteaux07", legacy=False)
+            mask[i, j, :] = 3.0 <= r <= r_max
+    return sh.astype(np.float32), mask
+
+
+def dipy_tracking(sh, mask, seeds, affine):
+    """DIPY's deterministic-maximum LocalTracking with SETTINGS, streamlines in world mm."""
+    import numpy as np
+    from dipy.data import default_sphere
+    from dipy.direction import DeterministicMaximumDirectionGetter
     from dipy.tracking.local_tracking import LocalTracking
     from dipy.tracking.stopping_criterion import BinaryStoppingCriterion
     from dipy.tracking.streamline import Streamlines
 
+    getter = DeterministicMaximumDirectionGetter.from_shcoeff(
+        sh.astype(np.float64), max_angle=SETTINGS["max_angle_deg"], sphere=default_sphere,
+        pmf_threshold=SETTINGS["pmf_threshold"], basis_type="descoteaux07", legacy=False)
+    tracking = LocalTracking(getter, BinaryStoppingCriterion(mask > 0), seeds, affine,
+                             step_size=SETTINGS["step_mm"], max_cross=1,
+                             maxlen=SETTINGS["maxlen_steps"], return_all=True, fixedstep=True)
+    return Streamlines(tracking)
+
+
+def main():
+    import numpy as np
+    import nibabel as nib
+    import dipy
+    from dipy.data import default_sphere
+
     affine = np.diag([2.0, 2.0, 2.0, 1.0])
     affine[:3, 3] = [-10.0, 5.0, 3.0]
-    dense = get_sphere(name="repulsion724")
-    sh = np.zeros(SHAPE + (45,))
-    mask = np.zeros(SHAPE, dtype=np.uint8)
-    for i in range(SHAPE[0]):
-        for j in range(SHAPE[1]):
-            x, y = i - CORNER[0], j - CORNER[1]
-            r = np.hypot(x, y)
-            d = np.array([-y, x, 0.0]) / r
-            sf = np.exp(KAPPA * ((dense.vertices @ d) ** 2 - 1.0))
-            coef = sf_to_sh(sf, dense, sh_order_max=8, basis_type="descoteaux07", legacy=False)
-            sh[i, j, :] = coef
-            mask[i, j, :] = 3.0 <= r <= 14.5
-    sh = sh.astype(np.float32)
+    sh, mask = phantom(SHAPE, CORNER)
     OUT.mkdir(parents=True, exist_ok=True)
     nib.save(nib.Nifti1Image(sh, affine), str(OUT / "sh.nii.gz"))
     nib.save(nib.Nifti1Image(mask, affine), str(OUT / "mask.nii.gz"))
@@ -76,14 +99,7 @@ def main():
     seeds_vox = np.array([[CORNER[0] + r * np.cos(angle), CORNER[1] + r * np.sin(angle), 1.0]
                           for r in np.linspace(4.0, 13.0, 10)])
     seeds = nib.affines.apply_affine(affine, seeds_vox)
-    getter = DeterministicMaximumDirectionGetter.from_shcoeff(
-        sh.astype(np.float64), max_angle=SETTINGS["max_angle_deg"], sphere=default_sphere,
-        pmf_threshold=SETTINGS["pmf_threshold"], basis_type="descoteaux07", legacy=False)
-    stopping = BinaryStoppingCriterion(mask > 0)
-    tracking = LocalTracking(getter, stopping, seeds, affine, step_size=SETTINGS["step_mm"],
-                             max_cross=1, maxlen=SETTINGS["maxlen_steps"], return_all=True,
-                             fixedstep=True)
-    lines = Streamlines(tracking)
+    lines = dipy_tracking(sh, mask, seeds, affine)
     fx = {"dipy": dipy.__version__, "settings": SETTINGS, "kappa": KAPPA,
           "seeds": [[g15(x) for x in s] for s in seeds],
           "sphere": [[g15(x) for x in v] for v in default_sphere.vertices],

@@ -31,8 +31,8 @@ fn points(v: &serde_json::Value) -> Vec<[f64; 3]> {
 fn streamlines_match_dipy_local_tracking() {
     let fx: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixture("dipy.json")).unwrap()).unwrap();
-    let sh = read_nifti(&fixture("sh.nii.gz")).unwrap();
-    let mask = read_nifti(&fixture("mask.nii.gz")).unwrap();
+    let sh = read_nifti(fixture("sh.nii.gz")).unwrap();
+    let mask = read_nifti(fixture("mask.nii.gz")).unwrap();
     let shape = [sh.shape()[0], sh.shape()[1], sh.shape()[2]];
     let grid = Grid::new(shape, sh.affine()).unwrap();
     let field = ShField::from_volume(
@@ -84,7 +84,10 @@ fn streamlines_match_dipy_local_tracking() {
         // vertex spacing lets Euler steps wander by a fraction of a millimetre).
         let radius = |p: &[f64; 3]| (p[0] + 11.0).hypot(p[1] - 4.0);
         let r0 = radius(&seeds[k]);
-        let drift = ap.iter().map(|p| (radius(p) - r0).abs()).fold(0.0, f64::max);
+        let drift = ap
+            .iter()
+            .map(|p| (radius(p) - r0).abs())
+            .fold(0.0, f64::max);
         assert!(drift < 0.5, "seed {k}: {drift} mm off its circle");
     }
 }
