@@ -29,6 +29,9 @@ What lives where:
   ``SD2BinghamDistributed``, ``DD1GammaDistributed`` (and ``BundleModel``): kernels sharing one
   orientation or size distribution, with their own links, as components of the models above.
 
+- ``dmipy_rs.tracking`` — ``track`` (streamlines on peaks, tensor or SH-FOD arrays in world mm,
+  NumPy or Dask seeds), ``seeds_from_mask`` and ``seed_jacobian`` (exact d points / d seed).
+
 Units are SI throughout (b in s/m², diffusivities in m²/s, sizes in m, times in s), as in Dmipy.
 Every error raised for bad input is a ``DmipyError``, which is a ``ValueError``.
 """

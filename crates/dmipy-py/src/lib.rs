@@ -24,6 +24,10 @@
 //! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
 //!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
 //!
+//! - `tracking` — `track_streamlines` (a `dmipy_track::TrackingJob` over seeds, in stretches
+//!   between Ctrl-C checks) `track_seed_jacobian` (exact d points / d seed by dual numbers) and
+//!   `seeds_from_mask`.
+//!
 //! Arrays cross the boundary as C-contiguous float64: parameters as (voxels, values) and signals as
 //! (voxels, measurements). Broadcasting, parameter names and Dmipy's scaled ranges live in Python.
 //! Build with `maturin develop` (see `python/pyproject.toml`); `cargo test -p dmipy-py` runs the
@@ -36,6 +40,7 @@ mod model;
 mod multi;
 mod scheme;
 mod settings;
+mod tracking;
 
 use pyo3::prelude::*;
 
@@ -52,6 +57,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scheme::scheme_from_qvalues, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_gradient_strengths, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::hcp_wu_minn, m)?)?;
+    m.add_function(wrap_pyfunction!(tracking::track_streamlines, m)?)?;
+    m.add_function(wrap_pyfunction!(tracking::track_seed_jacobian, m)?)?;
+    m.add_function(wrap_pyfunction!(tracking::seeds_from_mask, m)?)?;
     m.add("DmipyError", py.get_type::<errors::DmipyError>())?;
     m.add(
         "AcquisitionError",
