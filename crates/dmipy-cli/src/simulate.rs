@@ -5,7 +5,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use dmipy::AcquisitionScheme;
 use dmipy_io::{DataType, NiftiHeader, NiftiImage, NiftiVersion};
-use dmipy_sim::{AnySubstrate, Control, Settings, SimulationResult, Start, Waveforms};
+use dmipy_sim::{
+    AnySubstrate, Control, Settings, SimulationResult, Start, WaveformShape, Waveforms,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use std::io::Write;
@@ -90,26 +92,20 @@ fn read_substrate(path: &Path) -> Result<(AnySubstrate, serde_json::Value)> {
 }
 
 fn build_waveforms(args: &SimulateArgs, scheme: &AcquisitionScheme) -> Result<Waveforms> {
-    let make = |steps: usize| -> Result<Waveforms> {
-        Ok(match args.waveform {
-            WaveformChoice::Pgse => Waveforms::pgse(scheme, steps)?,
-            WaveformChoice::Trapezoid => Waveforms::pgse_trapezoidal(scheme, steps, args.ramp)?,
-            WaveformChoice::Ogse => Waveforms::ogse_cosine(scheme, steps, args.periods)?,
-        })
+    let shape = match args.waveform {
+        WaveformChoice::Pgse => WaveformShape::Pgse,
+        WaveformChoice::Trapezoid => WaveformShape::Trapezoid { ramp: args.ramp },
+        WaveformChoice::Ogse => WaveformShape::OgseCosine {
+            periods: args.periods,
+        },
     };
     let steps = match (args.steps, args.dt) {
         (Some(0), _) => bail!("--steps must be at least 1"),
         (Some(n), _) => n,
-        (None, Some(dt)) => {
-            if !(dt.is_finite() && dt > 0.0) {
-                bail!("--dt must be finite and > 0 s, got {dt}");
-            }
-            let duration = make(1)?.dt();
-            (duration / dt).ceil().max(1.0) as usize
-        }
+        (None, Some(dt)) => Waveforms::steps_for_dt(shape, scheme, dt)?,
         (None, None) => 1000,
     };
-    make(steps)
+    Ok(Waveforms::for_scheme(shape, scheme, steps)?)
 }
 
 /// Runs the simulation with a progress bar (walker-steps/s, ETA) and Ctrl-C handling.

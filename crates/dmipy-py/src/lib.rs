@@ -24,6 +24,8 @@
 //! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
 //!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
 //!
+//! - `simulation` — `simulate_chunks` (sums of chunks of walkers of a `dmipy_sim` run, GIL
+//!   released), `combine_chunks` (their signal, bit-identical to one run) and `chunk_count`.
 //! - `tracking` — `track_streamlines` (a `dmipy_track::TrackingJob` over seeds, in stretches
 //!   between Ctrl-C checks) `track_seed_jacobian` (exact d points / d seed by dual numbers) and
 //!   `seeds_from_mask`.
@@ -40,6 +42,7 @@ mod model;
 mod multi;
 mod scheme;
 mod settings;
+mod simulation;
 mod tracking;
 
 use pyo3::prelude::*;
@@ -60,6 +63,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tracking::track_streamlines, m)?)?;
     m.add_function(wrap_pyfunction!(tracking::track_seed_jacobian, m)?)?;
     m.add_function(wrap_pyfunction!(tracking::seeds_from_mask, m)?)?;
+    m.add_function(wrap_pyfunction!(simulation::simulate_chunks, m)?)?;
+    m.add_function(wrap_pyfunction!(simulation::combine_chunks, m)?)?;
+    m.add_function(wrap_pyfunction!(simulation::chunk_count, m)?)?;
     m.add("DmipyError", py.get_type::<errors::DmipyError>())?;
     m.add(
         "AcquisitionError",

@@ -70,12 +70,15 @@ mod restricted_tests;
 mod tests;
 
 pub use error::Error;
-pub use result::{CompartmentSignal, SimulationResult};
+pub use result::{ChunkSums, CompartmentSignal, SimulationResult};
 pub use spec::{SUBSTRATE_KINDS, parse_substrate, parse_substrate_in};
 pub use substrate::{
     AnySubstrate, Cylinder, CylinderPacking, Ellipsoid, Free, Hit, Mesh, Slab, Sphere, Substrate,
     TriangleMesh, parse_mesh,
 };
 pub use vector::Vec3;
-pub use walk::{Control, Settings, Start, final_positions, simulate, simulate_with};
-pub use waveform::Waveforms;
+pub use walk::{
+    Control, Settings, Start, chunk_count, combine_chunks, final_positions, simulate,
+    simulate_chunks, simulate_with,
+};
+pub use waveform::{WaveformShape, Waveforms};

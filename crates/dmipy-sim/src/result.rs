@@ -41,9 +41,12 @@ pub struct SimulationResult {
     pub truncated_steps: u64,
 }
 
-/// Running sums over walkers for one chunk, per compartment and measurement (compartment-major).
-#[derive(Debug, Clone)]
-pub(crate) struct Sums {
+/// Running sums over the walkers of one chunk, per compartment and measurement
+/// (compartment-major): Σ cos φ, Σ cos² φ, Σ sin φ, walker counts, truncated steps. What runs
+/// split over processes exchange ([`simulate_chunks`](crate::simulate_chunks)), as
+/// [`to_flat`](Self::to_flat) numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkSums {
     pub(crate) measurements: usize,
     pub(crate) cos: Vec<f64>,
     pub(crate) cos2: Vec<f64>,
@@ -52,7 +55,7 @@ pub(crate) struct Sums {
     pub(crate) truncated: u64,
 }
 
-impl Sums {
+impl ChunkSums {
     pub(crate) fn new(compartments: usize, measurements: usize) -> Self {
         let n = compartments * measurements;
         Self {
@@ -65,8 +68,53 @@ impl Sums {
         }
     }
 
+    /// The sums as one list of numbers: Σcos, Σcos², Σsin (each compartments × measurements),
+    /// the compartments' walker counts, the truncated steps (counts exact below 2⁵³).
+    pub fn to_flat(&self) -> Vec<f64> {
+        let mut v = Vec::with_capacity(3 * self.cos.len() + self.count.len() + 1);
+        v.extend(&self.cos);
+        v.extend(&self.cos2);
+        v.extend(&self.sin);
+        v.extend(self.count.iter().map(|&c| c as f64));
+        v.push(self.truncated as f64);
+        v
+    }
+
+    /// The inverse of [`to_flat`](Self::to_flat) for `compartments` × `measurements`.
+    pub fn from_flat(
+        flat: &[f64],
+        compartments: usize,
+        measurements: usize,
+    ) -> Result<Self, crate::Error> {
+        let n = compartments * measurements;
+        let counts_ok = flat[(3 * n).min(flat.len())..]
+            .iter()
+            .all(|c| c.is_finite() && *c >= 0.0 && c.fract() == 0.0);
+        if flat.len() != 3 * n + compartments + 1 || !counts_ok {
+            return Err(crate::error::invalid_arg(
+                "chunk sums",
+                format!(
+                    "expected {} numbers with whole counts for {compartments} compartments x {measurements} measurements, got {}",
+                    3 * n + compartments + 1,
+                    flat.len()
+                ),
+            ));
+        }
+        Ok(Self {
+            measurements,
+            cos: flat[..n].to_vec(),
+            cos2: flat[n..2 * n].to_vec(),
+            sin: flat[2 * n..3 * n].to_vec(),
+            count: flat[3 * n..3 * n + compartments]
+                .iter()
+                .map(|&c| c as usize)
+                .collect(),
+            truncated: flat[3 * n + compartments] as u64,
+        })
+    }
+
     /// Adds `other` (a later chunk); done in chunk order, so the result does not depend on threads.
-    pub(crate) fn merge(&mut self, other: &Sums) {
+    pub(crate) fn merge(&mut self, other: &ChunkSums) {
         for (a, b) in [
             (&mut self.cos, &other.cos),
             (&mut self.cos2, &other.cos2),
@@ -109,7 +157,7 @@ impl Sums {
             let s = sin.iter().map(|v| v / nf).collect();
             (mean, se, s)
         };
-        let mut total = Sums::new(1, m);
+        let mut total = ChunkSums::new(1, m);
         let mut compartments = Vec::new();
         for (c, name) in names.iter().enumerate() {
             let r = c * m..(c + 1) * m;

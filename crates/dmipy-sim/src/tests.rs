@@ -130,6 +130,25 @@ fn same_seed_gives_a_bit_identical_signal_on_one_and_two_threads() {
     };
     let (a, b) = (run(1), run(2));
     assert_eq!(a, b);
+    // Split into chunk ranges (as over Dask workers), sent as flat numbers, combined in order.
+    let settings = Settings {
+        walkers: 1000,
+        seed: 42,
+        ..Settings::default()
+    };
+    let n = crate::chunk_count(1000);
+    assert_eq!(n, 4);
+    let mut parts = Vec::new();
+    for range in [0..1, 1..3, 3..4] {
+        for p in crate::simulate_chunks(&sph, &w, &settings, range, None).unwrap() {
+            let back = crate::ChunkSums::from_flat(&p.to_flat(), 1, 3).unwrap();
+            assert_eq!(back, p);
+            parts.push(back);
+        }
+    }
+    assert_eq!(crate::combine_chunks(&sph, &w, 42, &parts), a);
+    assert!(crate::simulate_chunks(&sph, &w, &settings, 3..5, None).is_err());
+    assert!(crate::ChunkSums::from_flat(&[1.0; 5], 1, 3).is_err());
     let c = simulate(
         &sph,
         &w,

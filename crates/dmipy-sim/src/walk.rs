@@ -2,13 +2,14 @@
 
 use crate::Error;
 use crate::error::invalid_arg;
-use crate::result::{SimulationResult, Sums};
+use crate::result::{ChunkSums, SimulationResult};
 use crate::rng::WalkerStream;
 use crate::substrate::Substrate;
 use crate::vector::{Vec3, add_scaled, dot, reflect};
 use crate::waveform::Waveforms;
 use dmipy::GYROMAGNETIC_RATIO;
 use rayon::prelude::*;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Where walkers start.
@@ -92,34 +93,56 @@ pub fn simulate_with<S: Substrate>(
     control: Option<&Control>,
 ) -> Result<SimulationResult, Error> {
     let plan = Plan::new(substrate, waveforms, settings)?;
-    let run = || -> Result<Sums, Error> {
-        let chunks = plan.walkers.div_ceil(CHUNK);
-        let parts: Vec<Sums> = (0..chunks)
-            .into_par_iter()
-            .map(|c| {
-                if control.is_some_and(|c| c.cancel.load(Ordering::Relaxed)) {
-                    return Err(Error::Cancelled);
-                }
-                let range = c * CHUNK..((c + 1) * CHUNK).min(plan.walkers);
-                let n = range.len() as u64;
-                let sums = plan.chunk(substrate, waveforms, range)?;
-                if let Some(c) = control {
-                    c.walkers_done.fetch_add(n, Ordering::Relaxed);
-                }
-                Ok(sums)
-            })
-            .collect::<Result<_, _>>()?;
-        let mut total = Sums::new(substrate.compartment_names().len(), waveforms.len());
-        parts.iter().for_each(|p| total.merge(p));
-        Ok(total)
-    };
-    let sums = in_pool(settings.threads, run)?;
-    Ok(sums.finish(
+    let chunks = plan.walkers.div_ceil(CHUNK);
+    let parts = in_pool(settings.threads, || {
+        plan.chunks(substrate, waveforms, 0..chunks, control)
+    })?;
+    Ok(combine_chunks(substrate, waveforms, settings.seed, &parts))
+}
+
+/// The sums of a run's walker chunks `chunks` (walkers `CHUNK·c … CHUNK·(c + 1)` of chunk c, the
+/// last one shorter), for runs split over processes or machines: [`combine_chunks`] of all chunks
+/// in order is bit-identical to [`simulate_with`] of the same settings.
+pub fn simulate_chunks<S: Substrate>(
+    substrate: &S,
+    waveforms: &Waveforms,
+    settings: &Settings,
+    chunks: Range<usize>,
+    control: Option<&Control>,
+) -> Result<Vec<ChunkSums>, Error> {
+    let plan = Plan::new(substrate, waveforms, settings)?;
+    let total = chunk_count(plan.walkers);
+    if chunks.end > total || chunks.start > chunks.end {
+        return Err(invalid_arg(
+            "chunks",
+            format!("{chunks:?} is not within the run's {total} chunks"),
+        ));
+    }
+    in_pool(settings.threads, || {
+        plan.chunks(substrate, waveforms, chunks, control)
+    })
+}
+
+/// Chunks of a run of `walkers` walkers ([`simulate_chunks`]).
+pub fn chunk_count(walkers: usize) -> usize {
+    walkers.div_ceil(CHUNK)
+}
+
+/// The signal of chunk sums merged in order (see [`simulate_chunks`]).
+pub fn combine_chunks<S: Substrate>(
+    substrate: &S,
+    waveforms: &Waveforms,
+    seed: u64,
+    chunks: &[ChunkSums],
+) -> SimulationResult {
+    let mut total = ChunkSums::new(substrate.compartment_names().len(), waveforms.len());
+    chunks.iter().for_each(|p| total.merge(p));
+    total.finish(
         substrate.compartment_names(),
         waveforms.steps(),
         waveforms.dt(),
-        settings.seed,
-    ))
+        seed,
+    )
 }
 
 /// Final positions and (final) compartments of walkers after `steps` steps of `dt` seconds (for checks
@@ -245,6 +268,31 @@ impl<'a> Plan<'a> {
         })
     }
 
+    /// ChunkSums of chunks `chunks`, in parallel, in chunk order.
+    fn chunks<S: Substrate>(
+        &self,
+        substrate: &S,
+        waveforms: &Waveforms,
+        chunks: Range<usize>,
+        control: Option<&Control>,
+    ) -> Result<Vec<ChunkSums>, Error> {
+        chunks
+            .into_par_iter()
+            .map(|c| {
+                if control.is_some_and(|c| c.cancel.load(Ordering::Relaxed)) {
+                    return Err(Error::Cancelled);
+                }
+                let range = c * CHUNK..((c + 1) * CHUNK).min(self.walkers);
+                let n = range.len() as u64;
+                let sums = self.chunk(substrate, waveforms, range)?;
+                if let Some(c) = control {
+                    c.walkers_done.fetch_add(n, Ordering::Relaxed);
+                }
+                Ok(sums)
+            })
+            .collect()
+    }
+
     /// Initial compartment and position of walker `i`.
     fn initial<S: Substrate>(&self, substrate: &S, i: usize) -> Result<(usize, Vec3), Error> {
         if let Start::Positions(p) = self.start {
@@ -280,9 +328,9 @@ impl<'a> Plan<'a> {
         substrate: &S,
         w: &Waveforms,
         range: std::ops::Range<usize>,
-    ) -> Result<Sums, Error> {
+    ) -> Result<ChunkSums, Error> {
         let m = w.len();
-        let mut sums = Sums::new(substrate.compartment_names().len(), m);
+        let mut sums = ChunkSums::new(substrate.compartment_names().len(), m);
         let mut integral = vec![[0.0; 3]; self.profiles];
         let gamma = GYROMAGNETIC_RATIO;
         for i in range {

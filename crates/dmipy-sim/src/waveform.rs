@@ -26,7 +26,54 @@ pub struct Waveforms {
     nominal_bvalues: Option<Vec<f64>>,
 }
 
+/// The gradient shapes built from a scheme's timing (the constructors below), as a value, for
+/// front ends that let users choose.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum WaveformShape {
+    /// Rectangular PGSE ([`Waveforms::pgse`]).
+    Pgse,
+    /// Trapezoidal PGSE with a ramp time in s ([`Waveforms::pgse_trapezoidal`]).
+    Trapezoid {
+        /// Ramp time (s).
+        ramp: f64,
+    },
+    /// Cosine OGSE with whole periods per lobe ([`Waveforms::ogse_cosine`]).
+    OgseCosine {
+        /// Periods per lobe.
+        periods: u32,
+    },
+}
+
 impl Waveforms {
+    /// The waveforms of `shape` on `scheme` in `steps` steps.
+    pub fn for_scheme(
+        shape: WaveformShape,
+        scheme: &AcquisitionScheme,
+        steps: usize,
+    ) -> Result<Self, Error> {
+        match shape {
+            WaveformShape::Pgse => Self::pgse(scheme, steps),
+            WaveformShape::Trapezoid { ramp } => Self::pgse_trapezoidal(scheme, steps, ramp),
+            WaveformShape::OgseCosine { periods } => Self::ogse_cosine(scheme, steps, periods),
+        }
+    }
+
+    /// The number of steps of about `dt` seconds (rounded up to cover the longest waveform).
+    pub fn steps_for_dt(
+        shape: WaveformShape,
+        scheme: &AcquisitionScheme,
+        dt: f64,
+    ) -> Result<usize, Error> {
+        if !(dt.is_finite() && dt > 0.0) {
+            return Err(invalid_arg(
+                "dt",
+                format!("must be finite and > 0 s, got {dt}"),
+            ));
+        }
+        let duration = Self::for_scheme(shape, scheme, 1)?.dt();
+        Ok((duration / dt).ceil().max(1.0) as usize)
+    }
+
     /// Waveforms from profiles (each `steps` values, dimensionless) and per-measurement terms
     /// (profile index, gradient vector in T/m). Errors on a bad dt, a profile of the wrong length
     /// or a term pointing at no profile.
