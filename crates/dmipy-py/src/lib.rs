@@ -21,6 +21,8 @@
 //!   Bingham, Gamma, bundle over compartment kernels) with its inner links.
 //! - `multi` — `MultiModel`, a frozen wrapper of `dmipy::MultiCompartmentModel`: built from
 //!   `Model`s or a model file; each `set_…` link returns a changed copy; `simulate` over voxels.
+//! - `densities` — the Watson, Bingham and Gamma densities and the data spherical means that
+//!   Dmipy's `distributions.distributions` and `utils.spherical_mean` wrap.
 //! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
 //!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
 //!
@@ -29,6 +31,7 @@
 //! Build with `maturin develop` (see `python/pyproject.toml`); `cargo test -p dmipy-py` runs the
 //! Rust unit tests without Python.
 
+mod densities;
 mod distributed;
 mod errors;
 mod fitting;
@@ -52,6 +55,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scheme::scheme_from_qvalues, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_gradient_strengths, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::hcp_wu_minn, m)?)?;
+    m.add_function(wrap_pyfunction!(densities::watson_pdf, m)?)?;
+    m.add_function(wrap_pyfunction!(densities::bingham_pdf, m)?)?;
+    m.add_function(wrap_pyfunction!(densities::gamma_pdf_radius, m)?)?;
+    m.add_function(wrap_pyfunction!(densities::data_spherical_means, m)?)?;
     m.add("DmipyError", py.get_type::<errors::DmipyError>())?;
     m.add(
         "AcquisitionError",

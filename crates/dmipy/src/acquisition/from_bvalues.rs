@@ -68,7 +68,7 @@ impl AcquisitionScheme {
     ) -> Result<Self, Error> {
         let n = bvalues.len();
         check_len("gradient directions", n, directions.len())?;
-        let timing = checked_timing(timing, n)?;
+        let timing = checked_timing(timing, n, options.allow_long_timings)?;
         check_zero_delta("b", &bvalues, &timing)?;
         let (qvalues, gradient_strengths) = match &timing {
             Timing {

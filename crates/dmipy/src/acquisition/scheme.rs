@@ -15,6 +15,10 @@ pub struct SchemeOptions {
     /// Scale every non-zero direction to unit length (default false). When false, directions off
     /// unit length by more than 1e-3 are rejected and the others are kept exactly as given.
     pub renormalize_directions: bool,
+    /// Accept δ, Δ or TE longer than 1 s (default false). When false such timings are rejected
+    /// as probably given in milliseconds (the CLI's typical mistake); Python sets it and warns
+    /// instead, since long-time limits and stimulated-echo mixing times are physically valid.
+    pub allow_long_timings: bool,
 }
 
 impl Default for SchemeOptions {
@@ -23,6 +27,7 @@ impl Default for SchemeOptions {
             b0_threshold: 10e6,
             min_shell_distance: 50e6,
             renormalize_directions: false,
+            allow_long_timings: false,
         }
     }
 }
