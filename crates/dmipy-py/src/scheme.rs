@@ -145,12 +145,12 @@ fn timing_and_options(
         big_delta: per_measurement(big_delta),
         echo_time: per_measurement(echo_time),
     };
-    let (b0_threshold, min_shell_distance, renormalize_directions, allow_long_timings) = options;
+    let (b0_threshold, min_shell_distance, renormalize_directions, lenient_units) = options;
     let options = SchemeOptions {
         b0_threshold,
         min_shell_distance,
         renormalize_directions,
-        allow_long_timings,
+        lenient_units,
     };
     (timing, options)
 }
@@ -190,7 +190,7 @@ fn build(
 
 /// A scheme from b-values (s/m²), directions (N, 3) and optional δ, Δ, TE (s; length 1 or N).
 #[pyfunction]
-#[pyo3(signature = (bvalues, gradient_directions, delta, big_delta, echo_time, b0_threshold, min_shell_distance, renormalize_directions, allow_long_timings=false))]
+#[pyo3(signature = (bvalues, gradient_directions, delta, big_delta, echo_time, b0_threshold, min_shell_distance, renormalize_directions, lenient_units=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn scheme_from_bvalues(
     bvalues: PyReadonlyArray1<'_, f64>,
@@ -201,13 +201,13 @@ pub fn scheme_from_bvalues(
     b0_threshold: f64,
     min_shell_distance: f64,
     renormalize_directions: bool,
-    allow_long_timings: bool,
+    lenient_units: bool,
 ) -> PyResult<PyScheme> {
     let options = (
         b0_threshold,
         min_shell_distance,
         renormalize_directions,
-        allow_long_timings,
+        lenient_units,
     );
     let (b, g) = (bvalues, gradient_directions);
     build(
@@ -223,7 +223,7 @@ pub fn scheme_from_bvalues(
 
 /// A scheme from q-values (1/m), directions (N, 3), δ and Δ (s) and optional TE (s).
 #[pyfunction]
-#[pyo3(signature = (qvalues, gradient_directions, delta, big_delta, echo_time, b0_threshold, min_shell_distance, renormalize_directions, allow_long_timings=false))]
+#[pyo3(signature = (qvalues, gradient_directions, delta, big_delta, echo_time, b0_threshold, min_shell_distance, renormalize_directions, lenient_units=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn scheme_from_qvalues(
     qvalues: PyReadonlyArray1<'_, f64>,
@@ -234,13 +234,13 @@ pub fn scheme_from_qvalues(
     b0_threshold: f64,
     min_shell_distance: f64,
     renormalize_directions: bool,
-    allow_long_timings: bool,
+    lenient_units: bool,
 ) -> PyResult<PyScheme> {
     let options = (
         b0_threshold,
         min_shell_distance,
         renormalize_directions,
-        allow_long_timings,
+        lenient_units,
     );
     let (q, g) = (qvalues, gradient_directions);
     build(
@@ -256,7 +256,7 @@ pub fn scheme_from_qvalues(
 
 /// A scheme from gradient strengths (T/m), directions (N, 3), δ and Δ (s) and optional TE (s).
 #[pyfunction]
-#[pyo3(signature = (gradient_strengths, gradient_directions, delta, big_delta, echo_time, b0_threshold, min_shell_distance, renormalize_directions, allow_long_timings=false))]
+#[pyo3(signature = (gradient_strengths, gradient_directions, delta, big_delta, echo_time, b0_threshold, min_shell_distance, renormalize_directions, lenient_units=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn scheme_from_gradient_strengths(
     gradient_strengths: PyReadonlyArray1<'_, f64>,
@@ -267,13 +267,13 @@ pub fn scheme_from_gradient_strengths(
     b0_threshold: f64,
     min_shell_distance: f64,
     renormalize_directions: bool,
-    allow_long_timings: bool,
+    lenient_units: bool,
 ) -> PyResult<PyScheme> {
     let options = (
         b0_threshold,
         min_shell_distance,
         renormalize_directions,
-        allow_long_timings,
+        lenient_units,
     );
     let (s, g) = (gradient_strengths, gradient_directions);
     build(

@@ -97,7 +97,7 @@ class AcquisitionScheme:
     def __reduce__(self):
         # Pickled as its b-values, directions and timings (e.g. for Dask workers).
         options = (self.b0_threshold, self.min_b_shell_distance, self.renormalize_directions,
-                   _has_long_timing(self.delta, self.Delta, self.TE))
+                   _needs_lenient(self.bvalues, self.delta, self.Delta, self.TE))
         fields = (self.bvalues, self.gradient_directions, self.delta, self.Delta, self.TE)
         return (_unpickle, tuple(None if f is None else np.array(f) for f in fields) + (options,))
 
@@ -185,6 +185,12 @@ def _has_long_timing(*timings):
     return any(t is not None and np.size(t) and np.max(t) > _LONG_TIMING_S for t in timings)
 
 
+def _needs_lenient(bvalues, *timings):
+    """Whether rebuilding needs ``lenient_units``: timings over 1 s or b-values below 1e5 s/m²."""
+    b = np.asarray(bvalues)
+    return bool(_has_long_timing(*timings) or (b.size and 0 < np.max(b) < 1e5))
+
+
 def _unpickle(bvalues, gradient_directions, delta, Delta, TE, options):
     return AcquisitionScheme(
         _core.scheme_from_bvalues(bvalues, gradient_directions, delta, Delta, TE, *options)
@@ -228,14 +234,22 @@ def _build(constructor, values, name, gradient_directions, delta, Delta, TE, opt
             "accepted as given (e.g. a long-time limit or a stimulated-echo mixing time).",
             stacklevel=3,
         )
+    values = _vector(values, name)
+    tiny_b = name == "bvalues" and values.size and 0 < np.max(values) < 1e5
+    if tiny_b:
+        warnings.warn(
+            f"the largest b-value is {np.max(values):g} s/m², below 1e5 s/m² (0.1 s/mm²): "
+            "b-values are in s/m² (SI; 1000 s/mm² is 1e9 s/m²); accepted as given.",
+            stacklevel=3,
+        )
     core = constructor(
-        _vector(values, name),
+        values,
         _directions(gradient_directions),
         timings["delta"],
         timings["Delta"],
         timings["TE"],
         *options,
-        allow_long_timings=bool(long),
+        lenient_units=bool(long) or bool(tiny_b),
     )
     return AcquisitionScheme(core)
 

@@ -96,6 +96,42 @@ class FittedMultiCompartmentModel:
         """The fitted parameters by name, each shaped like the voxels (+ cardinality)."""
         return self.model.parameter_vector_to_parameters(self.fitted_parameters_vector)
 
+    def _multi_tissue_fractions(self, normalized):
+        responses = self.model.S0_tissue_responses
+        if responses is None:
+            raise AttributeError(
+                "fitted_multi_tissue_fractions needs a model built with S0_tissue_responses"
+            )
+        names = self.model.partial_volume_names or ["partial_volume_0"]
+        fitted = self.fitted_parameters
+        signal = np.stack(
+            [fitted[n] if n in fitted else np.ones(self.mask.shape) for n in names], axis=-1
+        )
+        s0 = np.asarray(self.S0, dtype=float)
+        if s0.shape != self.mask.shape:  # several echo times: S0 per measurement
+            s0 = s0.mean(axis=-1)
+        volume = signal * s0[..., None] / np.asarray(responses, dtype=float)
+        if normalized:
+            total = volume.sum(axis=-1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                volume = np.where(total > 0, volume / total, 0.0)
+        volume[~self.mask] = 0
+        return {name: volume[..., i] for i, name in enumerate(names)}
+
+    @property
+    def fitted_multi_tissue_fractions(self):
+        """Volume fractions of the tissues, as Dmipy: v_i = S0 · f_i / S0_i with the fitted
+        signal fractions f_i, the voxel's S0 and the tissue responses S0_i (Dell'Acqua &
+        Tournier 2019, NMR Biomed. 32:e3945, doi:10.1002/nbm.3945). Dmipy estimates them by a
+        second non-negative fit of the raw data on the S0_i-weighted compartment signals; for
+        a model that fits the data the two agree."""
+        return self._multi_tissue_fractions(normalized=False)
+
+    @property
+    def fitted_multi_tissue_fractions_normalized(self):
+        """``fitted_multi_tissue_fractions`` divided by their sum: v_i ∝ f_i / S0_i."""
+        return self._multi_tissue_fractions(normalized=True)
+
     def predict(self, acquisition_scheme=None, S0=None, mask=None):
         """The signal of the fitted parameters on ``acquisition_scheme`` (default: the fitted
         one) times ``S0`` (default: the fitted S0; a number for all voxels), zero outside

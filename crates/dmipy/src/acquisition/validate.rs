@@ -109,17 +109,17 @@ pub(crate) fn check_options(options: &SchemeOptions) -> Result<(), Error> {
     check_non_negative("min_shell_distance", &[options.min_shell_distance])
 }
 
-/// Expands and checks δ, Δ and TE: finite, ≥ 0, at most 1 s (unless `allow_long`), δ ≤ Δ and
+/// Expands and checks δ, Δ and TE: finite, ≥ 0, at most 1 s (unless `lenient`), δ ≤ Δ and
 /// Δ − δ/3 > 0.
 pub(crate) fn checked_timing(
     timing: &PulseTiming,
     n: usize,
-    allow_long: bool,
+    lenient: bool,
 ) -> Result<Timing, Error> {
     let out = Timing {
-        delta: expand("delta", timing.delta.as_ref(), n, allow_long)?,
-        big_delta: expand("Delta", timing.big_delta.as_ref(), n, allow_long)?,
-        echo_time: expand("TE", timing.echo_time.as_ref(), n, allow_long)?,
+        delta: expand("delta", timing.delta.as_ref(), n, lenient)?,
+        big_delta: expand("Delta", timing.big_delta.as_ref(), n, lenient)?,
+        echo_time: expand("TE", timing.echo_time.as_ref(), n, lenient)?,
     };
     if let (Some(d), Some(bd)) = (&out.delta, &out.big_delta) {
         for (index, (&d, &bd)) in d.iter().zip(bd).enumerate() {
@@ -143,7 +143,7 @@ fn expand(
     what: &str,
     value: Option<&PerMeasurement>,
     n: usize,
-    allow_long: bool,
+    lenient: bool,
 ) -> Result<Option<Vec<f64>>, Error> {
     let values = match value {
         None => return Ok(None),
@@ -154,7 +154,7 @@ fn expand(
         }
     };
     check_non_negative(what, &values)?;
-    if let Some(&max) = values.iter().find(|&&v| v > MAX_TIMING_S && !allow_long) {
+    if let Some(&max) = values.iter().find(|&&v| v > MAX_TIMING_S && !lenient) {
         return Err(Error::SuspiciousUnit {
             message: format!(
                 "{what} = {max} s is longer than 1 s: this looks like milliseconds; timings are in \
@@ -348,11 +348,11 @@ mod tests {
     }
 
     #[test]
-    fn long_timings_are_accepted_when_allowed() {
+    fn unit_suspicions_are_lifted_by_lenient_units() {
         // Δ = 1e10 s (Dmipy's long-time-limit tests) with δ = 1e-10 s: τ = Δ − δ/3 and
         // b = (2πq)²τ, so q = 1e5 /m gives b = 4π²·1e10·1e10 s/m² exactly up to rounding.
         let options = SchemeOptions {
-            allow_long_timings: true,
+            lenient_units: true,
             ..SchemeOptions::default()
         };
         let timing = PulseTiming::pgse(1e-10, 1e10);
@@ -363,6 +363,12 @@ mod tests {
         assert_eq!(s.big_delta().unwrap(), &[1e10, 1e10]);
         let strict =
             AcquisitionScheme::from_qvalues(&[0.0, 1e5], &[X, X], timing, &Default::default());
+        assert!(matches!(strict, Err(Error::SuspiciousUnit { .. })));
+        // b = 1 s/m² (Dmipy's own scheme tests) is tiny but valid SI.
+        let tiny = AcquisitionScheme::from_bvalues(&[1.0], &[X], PulseTiming::none(), &options);
+        assert_eq!(tiny.unwrap().bvalues(), &[1.0]);
+        let strict =
+            AcquisitionScheme::from_bvalues(&[1.0], &[X], PulseTiming::none(), &Default::default());
         assert!(matches!(strict, Err(Error::SuspiciousUnit { .. })));
     }
 

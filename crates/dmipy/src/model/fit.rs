@@ -196,7 +196,7 @@ fn shell_means(
         b0_threshold: 0.0,
         min_shell_distance: 0.0,
         renormalize_directions: false,
-        allow_long_timings: true,
+        lenient_units: true,
     };
     let shell_scheme = AcquisitionScheme::from_bvalues(
         &b,
