@@ -182,16 +182,16 @@ def test_pruning_and_scheme_file_round_trip(hcp, tmp_path):
     np.testing.assert_allclose(back.TE, 0.0431 + 2 * 0.0106 + 0.001, rtol=1e-15)
 
 
-def test_long_timings_and_tiny_bvalues_warn_and_are_kept():
+def test_long_timings_warn_and_are_kept():
     q = np.linspace(0, 1e6, 5)
     with pytest.warns(UserWarning, match="longer than 1 s"):
         scheme = acquisition_scheme_from_qvalues(q, np.tile([1.0, 0, 0], (5, 1)), 1e-10, 1e10)
     np.testing.assert_allclose(
         scheme.bvalues, (2 * np.pi * q) ** 2 * (1e10 - 1e-10 / 3), rtol=1e-14
     )
-    with pytest.warns(UserWarning, match="below 1e5"):
-        tiny = acquisition_scheme_from_bvalues(np.ones(3), np.tile([0, 0, 1.0], (3, 1)))
-    np.testing.assert_array_equal(tiny.bvalues, [1.0, 1.0, 1.0])
+    # b-values that look like s/mm² stay an error, long timings or not (the common mistake).
+    with pytest.raises(DmipyError, match="look like s/mm"):
+        acquisition_scheme_from_bvalues(np.r_[0, 1000.0], np.tile([0, 0, 1.0], (2, 1)), 0.01, 2.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         acquisition_scheme_from_bvalues(np.r_[0, 1e9], [[0, 0, 1.0], [0, 0, 1.0]], 0.01, 0.03)

@@ -186,9 +186,9 @@ def _has_long_timing(*timings):
 
 
 def _needs_lenient(bvalues, *timings):
-    """Whether rebuilding needs ``lenient_units``: timings over 1 s or b-values below 1e5 s/m²."""
-    b = np.asarray(bvalues)
-    return bool(_has_long_timing(*timings) or (b.size and 0 < np.max(b) < 1e5))
+    """Whether rebuilding needs ``lenient_units``: timings over 1 s."""
+    del bvalues
+    return bool(_has_long_timing(*timings))
 
 
 def _unpickle(bvalues, gradient_directions, delta, Delta, TE, options):
@@ -235,12 +235,11 @@ def _build(constructor, values, name, gradient_directions, delta, Delta, TE, opt
             stacklevel=3,
         )
     values = _vector(values, name)
-    tiny_b = name == "bvalues" and values.size and 0 < np.max(values) < 1e5
-    if tiny_b:
-        warnings.warn(
-            f"the largest b-value is {np.max(values):g} s/m², below 1e5 s/m² (0.1 s/mm²): "
-            "b-values are in s/m² (SI; 1000 s/mm² is 1e9 s/m²); accepted as given.",
-            stacklevel=3,
+    if long and name == "bvalues" and values.size and 0 < np.max(values) < 1e5:
+        # lenient_units lifts the core's s/mm² check too; keep it (the common mistake).
+        raise AcquisitionError(
+            f"the largest b-value is {np.max(values):g}, which is below 1e5 s/m² (0.1 s/mm²): "
+            "these look like s/mm²; multiply them by 1e6"
         )
     core = constructor(
         values,
@@ -249,7 +248,7 @@ def _build(constructor, values, name, gradient_directions, delta, Delta, TE, opt
         timings["Delta"],
         timings["TE"],
         *options,
-        lenient_units=bool(long) or bool(tiny_b),
+        lenient_units=bool(long),
     )
     return AcquisitionScheme(core)
 

@@ -51,7 +51,8 @@ class CompartmentModel:
     values to fix (as Dmipy's ``C1Stick(mu=..., lambda_par=...)``); call keywords override fixed
     values. Parameter values are in SI units and may be scalars or arrays: a parameter of
     cardinality 1 takes shape ``S``, ``mu`` takes ``S + (2,)``, and the shapes ``S`` of all
-    parameters broadcast (NumPy rules) to the voxel shape of the result ``(..., N)``.
+    parameters broadcast (NumPy rules) to the voxel shape of the result ``(..., N)``. As in
+    Dmipy, one-element 1-D arrays (``np.random.rand(1) * scale``) count as plain values.
     """
 
     #: The core's (and Dmipy's) class name.
@@ -161,6 +162,13 @@ class CompartmentModel:
                 matrix[..., k] = array
             k += c
         n_voxels = int(np.prod(shape, dtype=np.int64))
+        if shape == (1,) and all(
+            a.ndim <= 1 if len(p[2]) == 1 else a.ndim == 1
+            for p, a in zip(self._table, columns)
+        ):
+            # Dmipy's idiom `np.random.rand(1) * scale`: one-element vectors are one value, and
+            # the result has no voxel axis, as NumPy broadcasting gives in Dmipy.
+            shape = ()
         return np.ascontiguousarray(matrix.reshape(n_voxels, n_values)), shape
 
     def _parameter_array(self, name, cardinality, value):
