@@ -29,6 +29,9 @@ What lives where:
   ``SD2BinghamDistributed``, ``DD1GammaDistributed`` (and ``BundleModel``): kernels sharing one
   orientation or size distribution, with their own links, as components of the models above.
 
+- ``dmipy_rs.turnkey(name)`` / ``turnkey_names()`` / ``model_from_json(text)`` — the models
+  ``dmipy models`` lists, and CLI model files, as ready multi-compartment models.
+
 Units are SI throughout (b in s/m², diffusivities in m²/s, sizes in m, times in s), as in Dmipy.
 Every error raised for bad input is a ``DmipyError``, which is a ``ValueError``.
 """
@@ -41,10 +44,15 @@ from ._core import (
     __version__,
 )
 
+from .turnkey import model_from_json, turnkey, turnkey_names
+
 __all__ = [
     "AcquisitionError",
     "DmipyError",
     "MissingSchemeFieldError",
     "ParameterError",
     "__version__",
+    "model_from_json",
+    "turnkey",
+    "turnkey_names",
 ]

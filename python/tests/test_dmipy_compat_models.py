@@ -131,3 +131,44 @@ def test_multi_tissue_fractions(hcp):
 
 def test_dmipy_error_is_a_value_error():
     assert issubclass(DmipyError, ValueError)
+
+
+def test_multi_compartment_jacobian_closed_form(hcp):
+    model = MultiCompartmentModel([gaussian_models.G1Ball(), cylinder_models.C1Stick()])
+    params = dict(G1Ball_1_lambda_iso=3e-9, C1Stick_1_mu=[0.4, 1.2], C1Stick_1_lambda_par=1.7e-9,
+                  partial_volume_0=0.3, partial_volume_1=0.7)
+    result = model.jacobian(hcp, params)
+    order = [name for name, _ in result.parameter_order]
+    b = hcp.bvalues
+    ball = np.exp(-b * 3e-9)
+    n = np.array([np.sin(0.4) * np.cos(1.2), np.sin(0.4) * np.sin(1.2), np.cos(0.4)])
+    stick = np.exp(-b * 1.7e-9 * (hcp.gradient_directions @ n) ** 2)
+    J = result.jacobian
+    # E = f₀ e^{−bλ_iso} + f₁ e^{−bλ∥(g·μ)²}: ∂E/∂f are the compartment signals.
+    np.testing.assert_allclose(J[:, order.index("partial_volume_0")], ball, rtol=1e-14)
+    np.testing.assert_allclose(J[:, order.index("partial_volume_1")], stick, rtol=1e-14)
+    np.testing.assert_allclose(
+        J[:, order.index("G1Ball_1_lambda_iso")], -0.3 * b * ball, rtol=1e-13, atol=1e-30
+    )
+    np.testing.assert_allclose(result.signal, 0.3 * ball + 0.7 * stick, rtol=1e-14)
+
+
+def test_turnkey_models_are_the_core_definitions():
+    import dmipy_rs
+    from dmipy_rs import _core
+
+    names = [name for name, _ in dmipy_rs.turnkey_names()]
+    assert {"ball_stick", "noddi_watson", "smt_noddi", "activeax", "axcaliber", "dti"} <= set(names)
+    for name in names:
+        model = dmipy_rs.turnkey(name)
+        assert model.to_json() == _core.turnkey_model(name).to_json(), name
+    noddi = dmipy_rs.turnkey("noddi_watson")
+    assert noddi.parameter_names == [
+        "SD1WatsonDistributed_1_SD1Watson_1_mu",
+        "SD1WatsonDistributed_1_SD1Watson_1_odi",
+        "SD1WatsonDistributed_1_partial_volume_0",
+        "partial_volume_0",
+        "partial_volume_1",
+    ]
+    with pytest.raises(DmipyError):
+        dmipy_rs.turnkey("no_such_model")

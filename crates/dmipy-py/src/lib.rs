@@ -23,6 +23,7 @@
 //!   `Model`s or a model file; each `set_…` link returns a changed copy; `simulate` over voxels.
 //! - `densities` — the Watson, Bingham and Gamma densities and the data spherical means that
 //!   Dmipy's `distributions.distributions` and `utils.spherical_mean` wrap.
+//! - `multi_extras` — the exact Jacobian of a `MultiModel` and the turnkey models by name.
 //! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
 //!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
 //!
@@ -37,6 +38,7 @@ mod errors;
 mod fitting;
 mod model;
 mod multi;
+mod multi_extras;
 mod scheme;
 mod settings;
 
@@ -59,6 +61,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(densities::bingham_pdf, m)?)?;
     m.add_function(wrap_pyfunction!(densities::gamma_pdf_radius, m)?)?;
     m.add_function(wrap_pyfunction!(densities::data_spherical_means, m)?)?;
+    m.add_function(wrap_pyfunction!(multi_extras::multi_jacobian, m)?)?;
+    m.add_function(wrap_pyfunction!(multi_extras::turnkey_names, m)?)?;
+    m.add_function(wrap_pyfunction!(multi_extras::turnkey_model, m)?)?;
     m.add("DmipyError", py.get_type::<errors::DmipyError>())?;
     m.add(
         "AcquisitionError",

@@ -317,6 +317,39 @@ class _MultiCompartmentBase:
         vector = self.parameters_to_parameter_vector(**kwargs)
         return self.simulate_signal(acquisition_scheme, vector)
 
+    def jacobian(self, acquisition_scheme, parameters_array_or_dict=None, **kwargs):
+        """The exact derivative of the signal with respect to every public parameter value, by
+        dual numbers in the core through the links (not in Dmipy), as a ``Jacobian``
+        (jacobian, parameter_order, signal): ``jacobian`` has shape (..., N, n_values) in
+        ``parameter_names`` order (``(name, component)`` pairs), per SI unit. Parameters as
+        ``simulate_signal`` takes them (a vector or dict), or as keywords."""
+        from ..signal_models._base import Jacobian
+
+        if parameters_array_or_dict is None:
+            parameters_array_or_dict = kwargs
+        elif kwargs:
+            raise ParameterError("give the parameters as one vector/dict or as keywords")
+        if isinstance(parameters_array_or_dict, dict):
+            vector = self.parameters_to_parameter_vector(**parameters_array_or_dict)
+        else:
+            vector = np.asarray(parameters_array_or_dict, dtype=float)
+        n_values = sum(self.parameter_cardinality.values())
+        if vector.shape[-1:] != (n_values,):
+            raise ParameterError(
+                f"{type(self).__name__}: a parameter vector has {n_values} values "
+                f"({', '.join(self.parameter_names)}), got shape {vector.shape}"
+            )
+        scheme = _core_scheme(acquisition_scheme)
+        shape = vector.shape[:-1]
+        rows = np.ascontiguousarray(vector.reshape(-1, n_values))
+        both = _core.multi_jacobian(self._core, scheme, rows)
+        n = both.shape[1] // (n_values + 1)
+        order = [(name, k) for name, card in self.parameter_cardinality.items()
+                 for k in range(card)]
+        return Jacobian(
+            both[:, n:].reshape(shape + (n, n_values)), order, both[:, :n].reshape(shape + (n,))
+        )
+
     # Fitting.
 
     def fit(
