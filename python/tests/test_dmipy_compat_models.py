@@ -56,6 +56,13 @@ def test_dmipy_refusals():
         MultiCompartmentModel([stick, stick])
     with pytest.raises(ValueError, match="S0 tissue responses"):
         MultiCompartmentModel([ball, stick], S0_tissue_responses=[1.0])
+    cylinder = SD1WatsonDistributed([cylinder_models.C2CylinderStejskalTannerApproximation()])
+    lpar = "C2CylinderStejskalTannerApproximation_1_lambda_par"
+    diameter = "C2CylinderStejskalTannerApproximation_1_diameter"
+    cylinder.set_equal_parameter(lpar, diameter)
+    with pytest.warns(UserWarning, match="nothing changed"):
+        assert cylinder.set_equal_parameter(lpar, diameter) is None
+    assert diameter not in cylinder.parameter_names
     bundle = SD1WatsonDistributed([cylinder_models.C1Stick()])
     for name, value in [("SD1Watson_1_odi", [1]), ("SD1Watson_1_mu", [1]), ("blabla", [1])]:
         with pytest.raises(ValueError):

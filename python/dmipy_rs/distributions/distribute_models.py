@@ -15,6 +15,7 @@ The model lives in the core (``dmipy_rs._core.Distributed``); each link replaces
 copy, and the Python object records the calls so that it can be pickled. Units are SI.
 """
 
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -154,7 +155,18 @@ class DistributedModel:
         self._apply("with_fixed", parameter_name, [float(v) for v in values])
 
     def set_equal_parameter(self, parameter_name_in, parameter_name_out):
-        """``parameter_name_out`` takes the value of ``parameter_name_in``."""
+        """``parameter_name_out`` takes the value of ``parameter_name_in``. As in Dmipy, a name
+        that does not exist or is already linked leaves the model unchanged (with a warning
+        here; Dmipy prints) and returns None."""
+        names = set(self.parameter_names)
+        for name in (parameter_name_in, parameter_name_out):
+            if name not in names:
+                warnings.warn(
+                    f"{type(self).__name__}.set_equal_parameter: {name} does not exist or has "
+                    "already been fixed or linked; nothing changed",
+                    stacklevel=2,
+                )
+                return None
         self._apply("with_equal", parameter_name_in, parameter_name_out)
 
     def set_tortuous_parameter(
