@@ -21,7 +21,7 @@ A check outside CI (issue 14): it never commits or vendors Dmipy's files. It
 Usage (repository root):
 
     python3 scripts/conformance/run_dmipy_tests.py [--dmipy-src PATH] [--python PY]
-        [--timeout 120] [--json out.json] [-k EXPR] [--keep]
+        [--timeout 120] [--json out.json] [-k EXPR] [--keep] [--numpy1]
 
 Exit status 0 whatever the count (it is a measurement, not a gate); 2 if it cannot run at all.
 """
@@ -44,6 +44,9 @@ MIRROR = pathlib.Path("/work/.mirror/AthenaEPI+dmipy/repo")
 UPSTREAM = "https://github.com/AthenaEPI/dmipy"
 TEST_GLOB = re.compile(r"^dmipy/[A-Za-z_]+/tests/test_[A-Za-z0-9_]+\.py$")
 VENV_PACKAGES = ["numpy", "scipy", "dipy", "pytest", "pytest-timeout"]
+#: Dmipy 1.0.5's own environment (/work/shared/PEERS.md): NumPy 1.x, where its tests' `int(array)`
+#: and `np.trapz` still work.
+VENV_PACKAGES_NUMPY1 = ["numpy<2", "scipy<1.14", "dipy<1.10", "pytest", "pytest-timeout"]
 
 CONFTEST = '''"""Shims for running Dmipy 1.0.5's tests on current NumPy (written by run_dmipy_tests.py)."""
 import types
@@ -163,15 +166,14 @@ def prepare(files, dest):
     (dest / "conftest.py").write_text(CONFTEST)
 
 
-def default_python():
-    venv = REPO / ".venv-conformance"
+def default_python(numpy1=False):
+    venv = REPO / (".venv-conformance-numpy1" if numpy1 else ".venv-conformance")
     python = venv / "bin" / "python"
     if not python.exists():
         log(f"creating {venv}")
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", *VENV_PACKAGES], check=True
-        )
+        packages = VENV_PACKAGES_NUMPY1 if numpy1 else VENV_PACKAGES
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *packages], check=True)
     return str(python)
 
 
@@ -262,6 +264,10 @@ def main():
     parser.add_argument("--dmipy-src", help="Dmipy checkout or (bare) git repository")
     parser.add_argument("--python", help="interpreter that imports dmipy_rs (default: a venv)")
     parser.add_argument("--timeout", type=int, default=300, help="seconds per test")
+    parser.add_argument(
+        "--numpy1", action="store_true",
+        help="use a venv with NumPy 1.x, SciPy < 1.14, DIPY < 1.10 (Dmipy 1.0.5's environment)",
+    )
     parser.add_argument("--json", help="write the results to this JSON file")
     parser.add_argument("-k", dest="keyword", help="pytest -k expression")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
@@ -281,7 +287,7 @@ def main():
         log(f"Dmipy {dmipy_version(source)} from {source[1]}: {len(files)} test files")
         suite = workdir / "suite"
         prepare(files, suite)
-        python = args.python or default_python()
+        python = args.python or default_python(args.numpy1)
         env = environment(python)
         junit = workdir / "junit.xml"
         command = [
