@@ -179,3 +179,27 @@ def test_turnkey_models_are_the_core_definitions():
     ]
     with pytest.raises(DmipyError):
         dmipy_rs.turnkey("no_such_model")
+
+
+def test_fitted_and_linked_parameters_evaluate_the_links(hcp):
+    stick, zeppelin = cylinder_models.C1Stick(), gaussian_models.G2Zeppelin()
+    model = MultiCompartmentModel([stick, zeppelin])
+    model.set_tortuous_parameter(
+        "G2Zeppelin_1_lambda_perp", "C1Stick_1_lambda_par", "partial_volume_0", "partial_volume_1"
+    )
+    model.set_equal_parameter("C1Stick_1_lambda_par", "G2Zeppelin_1_lambda_par")
+    model.set_equal_parameter("C1Stick_1_mu", "G2Zeppelin_1_mu")
+    model.set_fixed_parameter("C1Stick_1_lambda_par", 1.7e-9)
+    truth = dict(C1Stick_1_mu=[0.5, 0.5], partial_volume_0=0.6, partial_volume_1=0.4)
+    data = model.simulate_signal(hcp, model.parameters_to_parameter_vector(**truth))
+    fitted = model.fit(hcp, np.stack([data, data]))
+    linked = fitted.fitted_and_linked_parameters
+    f0, f1 = linked["partial_volume_0"], linked["partial_volume_1"]
+    np.testing.assert_array_equal(linked["C1Stick_1_lambda_par"], [1.7e-9, 1.7e-9])
+    np.testing.assert_array_equal(linked["G2Zeppelin_1_lambda_par"], [1.7e-9, 1.7e-9])
+    np.testing.assert_array_equal(linked["G2Zeppelin_1_mu"], linked["C1Stick_1_mu"])
+    # Szafer tortuosity with the outer fractions: λ⊥ = (1 − f₀/(f₀ + f₁)) λ∥.
+    np.testing.assert_allclose(
+        linked["G2Zeppelin_1_lambda_perp"], (1 - f0 / (f0 + f1)) * 1.7e-9, rtol=1e-14
+    )
+    np.testing.assert_allclose(f0, 0.6, rtol=1e-6)

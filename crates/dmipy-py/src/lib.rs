@@ -23,7 +23,8 @@
 //!   `Model`s or a model file; each `set_…` link returns a changed copy; `simulate` over voxels.
 //! - `densities` — the Watson, Bingham and Gamma densities and the data spherical means that
 //!   Dmipy's `distributions.distributions` and `utils.spherical_mean` wrap.
-//! - `multi_extras` — the exact Jacobian of a `MultiModel` and the turnkey models by name.
+//! - `multi_extras` — the exact Jacobian of a `MultiModel`, its full (linked) vectors and the
+//!   turnkey models by name.
 //! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
 //!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
 //!
@@ -64,6 +65,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(multi_extras::multi_jacobian, m)?)?;
     m.add_function(wrap_pyfunction!(multi_extras::turnkey_names, m)?)?;
     m.add_function(wrap_pyfunction!(multi_extras::turnkey_model, m)?)?;
+    m.add_function(wrap_pyfunction!(multi_extras::full_parameter_table, m)?)?;
+    m.add_function(wrap_pyfunction!(multi_extras::full_vectors, m)?)?;
     m.add("DmipyError", py.get_type::<errors::DmipyError>())?;
     m.add(
         "AcquisitionError",

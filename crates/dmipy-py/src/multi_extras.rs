@@ -84,6 +84,47 @@ fn voxel_jacobians(
     Ok(())
 }
 
+/// Every parameter of the model before links, as (name, cardinality, offset into the full
+/// vector): Dmipy's names of fixed, equal and tortuous parameters included.
+#[pyfunction]
+pub fn full_parameter_table(model: &Bound<'_, PyMultiModel>) -> Vec<(String, usize, usize)> {
+    model
+        .get()
+        .inner
+        .full_parameters()
+        .iter()
+        .map(|p| (p.name().to_string(), p.cardinality(), p.offset()))
+        .collect()
+}
+
+/// The full vectors (V, full length) of V public vectors `params` (V, P): links evaluated
+/// (`MultiCompartmentModel::full_from_parameters`), as Dmipy's
+/// `add_linked_parameters_to_parameters`.
+#[pyfunction]
+pub fn full_vectors<'py>(
+    py: Python<'py>,
+    model: &Bound<'py, PyMultiModel>,
+    params: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let model = &model.get().inner;
+    let view = params.as_array();
+    let p: usize = model.parameter_cardinality().iter().map(|c| c.1).sum();
+    if view.ncols() != p {
+        return Err(ParameterError::new_err(format!(
+            "{}: expected {p} parameter values per voxel, found {}",
+            model.description(),
+            view.ncols()
+        )));
+    }
+    let width = model.full_len();
+    let mut out = vec![0.0; view.nrows() * width];
+    for (row, o) in view.rows().into_iter().zip(out.chunks_mut(width.max(1))) {
+        let x: Vec<f64> = row.iter().copied().collect();
+        model.full_from_parameters(&x, o).map_err(CoreError)?;
+    }
+    PyArray1::from_vec(py, out).reshape([view.nrows(), width])
+}
+
 /// The turnkey model names with their one-line descriptions, as `dmipy models` lists them.
 #[pyfunction]
 pub fn turnkey_names() -> Vec<(&'static str, &'static str)> {

@@ -96,6 +96,31 @@ class FittedMultiCompartmentModel:
         """The fitted parameters by name, each shaped like the voxels (+ cardinality)."""
         return self.model.parameter_vector_to_parameters(self.fitted_parameters_vector)
 
+    @property
+    def fitted_and_linked_parameters(self):
+        """Every parameter of the model before links (fixed, equal and tortuous ones included,
+        with Dmipy's names), by name, shaped like the voxels (+ cardinality); 0 outside the
+        mask. The links are evaluated by the core, as Dmipy's
+        ``add_linked_parameters_to_parameters``."""
+        from .. import _core
+
+        model = self.model
+        shape = self.fitted_parameters_vector.shape[:-1]
+        rows = self.fitted_parameters_vector.reshape(-1, self.fitted_parameters_vector.shape[-1])
+        mask = self.mask.reshape(-1)
+        table = _core.full_parameter_table(model._core)
+        width = max((offset + card for _, card, offset in table), default=0)
+        full = np.zeros((rows.shape[0], width))
+        if mask.any():
+            full[mask] = _core.full_vectors(model._core, np.ascontiguousarray(rows[mask]))
+        out = {}
+        for name, card, offset in table:
+            block = full[:, offset:offset + card]
+            out[name] = (block[:, 0] if card == 1 else block).reshape(
+                shape + (() if card == 1 else (card,))
+            )
+        return out
+
     def _multi_tissue_fractions(self, normalized):
         responses = self.model.S0_tissue_responses
         if responses is None:
