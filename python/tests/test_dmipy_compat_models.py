@@ -203,3 +203,17 @@ def test_fitted_and_linked_parameters_evaluate_the_links(hcp):
         linked["G2Zeppelin_1_lambda_perp"], (1 - f0 / (f0 + f1)) * 1.7e-9, rtol=1e-14
     )
     np.testing.assert_allclose(f0, 0.6, rtol=1e-6)
+
+
+def test_ivim_dstar_fixed_recovers_the_fractions():
+    from dmipy_rs.core.acquisition_scheme import acquisition_scheme_from_bvalues
+    from dmipy_rs.custom_optimizers.intra_voxel_incoherent_motion import ivim_Dstar_fixed
+
+    b = np.repeat([0, 10, 20, 50, 100, 200, 400, 700, 1000], 6) * 1e6
+    scheme = acquisition_scheme_from_bvalues(b, fibonacci_directions(len(b)), b0_threshold=1e6)
+    f, D, Dstar = 0.12, 1.1e-9, 7e-9
+    data = 500.0 * ((1 - f) * np.exp(-b * D) + f * np.exp(-b * Dstar))
+    fitted = ivim_Dstar_fixed(scheme, np.stack([data, data]))
+    p = fitted.fitted_parameters
+    np.testing.assert_allclose(p["G1Ball_1_lambda_iso"], D, rtol=1e-6)
+    np.testing.assert_allclose(p["partial_volume_1"], f, rtol=1e-5)
