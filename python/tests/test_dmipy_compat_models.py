@@ -217,3 +217,35 @@ def test_ivim_dstar_fixed_recovers_the_fractions():
     p = fitted.fitted_parameters
     np.testing.assert_allclose(p["G1Ball_1_lambda_iso"], D, rtol=1e-6)
     np.testing.assert_allclose(p["partial_volume_1"], f, rtol=1e-5)
+
+
+def test_fod_and_peaks_of_a_fitted_noddi_model(hcp):
+    import dmipy_rs
+    from dmipy_rs.distributions.distributions import SD1Watson
+
+    noddi = dmipy_rs.turnkey("noddi_watson")
+    truth = dict(
+        SD1WatsonDistributed_1_SD1Watson_1_mu=[1.0, -0.5],
+        SD1WatsonDistributed_1_SD1Watson_1_odi=0.2,
+        SD1WatsonDistributed_1_partial_volume_0=0.6,
+        partial_volume_0=0.25,
+        partial_volume_1=0.75,
+    )
+    data = noddi.simulate_signal(hcp, noddi.parameters_to_parameter_vector(**truth))
+    fitted = noddi.fit(hcp, data[None])
+    p = fitted.fitted_parameters
+    vertices = fibonacci_directions(4000)
+    fod = fitted.fod(vertices)[0]
+    watson = SD1Watson(
+        mu=p["SD1WatsonDistributed_1_SD1Watson_1_mu"][0],
+        odi=float(p["SD1WatsonDistributed_1_SD1Watson_1_odi"][0]),
+    )
+    # The FOD is the Watson density weighted by the bundle's fraction (1/sr).
+    np.testing.assert_allclose(fod, p["partial_volume_1"][0] * watson(n=vertices), rtol=1e-13)
+    assert fod.mean() * 4 * np.pi == pytest.approx(0.75, rel=1e-3)
+    peaks = fitted.peaks_cartesian()
+    assert peaks.shape == (1, 1, 3)
+    axis = np.array([np.sin(1.0) * np.cos(-0.5), np.sin(1.0) * np.sin(-0.5), np.cos(1.0)])
+    assert abs(peaks[0, 0] @ axis) == pytest.approx(1.0, abs=1e-8)
+    with pytest.raises(ValueError, match="not available"):
+        dmipy_rs.turnkey("ball_stick").fit(hcp, data[None]).fod(vertices)
