@@ -111,15 +111,17 @@ def test_rotations_and_perpendicular_vector():
         utils.perpendicular_vector(np.zeros(3))
 
 
-def test_t1_tortuosity_with_s0_responses():
-    # Volume fractions from signal fractions: v ∝ f/S0; here 0.7/3000 : 0.2/4000, so the intra
-    # share of the intra + extra volume is (0.7·4000)/(0.7·4000 + 0.2·3000) = 14/17.
-    tortuosity = utils.T1_tortuosity(S0_intra=3000.0, S0_extra=4000.0)
-    assert tortuosity(1.7e-9, 0.7, 0.2) == pytest.approx(1.7e-9 * 3 / 17, rel=1e-13)
+def test_t1_tortuosity_is_dmipys_formula():
+    # Two compartments (v_i + v_e = 1): Szafer's λ⊥ = (1 − v_i) λ∥.
     assert utils.T1_tortuosity()(1.7e-9, 0.7) == pytest.approx(0.3 * 1.7e-9, rel=1e-13)
-    # Dmipy 1.0.5 normalises only the intra fraction here and returns 0.205·λ∥ instead of
-    # 0.2/0.9 = 0.222·λ∥ (its own test cannot see it: assert_almost_equal on 1e-9 values).
-    assert utils.T1_tortuosity()(1.7e-9, 0.7, 0.2) == pytest.approx(1.7e-9 * 2 / 9, rel=1e-13)
+    assert utils.T1_tortuosity()(1.7e-9, 0.7, 0.3) == pytest.approx(0.3 * 1.7e-9, rel=1e-13)
+    # A third compartment: Dmipy 1.0.5 (and the core's link) normalise only v_i,
+    # ṽ = 0.7/0.9, f = ṽ/(ṽ + 0.2) = 35/44, λ⊥ = 9/44 λ∥ = 0.2045 λ∥ (Dmipy 1.0.5 printed
+    # 0.20454545454545459 here), not Szafer's 0.2/0.9 = 0.2222 λ∥.
+    assert utils.T1_tortuosity()(1.7e-9, 0.7, 0.2) == pytest.approx(1.7e-9 * 9 / 44, rel=1e-13)
+    # S0 responses 3000 (intra) and 4000 (extra): f = ṽ·4000/(ṽ·4000 + 0.2·3000) = 140/167.
+    tortuosity = utils.T1_tortuosity(S0_intra=3000.0, S0_extra=4000.0)
+    assert tortuosity(1.7e-9, 0.7, 0.2) == pytest.approx(1.7e-9 * 27 / 167, rel=1e-13)
 
 
 def test_spherical_mean_of_data_matches_the_analytic_mean(hcp):

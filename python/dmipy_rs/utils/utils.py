@@ -127,10 +127,15 @@ def rotation_matrix_100_to_theta_phi_psi(theta, phi, psi):
 
 
 class T1_tortuosity:
-    """Dmipy's tortuosity link λ⊥ = (1 − v) λ∥ with the intra fraction v of the intra + extra
-    volume (Szafer, Zhong & Gore 1995, Magn. Reson. Med. 33:697, doi:10.1002/mrm.1910330516;
-    Bruggeman 1935; Sen et al. 1981). Signal fractions f become volume fractions through the
-    tissues' S0 responses: v = f_i S0_e / (f_i S0_e + f_e S0_i)."""
+    """Dmipy's tortuosity link λ⊥ = (1 − f) λ∥ (Szafer, Zhong & Gore 1995, Magn. Reson. Med.
+    33:697, doi:10.1002/mrm.1910330516; Bruggeman 1935; Sen et al. 1981), computed exactly as
+    Dmipy 1.0.5 and the core's tortuosity link (``tortuous_lambda_perp``) compute it:
+    ṽ = v_i/(v_i + v_e), f = ṽ S0_e / (ṽ S0_e + v_e S0_i).
+
+    Dmipy normalises the intra fraction but not the extra one, so with a third compartment
+    (v_i + v_e < 1) f is not the intra share v_i/(v_i + v_e) of Szafer's model: for v_i = 0.7,
+    v_e = 0.2 it gives λ⊥ = 0.2045 λ∥ where v_e/(v_i + v_e) λ∥ = 0.2222 λ∥. Kept for Dmipy's
+    numbers (the core's fits and fixtures use the same formula)."""
 
     def __init__(self, S0_intra=1.0, S0_extra=1.0):
         self.S0_intra = S0_intra
@@ -138,14 +143,12 @@ class T1_tortuosity:
 
     def __call__(self, lambda_par, vf_intra, vf_extra=None):
         """λ⊥ (units of ``lambda_par``). Without ``vf_extra``, ``vf_intra`` is the nested intra
-        fraction of the bundle (extra = 1 − intra); with it, both are signal fractions and only
-        their ratio counts."""
+        fraction of the bundle (extra = 1 − intra)."""
         vf_intra = np.asarray(vf_intra, dtype=float)
         if vf_extra is None:
             vf_extra = 1.0 - vf_intra
         else:
             vf_extra = np.asarray(vf_extra, dtype=float)
-            total = vf_intra + vf_extra
-            vf_intra, vf_extra = vf_intra / total, vf_extra / total
+            vf_intra = vf_intra / (vf_intra + vf_extra)
         f = vf_intra * self.S0_extra / (vf_intra * self.S0_extra + vf_extra * self.S0_intra)
         return (1.0 - f) * np.asarray(lambda_par, dtype=float)
