@@ -197,5 +197,5 @@ def test_long_timings_warn_and_are_kept():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         acquisition_scheme_from_bvalues(np.r_[0, 1e9], [[0, 0, 1.0], [0, 0, 1.0]], 0.01, 0.03)
-    with pytest.raises(DmipyError, match="longer than Delta"):
+    with pytest.raises(DmipyError, match="longer than Delta"), pytest.warns(UserWarning):
         acquisition_scheme_from_bvalues(np.r_[1e9], [[0, 0, 1.0]], 2.0, 1.5)
