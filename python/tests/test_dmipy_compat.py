@@ -192,7 +192,7 @@ def test_long_timings_warn_and_are_kept():
         scheme.bvalues, (2 * np.pi * q) ** 2 * (1e10 - 1e-10 / 3), rtol=1e-14
     )
     # b-values that look like s/mm² stay an error, long timings or not (the common mistake).
-    with pytest.raises(DmipyError, match="look like s/mm"):
+    with pytest.raises(DmipyError, match="look like s/mm"), pytest.warns(UserWarning):
         acquisition_scheme_from_bvalues(np.r_[0, 1000.0], np.tile([0, 0, 1.0], (2, 1)), 0.01, 2.0)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
