@@ -32,6 +32,9 @@ What lives where:
 - ``dmipy_rs.turnkey(name)`` / ``turnkey_names()`` / ``model_from_json(text)`` — the models
   ``dmipy models`` lists, and CLI model files, as ready multi-compartment models.
 
+- ``dmipy_rs.tracking`` — ``track`` (streamlines on peaks, tensor or SH-FOD arrays in world mm,
+  NumPy or Dask seeds), ``seeds_from_mask`` and ``seed_jacobian`` (exact d points / d seed).
+
 Units are SI throughout (b in s/m², diffusivities in m²/s, sizes in m, times in s), as in Dmipy.
 Every error raised for bad input is a ``DmipyError``, which is a ``ValueError``.
 """

@@ -82,7 +82,8 @@ pub struct SimulateArgs {
 fn read_substrate(path: &Path) -> Result<(AnySubstrate, serde_json::Value)> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let substrate = dmipy_sim::parse_substrate(&text)
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let substrate = dmipy_sim::parse_substrate_in(&text, dir)
         .with_context(|| format!("substrate {}", path.display()))?;
     let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
     Ok((substrate, value))

@@ -1,13 +1,14 @@
-//! `dmipy track`: streamline tractography on a peaks, tensor or SH-FOD volume, written as `.tck` or `.trk`.
+//! `dmipy track`: streamline tractography on a peaks, tensor or SH-FOD volume, written as `.tck`, `.trk` or `.trx`.
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use dmipy_io::{NiftiImage, Tractogram, TrkReference, read_nifti, write_tck, write_trk};
+use dmipy_io::{
+    NiftiImage, Tractogram, TractogramReference, read_nifti, write_tck, write_trk, write_trx,
+};
 use dmipy_track::{
-    DeterministicMaximum, DirectionGetter, Euler, FollowAxis, Frame, Grid, Integrator, MaskSeeds,
-    MaskStop, PeaksField, Placement, PointSeeds, Probabilistic, Rk2, Rk4, SeedGenerator, ShBasis,
-    ShField, StopReason, StoppingCriterion, Streamline, TensorField, ThresholdStop,
-    TrackingSettings, connectivity_matrix, density_map, hemisphere, track_all,
+    Algorithm, FieldVolume, Frame, Grid, IntegratorKind, MaskSeeds, MaskStop, Placement,
+    PointSeeds, SeedGenerator, ShBasis, StopReason, StoppingCriterion, Streamline, ThresholdStop,
+    TrackingJob, TrackingSettings, connectivity_matrix, density_map,
 };
 use std::path::{Path, PathBuf};
 
@@ -100,7 +101,7 @@ pub struct TrackArgs {
     /// Also write the end-point connectivity matrix (streamline counts between labels, CSV).
     #[arg(long, value_name = "FILE", requires = "labels")]
     pub connectivity: Option<PathBuf>,
-    /// Output tractogram: .tck (MRtrix) or .trk (TrackVis), world RAS mm.
+    /// Output tractogram: .tck (MRtrix), .trk (TrackVis) or .trx (TRX zip), world RAS mm.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }
@@ -159,42 +160,29 @@ pub enum IntegratorArg {
 enum Format {
     Tck,
     Trk,
+    Trx,
 }
 
-/// Parses and checks the flags that need no file.
+/// Parses and checks the flags that need no file (the rest is checked by the job).
 fn validate(args: &TrackArgs) -> Result<(TrackingSettings, Format)> {
     let settings = TrackingSettings {
         step_mm: args.step,
         min_length_mm: args.min_length,
         max_length_mm: args.max_length,
         seed: args.seed,
-        weight_floor: 0.0,
+        ..TrackingSettings::default()
     };
     settings.validate().context("invalid tracking settings")?;
-    if !(args.max_angle > 0.0 && args.max_angle <= 90.0) {
-        bail!("--max-angle {} must be in (0, 90] degrees", args.max_angle);
-    }
-    if !(0.0..1.0).contains(&args.fod_threshold) {
-        bail!("--fod-threshold {} must be in [0, 1)", args.fod_threshold);
-    }
     let ext = args.out.extension().and_then(|e| e.to_str()).unwrap_or("");
     let format = match ext.to_ascii_lowercase().as_str() {
         "tck" => Format::Tck,
         "trk" => Format::Trk,
-        "trx" => bail!(
-            "{}: TRX output is not implemented yet; use .tck or .trk",
-            args.out.display()
-        ),
+        "trx" => Format::Trx,
         _ => bail!(
-            "{}: the output must end in .tck or .trk",
+            "{}: the output must end in .tck, .trk or .trx",
             args.out.display()
         ),
     };
-    if args.algorithm == AlgorithmArg::Probabilistic && args.fod.is_none() {
-        bail!(
-            "--algorithm probabilistic needs an FOD (--fod); peaks and tensors are deterministic"
-        );
-    }
     Ok((settings, format))
 }
 
@@ -329,62 +317,53 @@ pub fn run(args: &TrackArgs, out: &mut dyn std::io::Write) -> Result<()> {
         .seeds()
         .with_context(|| format!("{}", p.display()))?
     };
-    let width = image.volumes();
-    let data = image.data();
-    let ctx = || format!("{}", field_path.display());
-    let job = Job {
-        args,
-        criteria: &criteria,
-        seeds: &seeds,
-        settings: &settings,
-    };
-    let lines = if args.fod.is_some() {
+    let field = if args.fod.is_some() {
         let basis = match args.sh_basis {
             BasisArg::Descoteaux07 => ShBasis::Descoteaux07,
             BasisArg::Tournier07 => ShBasis::Tournier07,
             BasisArg::Descoteaux07Legacy => ShBasis::Descoteaux07Legacy,
             BasisArg::Tournier07Legacy => ShBasis::Tournier07Legacy,
         };
-        let field = ShField::from_volume(grid.clone(), data, width, basis, frame, hemisphere(362))
-            .with_context(ctx)?;
-        match args.algorithm {
-            AlgorithmArg::Deterministic => job.run(
-                &DeterministicMaximum::new(field, args.max_angle, args.fod_threshold),
-                "euler",
-            )?,
-            AlgorithmArg::Probabilistic => job.run(
-                &Probabilistic::new(field, args.max_angle, args.fod_threshold),
-                "euler",
-            )?,
-        }
+        FieldVolume::Sh(image.data(), basis)
     } else if args.peaks.is_some() {
-        let field = PeaksField::from_volume(grid.clone(), data, width, frame).with_context(ctx)?;
-        job.run(&FollowAxis::new(field, args.max_angle), "rk4")?
+        FieldVolume::Peaks(image.data())
     } else {
-        if width != 6 {
-            bail!(
-                "{}: a tensor volume needs 6 volumes (Dxx, Dxy, Dyy, Dxz, Dyz, Dzz), found {width}",
-                field_path.display()
-            );
-        }
-        let field = TensorField::from_volume(grid.clone(), data, frame).with_context(ctx)?;
-        job.run(&FollowAxis::new(field, args.max_angle), "rk4")?
+        FieldVolume::Tensor(image.data())
     };
+    let job = TrackingJob {
+        grid: grid.clone(),
+        field,
+        frame,
+        algorithm: match args.algorithm {
+            AlgorithmArg::Deterministic => Algorithm::Deterministic,
+            AlgorithmArg::Probabilistic => Algorithm::Probabilistic,
+        },
+        integrator: args.integrator.map(|i| match i {
+            IntegratorArg::Euler => IntegratorKind::Euler,
+            IntegratorArg::Rk2 => IntegratorKind::Rk2,
+            IntegratorArg::Rk4 => IntegratorKind::Rk4,
+        }),
+        max_angle_deg: args.max_angle,
+        fod_threshold: args.fod_threshold,
+        sphere: None,
+        settings,
+        criteria,
+    };
+    let lines = run_with_progress(&job, &seeds, args)
+        .with_context(|| format!("{}", field_path.display()))?;
     let labels = match &args.labels {
         Some(p) => Some(read_labels(p, &grid)?),
         None => None,
     };
     let tractogram = to_tractogram(&lines);
+    let reference = TractogramReference {
+        shape: grid.shape(),
+        affine: *grid.affine(),
+    };
     match format {
         Format::Tck => write_tck(&args.out, &tractogram)?,
-        Format::Trk => write_trk(
-            &args.out,
-            &tractogram,
-            &TrkReference {
-                shape: grid.shape(),
-                affine: *grid.affine(),
-            },
-        )?,
+        Format::Trk => write_trk(&args.out, &tractogram, &reference)?,
+        Format::Trx => write_trx(&args.out, &tractogram, &reference)?,
     }
     let points: Vec<Vec<[f64; 3]>> = lines.iter().map(|l| l.points.clone()).collect();
     if let Some(p) = &args.density {
@@ -410,67 +389,31 @@ pub fn run(args: &TrackArgs, out: &mut dyn std::io::Write) -> Result<()> {
     Ok(())
 }
 
-struct Job<'a> {
-    args: &'a TrackArgs,
-    criteria: &'a [&'a dyn StoppingCriterion<f64>],
-    seeds: &'a [[f64; 3]],
-    settings: &'a TrackingSettings,
-}
-
-impl Job<'_> {
-    fn run<G: DirectionGetter<f64>>(
-        &self,
-        getter: &G,
-        default: &str,
-    ) -> Result<Vec<Streamline<f64>>> {
-        let integrator = self.args.integrator.unwrap_or(if default == "euler" {
-            IntegratorArg::Euler
-        } else {
-            IntegratorArg::Rk4
-        });
-        match integrator {
-            IntegratorArg::Euler => self.with(getter, &Euler),
-            IntegratorArg::Rk2 => self.with(getter, &Rk2),
-            IntegratorArg::Rk4 => self.with(getter, &Rk4),
-        }
-    }
-
-    fn with<G: DirectionGetter<f64>, I: Integrator>(
-        &self,
-        getter: &G,
-        integrator: &I,
-    ) -> Result<Vec<Streamline<f64>>> {
-        let bar = if self.args.quiet {
-            indicatif::ProgressBar::hidden()
-        } else {
-            indicatif::ProgressBar::new(self.seeds.len() as u64)
-        };
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} seeds, {per_sec}, ETA {eta}",
-            )
+/// The job over all seeds with a progress bar (seeds/s, ETA) on `--threads` threads.
+fn run_with_progress(
+    job: &TrackingJob<'_>,
+    seeds: &[[f64; 3]],
+    args: &TrackArgs,
+) -> Result<Vec<Streamline<f64>>> {
+    let bar = if args.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(seeds.len() as u64)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds, {per_sec}, ETA {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        let go = || {
-            track_all(
-                getter,
-                integrator,
-                self.criteria,
-                self.seeds,
-                self.settings,
-                &|n| bar.inc(n as u64),
-            )
-        };
-        let lines = match self.args.threads {
-            Some(t) => rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()?
-                .install(go),
-            None => go(),
-        }?;
-        bar.finish_and_clear();
-        Ok(lines)
-    }
+    );
+    let go = || job.run(seeds, &|n| bar.inc(n as u64));
+    let lines = match args.threads {
+        Some(t) => rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()?
+            .install(go),
+        None => go(),
+    }?;
+    bar.finish_and_clear();
+    Ok(lines)
 }
 
 fn to_tractogram(lines: &[Streamline<f64>]) -> Tractogram {

@@ -30,8 +30,8 @@
 //! - [`read_dwi`], [`read_dwi_raw`], [`read_dwi_masked`] and [`check_matches_scheme`] — a DWI whose volume count must equal the
 //!   scheme's number of measurements.
 //! - [`Tractogram`] — streamlines in world RAS mm: [`read_tck`]/[`write_tck`] (MRtrix) and
-//!   [`read_trk`]/[`write_trk`] (TrackVis, with a [`TrkReference`] grid and per-streamline
-//!   properties); [`invert_affine`], [`apply_affine`] and [`axis_codes`] for voxel ↔ world.
+//!   [`read_trk`]/[`write_trk`] (TrackVis) and [`read_trx`]/[`write_trx`] (TRX zip or directory),
+//!   both with a [`TractogramReference`] grid and per-streamline properties; [`invert_affine`], [`apply_affine`] and [`axis_codes`] for voxel ↔ world.
 //! - [`Error`] — every failure names the file and the problem (line and column for text).
 //!
 //! ## Example
@@ -79,8 +79,8 @@ pub use scheme::{
     read_camino_scheme, read_fsl_scheme, read_json_scheme,
 };
 pub use tractogram::{
-    Tractogram, TrkReference, encode_tck, encode_trk, parse_tck, parse_trk, read_tck, read_trk,
-    write_tck, write_trk,
+    Tractogram, TractogramReference, encode_tck, encode_trk, encode_trx, parse_tck, parse_trk,
+    parse_trx, read_tck, read_trk, read_trx, write_tck, write_trk, write_trx,
 };
 pub use volume::{
     first_volume_positive, gather, masked_indices, masked_signals, read_mask, scatter,

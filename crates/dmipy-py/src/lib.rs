@@ -28,6 +28,10 @@
 //! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
 //!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
 //!
+//! - `tracking` — `track_streamlines` (a `dmipy_track::TrackingJob` over seeds, in stretches
+//!   between Ctrl-C checks) `track_seed_jacobian` (exact d points / d seed by dual numbers) and
+//!   `seeds_from_mask`.
+//!
 //! Arrays cross the boundary as C-contiguous float64: parameters as (voxels, values) and signals as
 //! (voxels, measurements). Broadcasting, parameter names and Dmipy's scaled ranges live in Python.
 //! Build with `maturin develop` (see `python/pyproject.toml`); `cargo test -p dmipy-py` runs the
@@ -42,6 +46,7 @@ mod multi;
 mod multi_extras;
 mod scheme;
 mod settings;
+mod tracking;
 
 use pyo3::prelude::*;
 
@@ -67,6 +72,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(multi_extras::turnkey_model, m)?)?;
     m.add_function(wrap_pyfunction!(multi_extras::full_parameter_table, m)?)?;
     m.add_function(wrap_pyfunction!(multi_extras::full_vectors, m)?)?;
+    m.add_function(wrap_pyfunction!(tracking::track_streamlines, m)?)?;
+    m.add_function(wrap_pyfunction!(tracking::track_seed_jacobian, m)?)?;
+    m.add_function(wrap_pyfunction!(tracking::seeds_from_mask, m)?)?;
     m.add("DmipyError", py.get_type::<errors::DmipyError>())?;
     m.add(
         "AcquisitionError",

@@ -5,15 +5,17 @@
 //! reflection at the exact collision point conserving the step's length, as Disimpy), fast on CPUs
 //! (one walker at a time through all its steps, walkers in parallel with rayon) and checked against
 //! exact signals (free diffusion, and the core's restricted models in the regimes where they are
-//! exact). It does not fit models (that is `dmipy`) or read files other than substrate JSON text.
+//! exact). It does not fit models (that is `dmipy`) or read files other than substrate JSON and
+//! mesh (PLY, STL) bytes.
 //!
 //! ## Main types
 //!
 //! - [`Substrate`] — the seam to the geometry (STYLE §13): "which compartment is this point in?"
 //!   and "first wall along this segment, with its normal". Implemented by [`Free`], [`Slab`],
 //!   [`Cylinder`], [`Sphere`], [`Ellipsoid`] and [`CylinderPacking`] (Gamma radii packed in a
-//!   periodic voxel, intra and extra, optionally permeable); [`AnySubstrate`] dispatches
-//!   statically and [`parse_substrate`] reads one from JSON.
+//!   periodic voxel, intra and extra, optionally permeable) and [`Mesh`] (inside and outside of a
+//!   closed triangle surface read by [`parse_mesh`] from PLY or STL, alone or tiled in a periodic
+//!   voxel); [`AnySubstrate`] dispatches statically and [`parse_substrate`] reads one from JSON.
 //! - [`Waveforms`] — the effective gradient G(t) of every measurement on a time grid, stored as a
 //!   few shared temporal profiles times per-measurement vectors, so that the cost per step grows
 //!   with the number of distinct profiles, not measurements. Constructors: [`Waveforms::pgse`],
@@ -61,15 +63,18 @@ mod walk;
 mod waveform;
 
 #[cfg(test)]
+mod mesh_tests;
+#[cfg(test)]
 mod restricted_tests;
 #[cfg(test)]
 mod tests;
 
 pub use error::Error;
 pub use result::{CompartmentSignal, SimulationResult};
-pub use spec::{SUBSTRATE_KINDS, parse_substrate};
+pub use spec::{SUBSTRATE_KINDS, parse_substrate, parse_substrate_in};
 pub use substrate::{
-    AnySubstrate, Cylinder, CylinderPacking, Ellipsoid, Free, Hit, Slab, Sphere, Substrate,
+    AnySubstrate, Cylinder, CylinderPacking, Ellipsoid, Free, Hit, Mesh, Slab, Sphere, Substrate,
+    TriangleMesh, parse_mesh,
 };
 pub use vector::Vec3;
 pub use walk::{Control, Settings, Start, final_positions, simulate, simulate_with};

@@ -2,7 +2,9 @@
 
 use crate::Error;
 use crate::error::invalid;
-use crate::substrate::{AnySubstrate, Cylinder, CylinderPacking, Ellipsoid, Free, Slab, Sphere};
+use crate::substrate::{
+    AnySubstrate, Cylinder, CylinderPacking, Ellipsoid, Free, Mesh, Slab, Sphere, parse_mesh,
+};
 use crate::vector::Vec3;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -15,6 +17,7 @@ pub const SUBSTRATE_KINDS: &[&str] = &[
     "sphere",
     "ellipsoid",
     "cylinder_packing",
+    "mesh",
 ];
 
 #[derive(Deserialize)]
@@ -88,6 +91,32 @@ struct PackingSpec {
     diffusivity_extra: Option<f64>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VoxelSpec {
+    origin: Vec3,
+    size: Vec3,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MeshSpec {
+    #[allow(dead_code)]
+    kind: String,
+    file: String,
+    #[serde(default = "one")]
+    scale: f64,
+    #[serde(default)]
+    voxel: Option<VoxelSpec>,
+    diffusivity: f64,
+    #[serde(default)]
+    diffusivity_extra: Option<f64>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
 fn packing(s: PackingSpec) -> Result<CylinderPacking, Error> {
     let d = [s.diffusivity, s.diffusivity_extra.unwrap_or(s.diffusivity)];
     match (s.radii, s.count, s.radius_shape, s.radius_scale) {
@@ -123,8 +152,35 @@ fn fields<T: DeserializeOwned>(value: serde_json::Value, kind: &str) -> Result<T
 /// diffusivity}; `cylinder` {radius, axis = `[0, 0, 1]`, diffusivity}; `sphere` {radius, diffusivity};
 /// `ellipsoid` {semi_axes `[a, b, c]`, axes = identity (rows), diffusivity}; `cylinder_packing`
 /// {fraction, count + radius_shape + radius_scale (Gamma) or radii, seed = 0, diffusivity,
-/// diffusivity_extra = diffusivity} (cylinders along z in a periodic voxel).
+/// diffusivity_extra = diffusivity} (cylinders along z in a periodic voxel); `mesh` {file (PLY or
+/// STL), scale = 1 (metres per file unit, e.g. 1e-6 for µm), voxel = none (`{"origin": [x, y, z],
+/// "size": [a, b, c]}`, m: the periodic voxel the mesh is tiled in), diffusivity (inside),
+/// diffusivity_extra = diffusivity}. Mesh files need [`parse_substrate_in`]; here they are an error.
 pub fn parse_substrate(text: &str) -> Result<AnySubstrate, Error> {
+    parse_substrate_with(text, &|file| {
+        Err(invalid(
+            "file",
+            format!(
+                "{file:?}: mesh files are read relative to a substrate file (parse_substrate_in)"
+            ),
+        ))
+    })
+}
+
+/// As [`parse_substrate`], reading a mesh's `file` relative to the folder `dir` (the folder of the
+/// substrate file) unless it is absolute.
+pub fn parse_substrate_in(text: &str, dir: &std::path::Path) -> Result<AnySubstrate, Error> {
+    parse_substrate_with(text, &|file| {
+        let path = dir.join(file);
+        std::fs::read(&path)
+            .map_err(|e| invalid("file", format!("cannot read {}: {e}", path.display())))
+    })
+}
+
+fn parse_substrate_with(
+    text: &str,
+    read: &dyn Fn(&str) -> Result<Vec<u8>, Error>,
+) -> Result<AnySubstrate, Error> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| Error::SubstrateJson(e.to_string()))?;
     let kind = match value.get("kind") {
@@ -159,6 +215,13 @@ pub fn parse_substrate(text: &str) -> Result<AnySubstrate, Error> {
             AnySubstrate::Ellipsoid(Ellipsoid::new(s.semi_axes, s.axes, s.diffusivity)?)
         }
         "cylinder_packing" => AnySubstrate::CylinderPacking(packing(fields(value, &kind)?)?),
+        "mesh" => {
+            let s: MeshSpec = fields(value, &kind)?;
+            let mesh = parse_mesh(&read(&s.file)?, &s.file)?;
+            let d = [s.diffusivity, s.diffusivity_extra.unwrap_or(s.diffusivity)];
+            let voxel = s.voxel.map(|v| (v.origin, v.size));
+            AnySubstrate::Mesh(Mesh::new(&mesh, s.scale, voxel, d)?)
+        }
         other => {
             return Err(invalid(
                 "kind",
@@ -227,5 +290,28 @@ mod tests {
             assert!(e.contains(field), "{text}: {e}");
         }
         assert!(parse_substrate("{").is_err());
+    }
+
+    #[test]
+    fn a_mesh_file_is_read_next_to_the_substrate_file_in_its_units() {
+        let dir = std::env::temp_dir().join(format!("dmipy-sim-mesh-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ply = crate::substrate::mesh_file_tests::cube_ply(2.0);
+        std::fs::write(dir.join("cube.ply"), ply).unwrap();
+        let text = r#"{"kind": "mesh", "file": "cube.ply", "scale": 1e-6, "diffusivity": 2e-9,
+            "voxel": {"origin": [-1e-6, -1e-6, -1e-6], "size": [4e-6, 4e-6, 4e-6]}}"#;
+        let AnySubstrate::Mesh(m) = parse_substrate_in(text, &dir).unwrap() else {
+            panic!("not a mesh")
+        };
+        assert!((m.volume() - 8e-18).abs() < 1e-30);
+        assert_eq!(m.compartment_of([1e-6, 1e-6, 1e-6]), Some(0));
+        assert_eq!(m.compartment_of([5e-6, 1e-6, 1e-6]), Some(0)); // the next voxel's copy
+        let e = parse_substrate(text).unwrap_err().to_string();
+        assert!(e.contains("cube.ply"), "{e}");
+        let e = parse_substrate_in(&text.replace("cube.ply", "missing.ply"), &dir)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing.ply"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

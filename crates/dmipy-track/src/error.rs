@@ -36,6 +36,9 @@ pub enum Error {
         /// Its world coordinates (mm).
         point: [f64; 3],
     },
+    /// A combination of choices that cannot work together.
+    #[error("{0}")]
+    BadChoice(&'static str),
     /// A setting is out of its range.
     #[error("invalid setting {name} = {value}: {reason}")]
     BadSetting {

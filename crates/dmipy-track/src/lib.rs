@@ -24,6 +24,9 @@
 //!   random streams keyed by streamline index via [`Rng`], so any thread count gives the same
 //!   tractogram), with [`TrackingSettings`].
 //!
+//! - [`TrackingJob`] — a [`FieldVolume`] (peaks, tensors or SH, as NIfTI stores them), an
+//!   [`Algorithm`], an [`IntegratorKind`], settings and criteria, run over seeds: what the command
+//!   and the Python module share.
 //! - [`density_map`] and [`connectivity_matrix`] — the two summaries users compute first.
 //!
 //! Non-smooth choices — which peak, which sphere vertex, stopping — are made on the real part;
@@ -53,6 +56,7 @@ mod error;
 mod field;
 mod grid;
 mod integrator;
+mod job;
 mod rng;
 mod seeds;
 mod stopping;
@@ -69,6 +73,7 @@ pub use field::{
 };
 pub use grid::{Affine, Grid};
 pub use integrator::{DirectionFn, Euler, Integrator, Rk2, Rk4};
+pub use job::{Algorithm, FieldVolume, IntegratorKind, TrackingJob};
 pub use rng::Rng;
 pub use seeds::{MaskSeeds, Placement, PointSeeds, SeedGenerator};
 pub use stopping::{MaskStop, SoftThreshold, StopReason, StoppingCriterion, ThresholdStop};

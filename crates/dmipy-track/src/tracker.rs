@@ -20,6 +20,10 @@ pub struct TrackingSettings {
     pub seed: u64,
     /// A streamline stops when its cumulative soft weight falls below this [0].
     pub weight_floor: f64,
+    /// Index of the first seed given to [`track_all`] [0]: seed `i` of a call is seed
+    /// `first_seed_index + i` of the whole run, which keys its random stream, so that seeds split
+    /// into chunks (threads, processes, Dask workers) give the tractogram of one call.
+    pub first_seed_index: usize,
 }
 
 impl Default for TrackingSettings {
@@ -30,6 +34,7 @@ impl Default for TrackingSettings {
             max_length_mm: 250.0,
             seed: 0,
             weight_floor: 0.0,
+            first_seed_index: 0,
         }
     }
 }
@@ -223,6 +228,7 @@ pub fn track_all<G: DirectionGetter<f64>, I: Integrator>(
         .par_iter()
         .enumerate()
         .map(|(i, s)| {
+            let i = settings.first_seed_index + i;
             let mut rng = Rng::new(settings.seed, u64::MAX - i as u64);
             let d = getter.initial_directions(s, &mut rng).into_iter().next()?;
             let line = track(getter, integrator, criteria, *s, d, i, settings);

@@ -178,6 +178,20 @@ fn same_tractogram_for_any_thread_count() {
     let one = run_with(1);
     assert_eq!(one, run_with(3));
     assert_eq!(one.len(), 24);
+    // Seeds split into chunks, each told where it starts, give the same tractogram.
+    let chunk = |from: usize, to: usize| {
+        let s = TrackingSettings {
+            first_seed_index: from,
+            ..settings
+        };
+        track_all(&getter, &Euler, &[], &seeds[from..to], &s, &|_| {}).unwrap()
+    };
+    let mut split = chunk(0, 10);
+    split.extend(chunk(10, 24));
+    assert_eq!(split, one);
+    // Without the offset the second chunk would reuse the first chunk's random streams.
+    let naive = track_all(&getter, &Euler, &[], &seeds[10..24], &settings, &|_| {}).unwrap();
+    assert_ne!(naive[0].points, one[10].points);
 }
 
 /// Endpoint of a 6 mm RK4 streamline from `seed` through the phantom, as duals.

@@ -187,6 +187,62 @@ fn packing_walkers_start_in_the_compartment_asked_for() {
 }
 
 #[test]
+fn a_mesh_substrate_is_read_beside_its_json_in_micrometres() {
+    // A 2 µm cube (ASCII PLY in µm, scale 1e-6) in a periodic 4 µm voxel: 1/8 of the volume.
+    let dir = scratch("mesh");
+    let mut ply = String::from(
+        "ply\nformat ascii 1.0\nelement vertex 8\nproperty float x\nproperty float y\n\
+         property float z\nelement face 6\nproperty list uchar int vertex_indices\nend_header\n",
+    );
+    for k in 0..8 {
+        ply += &format!(
+            "{} {} {}\n",
+            2 * (k & 1),
+            2 * ((k >> 1) & 1),
+            2 * ((k >> 2) & 1)
+        );
+    }
+    for q in [
+        "0 2 3 1", "4 5 7 6", "0 1 5 4", "2 6 7 3", "0 4 6 2", "1 3 7 5",
+    ] {
+        ply += &format!("4 {q}\n");
+    }
+    write(&dir, "cube.ply", &ply);
+    let substrate = write(
+        &dir,
+        "mesh.json",
+        r#"{"kind": "mesh", "file": "cube.ply", "scale": 1e-6, "diffusivity": 2e-9,
+            "voxel": {"origin": [-1e-6, -1e-6, -1e-6], "size": [4e-6, 4e-6, 4e-6]}}"#,
+    );
+    let scheme = scheme_file(&dir);
+    let args = [
+        "simulate",
+        "-q",
+        "--substrate",
+        &substrate,
+        "--scheme",
+        &scheme,
+        "--walkers",
+        "2000",
+        "--steps",
+        "20",
+        "--start",
+        "everywhere",
+    ];
+    let v: Value = serde_json::from_str(&ok(dmipy(&args, ""))).unwrap();
+    // Binomial(2000, 1/8): SD 14.8; 5 SD (false-failure rate 6e-7).
+    let n_intra = v["signal_by_compartment"]["intra"]["walkers"]
+        .as_f64()
+        .unwrap();
+    assert!((n_intra - 250.0).abs() < 5.0 * 14.8, "{n_intra}");
+    // A mesh file that is not a closed surface: the error names it.
+    write(&dir, "cube.ply", &ply.replace("4 1 3 7 5\n", "3 1 3 7\n"));
+    let err = fails(dmipy(&args, ""));
+    assert!(err.contains("cube.ply") && err.contains("closed"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn substrate_errors_name_the_file_and_field() {
     let dir = scratch("errors");
     let scheme = scheme_file(&dir);

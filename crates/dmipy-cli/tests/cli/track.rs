@@ -1,7 +1,9 @@
 //! `dmipy track` end to end on a straight-bundle phantom stored with a flipped x axis.
 
 use super::{dmipy, fails, ok};
-use dmipy_io::{DataType, NiftiHeader, NiftiImage, NiftiVersion, read_tck, read_trk, write_nifti};
+use dmipy_io::{
+    DataType, NiftiHeader, NiftiImage, NiftiVersion, read_tck, read_trk, read_trx, write_nifti,
+};
 use std::path::{Path, PathBuf};
 
 fn folder(name: &str) -> PathBuf {
@@ -79,42 +81,50 @@ fn straight_bundle_spans_the_image_in_world_mm() {
     );
     assert!((xs.iter().cloned().fold(f32::MIN, f32::max) - 21.0).abs() < 1e-5);
     assert!(line.iter().all(|p| p[1] == 0.0 && p[2] == 0.0));
-    // The same run as .trk: nibabel-compatible voxmm, read back to the same world points.
-    let trk = dir.join("t.trk");
-    ok(dmipy(
-        &[
-            "track",
-            "--peaks",
-            &s(&peaks),
-            "--frame",
-            "voxel",
-            "--seeds",
-            &s(&seeds),
-            "--min-length",
-            "0",
-            "--quiet",
-            "--out",
-            &s(&trk),
-        ],
-        "",
-    ));
-    let (back, reference) = read_trk(&trk).unwrap();
-    assert_eq!(reference.shape, [10, 3, 3]);
-    for (a, b) in back
-        .streamlines
-        .iter()
-        .flatten()
-        .zip(t.streamlines.iter().flatten())
-    {
-        assert!((0..3).all(|k| (a[k] - b[k]).abs() < 1e-4), "{a:?} vs {b:?}");
+    // The same run as .trk (nibabel-compatible voxmm) and .trx: the same world points back, and
+    // the grid and per-streamline stop reasons both formats keep.
+    for ext in ["trk", "trx"] {
+        let file = dir.join(format!("t.{ext}"));
+        ok(dmipy(
+            &[
+                "track",
+                "--peaks",
+                &s(&peaks),
+                "--frame",
+                "voxel",
+                "--seeds",
+                &s(&seeds),
+                "--min-length",
+                "0",
+                "--quiet",
+                "--out",
+                &s(&file),
+            ],
+            "",
+        ));
+        let (back, reference) = if ext == "trk" {
+            read_trk(&file).unwrap()
+        } else {
+            read_trx(&file).unwrap()
+        };
+        assert_eq!(reference.shape, [10, 3, 3]);
+        assert_eq!(back.streamlines.len(), t.streamlines.len());
+        for (a, b) in back
+            .streamlines
+            .iter()
+            .flatten()
+            .zip(t.streamlines.iter().flatten())
+        {
+            assert!((0..3).all(|k| (a[k] - b[k]).abs() < 1e-4), "{a:?} vs {b:?}");
+        }
+        let stops = &back
+            .properties
+            .iter()
+            .find(|(n, _)| n == "stop_end")
+            .unwrap()
+            .1;
+        assert_eq!(stops, &vec![3.0, 3.0], "both ends leave the image (code 3)");
     }
-    let stops = &back
-        .properties
-        .iter()
-        .find(|(n, _)| n == "stop_end")
-        .unwrap()
-        .1;
-    assert_eq!(stops, &vec![3.0, 3.0], "both ends leave the image (code 3)");
 }
 
 #[test]

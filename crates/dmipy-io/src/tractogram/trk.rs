@@ -1,19 +1,10 @@
 //! TrackVis `.trk` (version 2): a 1000-byte header, then per streamline a point count, float32 points in voxel-mm and properties.
 
-use super::Tractogram;
+use super::{Tractogram, TractogramReference};
 use crate::affine::{apply_affine, axis_codes, invert_affine};
 use crate::atomic::write_atomically;
 use crate::{Affine, Error};
 use std::path::Path;
-
-/// The image a `.trk` file refers to: grid shape and voxel-to-world (RAS mm) affine.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrkReference {
-    /// Grid shape.
-    pub shape: [usize; 3],
-    /// Voxel-to-world affine (the NIfTI sform/qform of the reference image).
-    pub affine: Affine,
-}
 
 const HEADER: usize = 1000;
 
@@ -29,7 +20,7 @@ fn voxel_sizes(a: &Affine) -> [f64; 3] {
 #[allow(clippy::needless_range_loop)] // header matrix indices
 pub fn encode_trk(
     tractogram: &Tractogram,
-    reference: &TrkReference,
+    reference: &TractogramReference,
     path: &Path,
 ) -> Result<Vec<u8>, Error> {
     let bad = |field: &'static str, reason: String| Error::BadHeader {
@@ -97,7 +88,7 @@ pub fn encode_trk(
 pub fn write_trk(
     path: &Path,
     tractogram: &Tractogram,
-    reference: &TrkReference,
+    reference: &TractogramReference,
 ) -> Result<(), Error> {
     let bytes = encode_trk(tractogram, reference, path)?;
     write_atomically(path, |w| {
@@ -109,7 +100,7 @@ pub fn write_trk(
 }
 
 /// Reads a `.trk` file, returning world RAS mm points and the reference it names.
-pub fn read_trk(path: &Path) -> Result<(Tractogram, TrkReference), Error> {
+pub fn read_trk(path: &Path) -> Result<(Tractogram, TractogramReference), Error> {
     let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -123,7 +114,7 @@ pub fn read_trk(path: &Path) -> Result<(Tractogram, TrkReference), Error> {
 pub fn parse_trk(
     bytes: &[u8],
     path: impl AsRef<Path>,
-) -> Result<(Tractogram, TrkReference), Error> {
+) -> Result<(Tractogram, TractogramReference), Error> {
     let path = path.as_ref();
     let bad = |field: &'static str, reason: String| Error::BadHeader {
         path: path.to_path_buf(),
@@ -223,7 +214,7 @@ pub fn parse_trk(
         o += need;
     }
     out.properties = props;
-    Ok((out, TrkReference { shape, affine }))
+    Ok((out, TractogramReference { shape, affine }))
 }
 
 #[cfg(test)]
@@ -239,7 +230,7 @@ mod tests {
             [0.0, 0.0, 2.0, 0.0],
             [0.0, 0.0, 0.0, 1.0],
         ];
-        let reference = TrkReference {
+        let reference = TractogramReference {
             shape: [5, 6, 7],
             affine,
         };

@@ -3,6 +3,10 @@
 mod cylinder;
 mod ellipsoid;
 mod free;
+mod mesh;
+mod mesh_file;
+#[cfg(test)]
+pub(crate) use mesh_file::tests as mesh_file_tests;
 mod packing;
 mod slab;
 mod sphere;
@@ -10,6 +14,8 @@ mod sphere;
 pub use cylinder::Cylinder;
 pub use ellipsoid::Ellipsoid;
 pub use free::Free;
+pub use mesh::Mesh;
+pub use mesh_file::{TriangleMesh, parse_mesh};
 pub use packing::CylinderPacking;
 pub use slab::Slab;
 pub use sphere::Sphere;
@@ -102,6 +108,8 @@ pub enum AnySubstrate {
     Ellipsoid(Ellipsoid),
     /// Packed parallel cylinders in a periodic voxel (intra and extra).
     CylinderPacking(CylinderPacking),
+    /// The inside and outside of a closed triangle mesh, optionally in a periodic voxel.
+    Mesh(Mesh),
 }
 
 macro_rules! dispatch {
@@ -113,6 +121,7 @@ macro_rules! dispatch {
             AnySubstrate::Sphere($s) => $e,
             AnySubstrate::Ellipsoid($s) => $e,
             AnySubstrate::CylinderPacking($s) => $e,
+            AnySubstrate::Mesh($s) => $e,
         }
     };
 }
