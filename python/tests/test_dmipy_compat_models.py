@@ -98,6 +98,8 @@ def test_gamma_target_parameter():
         DD1GammaDistributed([cylinder], target_parameter="lambda_par")
     with pytest.raises(ValueError, match="not available"):
         DD1GammaDistributed([SD1WatsonDistributed([cylinder])])
+    with pytest.raises(ValueError, match="not available"):
+        SD1WatsonDistributed([DD1GammaDistributed([cylinder])])
 
 
 def test_parameter_links_record_tortuosity_with_s0_correction():

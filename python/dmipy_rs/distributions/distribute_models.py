@@ -42,6 +42,12 @@ class DistributedModel:
     def __init__(self, models):
         models = list(models)
         for model in models:
+            if isinstance(model, DistributedModel):
+                raise ParameterError(
+                    f"{type(self).__name__}: a distributed model inside a distributed model "
+                    f"({type(model).__name__}) is not available in dmipy_rs; distribute the "
+                    "compartments in one model instead"
+                )
             if not isinstance(model, CompartmentModel):
                 raise TypeError(
                     f"{type(self).__name__}: models must be dmipy_rs compartment models, "
