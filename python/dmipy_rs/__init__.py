@@ -29,6 +29,9 @@ What lives where:
   ``SD2BinghamDistributed``, ``DD1GammaDistributed`` (and ``BundleModel``): kernels sharing one
   orientation or size distribution, with their own links, as components of the models above.
 
+- ``dmipy_rs.turnkey(name)`` / ``turnkey_names()`` / ``model_from_json(text)`` — the models
+  ``dmipy models`` lists, and CLI model files, as ready multi-compartment models.
+
 - ``dmipy_rs.tracking`` — ``track`` (streamlines on peaks, tensor or SH-FOD arrays in world mm,
   NumPy or Dask seeds), ``seeds_from_mask`` and ``seed_jacobian`` (exact d points / d seed).
 
@@ -44,10 +47,15 @@ from ._core import (
     __version__,
 )
 
+from .turnkey import model_from_json, turnkey, turnkey_names
+
 __all__ = [
     "AcquisitionError",
     "DmipyError",
     "MissingSchemeFieldError",
     "ParameterError",
     "__version__",
+    "model_from_json",
+    "turnkey",
+    "turnkey_names",
 ]

@@ -21,6 +21,10 @@
 //!   Bingham, Gamma, bundle over compartment kernels) with its inner links.
 //! - `multi` — `MultiModel`, a frozen wrapper of `dmipy::MultiCompartmentModel`: built from
 //!   `Model`s or a model file; each `set_…` link returns a changed copy; `simulate` over voxels.
+//! - `densities` — the Watson, Bingham and Gamma densities and the data spherical means that
+//!   Dmipy's `distributions.distributions` and `utils.spherical_mean` wrap.
+//! - `multi_extras` — the exact Jacobian of a `MultiModel`, its full (linked) vectors and the
+//!   turnkey models by name.
 //! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
 //!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
 //!
@@ -35,11 +39,13 @@
 //! Build with `maturin develop` (see `python/pyproject.toml`); `cargo test -p dmipy-py` runs the
 //! Rust unit tests without Python.
 
+mod densities;
 mod distributed;
 mod errors;
 mod fitting;
 mod model;
 mod multi;
+mod multi_extras;
 mod scheme;
 mod settings;
 mod simulation;
@@ -60,6 +66,15 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scheme::scheme_from_qvalues, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_gradient_strengths, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::hcp_wu_minn, m)?)?;
+    m.add_function(wrap_pyfunction!(densities::watson_pdf, m)?)?;
+    m.add_function(wrap_pyfunction!(densities::bingham_pdf, m)?)?;
+    m.add_function(wrap_pyfunction!(densities::gamma_pdf_radius, m)?)?;
+    m.add_function(wrap_pyfunction!(densities::data_spherical_means, m)?)?;
+    m.add_function(wrap_pyfunction!(multi_extras::multi_jacobian, m)?)?;
+    m.add_function(wrap_pyfunction!(multi_extras::turnkey_names, m)?)?;
+    m.add_function(wrap_pyfunction!(multi_extras::turnkey_model, m)?)?;
+    m.add_function(wrap_pyfunction!(multi_extras::full_parameter_table, m)?)?;
+    m.add_function(wrap_pyfunction!(multi_extras::full_vectors, m)?)?;
     m.add_function(wrap_pyfunction!(tracking::track_streamlines, m)?)?;
     m.add_function(wrap_pyfunction!(tracking::track_seed_jacobian, m)?)?;
     m.add_function(wrap_pyfunction!(tracking::seeds_from_mask, m)?)?;

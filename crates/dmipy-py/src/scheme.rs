@@ -138,18 +138,19 @@ fn timing_and_options(
     delta: Option<PyReadonlyArray1<'_, f64>>,
     big_delta: Option<PyReadonlyArray1<'_, f64>>,
     echo_time: Option<PyReadonlyArray1<'_, f64>>,
-    options: (f64, f64, bool),
+    options: (f64, f64, bool, bool),
 ) -> (PulseTiming, SchemeOptions) {
     let timing = PulseTiming {
         delta: per_measurement(delta),
         big_delta: per_measurement(big_delta),
         echo_time: per_measurement(echo_time),
     };
-    let (b0_threshold, min_shell_distance, renormalize_directions) = options;
+    let (b0_threshold, min_shell_distance, renormalize_directions, lenient_units) = options;
     let options = SchemeOptions {
         b0_threshold,
         min_shell_distance,
         renormalize_directions,
+        lenient_units,
     };
     (timing, options)
 }
@@ -171,7 +172,7 @@ fn build(
     delta: Option<PyReadonlyArray1<'_, f64>>,
     big_delta: Option<PyReadonlyArray1<'_, f64>>,
     echo_time: Option<PyReadonlyArray1<'_, f64>>,
-    options: (f64, f64, bool),
+    options: (f64, f64, bool, bool),
 ) -> PyResult<PyScheme> {
     let dirs = directions(&gradient_directions)?;
     let values = values.as_array().to_vec();
@@ -189,7 +190,7 @@ fn build(
 
 /// A scheme from b-values (s/m²), directions (N, 3) and optional δ, Δ, TE (s; length 1 or N).
 #[pyfunction]
-#[pyo3(signature = (bvalues, gradient_directions, delta, big_delta, echo_time, b0_threshold, min_shell_distance, renormalize_directions))]
+#[pyo3(signature = (bvalues, gradient_directions, delta, big_delta, echo_time, b0_threshold, min_shell_distance, renormalize_directions, lenient_units=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn scheme_from_bvalues(
     bvalues: PyReadonlyArray1<'_, f64>,
@@ -200,8 +201,14 @@ pub fn scheme_from_bvalues(
     b0_threshold: f64,
     min_shell_distance: f64,
     renormalize_directions: bool,
+    lenient_units: bool,
 ) -> PyResult<PyScheme> {
-    let options = (b0_threshold, min_shell_distance, renormalize_directions);
+    let options = (
+        b0_threshold,
+        min_shell_distance,
+        renormalize_directions,
+        lenient_units,
+    );
     let (b, g) = (bvalues, gradient_directions);
     build(
         Weighting::BValues,
@@ -216,7 +223,7 @@ pub fn scheme_from_bvalues(
 
 /// A scheme from q-values (1/m), directions (N, 3), δ and Δ (s) and optional TE (s).
 #[pyfunction]
-#[pyo3(signature = (qvalues, gradient_directions, delta, big_delta, echo_time, b0_threshold, min_shell_distance, renormalize_directions))]
+#[pyo3(signature = (qvalues, gradient_directions, delta, big_delta, echo_time, b0_threshold, min_shell_distance, renormalize_directions, lenient_units=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn scheme_from_qvalues(
     qvalues: PyReadonlyArray1<'_, f64>,
@@ -227,8 +234,14 @@ pub fn scheme_from_qvalues(
     b0_threshold: f64,
     min_shell_distance: f64,
     renormalize_directions: bool,
+    lenient_units: bool,
 ) -> PyResult<PyScheme> {
-    let options = (b0_threshold, min_shell_distance, renormalize_directions);
+    let options = (
+        b0_threshold,
+        min_shell_distance,
+        renormalize_directions,
+        lenient_units,
+    );
     let (q, g) = (qvalues, gradient_directions);
     build(
         Weighting::QValues,
@@ -243,7 +256,7 @@ pub fn scheme_from_qvalues(
 
 /// A scheme from gradient strengths (T/m), directions (N, 3), δ and Δ (s) and optional TE (s).
 #[pyfunction]
-#[pyo3(signature = (gradient_strengths, gradient_directions, delta, big_delta, echo_time, b0_threshold, min_shell_distance, renormalize_directions))]
+#[pyo3(signature = (gradient_strengths, gradient_directions, delta, big_delta, echo_time, b0_threshold, min_shell_distance, renormalize_directions, lenient_units=false))]
 #[allow(clippy::too_many_arguments)]
 pub fn scheme_from_gradient_strengths(
     gradient_strengths: PyReadonlyArray1<'_, f64>,
@@ -254,8 +267,14 @@ pub fn scheme_from_gradient_strengths(
     b0_threshold: f64,
     min_shell_distance: f64,
     renormalize_directions: bool,
+    lenient_units: bool,
 ) -> PyResult<PyScheme> {
-    let options = (b0_threshold, min_shell_distance, renormalize_directions);
+    let options = (
+        b0_threshold,
+        min_shell_distance,
+        renormalize_directions,
+        lenient_units,
+    );
     let (s, g) = (gradient_strengths, gradient_directions);
     build(
         Weighting::GradientStrengths,

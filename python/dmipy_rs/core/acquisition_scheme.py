@@ -20,7 +20,14 @@ __all__ = [
     "acquisition_scheme_from_qvalues",
     "acquisition_scheme_from_gradient_strengths",
     "gtab_dipy2dmipy",
+    "gtab_dmipy2dipy",
+    "calculate_shell_bvalues_and_indices",
+    "acquisition_scheme_from_schemefile",
 ]
+
+#: Timings (s) above this are accepted with a warning: they are usually milliseconds by mistake,
+#: but Dmipy's long-time-limit checks (Δ = 1e10 s) and stimulated-echo mixing times are valid.
+_LONG_TIMING_S = 1.0
 
 
 def _frozen(array):
@@ -89,9 +96,52 @@ class AcquisitionScheme:
 
     def __reduce__(self):
         # Pickled as its b-values, directions and timings (e.g. for Dask workers).
-        options = (self.b0_threshold, self.min_b_shell_distance, self.renormalize_directions)
+        options = (self.b0_threshold, self.min_b_shell_distance, self.renormalize_directions,
+                   _needs_lenient(self.bvalues, self.delta, self.Delta, self.TE))
         fields = (self.bvalues, self.gradient_directions, self.delta, self.Delta, self.TE)
         return (_unpickle, tuple(None if f is None else np.array(f) for f in fields) + (options,))
+
+    def _masked(self, mask):
+        """The scheme of the measurements in boolean ``mask``, with the same options."""
+        def pick(values):
+            return None if values is None else np.array(values)[mask]
+
+        return acquisition_scheme_from_bvalues(
+            np.array(self.bvalues)[mask],
+            np.array(self.gradient_directions)[mask],
+            pick(self.delta),
+            pick(self.Delta),
+            pick(self.TE),
+            min_b_shell_distance=self.min_b_shell_distance,
+            b0_threshold=self.b0_threshold,
+            renormalize_directions=self.renormalize_directions,
+        )
+
+    def return_pruned_acquisition_scheme(self, shell_indices, data=None):
+        """The scheme (and, if given, ``data`` (..., N)) restricted to the measurements of the
+        shells in ``shell_indices`` (indices into ``shell_bvalues``), as Dmipy."""
+        keep = np.isin(self.shell_indices, np.atleast_1d(np.asarray(shell_indices, dtype=int)))
+        if not keep.any():
+            raise AcquisitionError(
+                f"no measurement in shells {shell_indices}; the scheme has shells "
+                f"0..{len(self.shell_bvalues) - 1}"
+            )
+        scheme = self._masked(keep)
+        if data is None:
+            return scheme
+        return scheme, np.asarray(data)[..., keep]
+
+    def to_schemefile(self, filename):
+        """Writes the scheme as a Camino STEJSKALTANNER scheme file (g_x g_y g_z |G| Δ δ TE, SI),
+        as Dmipy; without TE it writes Δ + 2δ + 1 ms, as Dmipy. Needs δ and Δ."""
+        if self.gradient_strengths is None:
+            raise AcquisitionError("a scheme file needs delta and Delta; this scheme has none")
+        te = self.TE if self.TE is not None else self.Delta + 2 * self.delta + 0.001
+        table = np.column_stack(
+            [self.gradient_directions, self.gradient_strengths, self.Delta, self.delta, te]
+        )
+        header = "#g_x  g_y  g_z  |G| DELTA delta TE\nVERSION: STEJSKALTANNER"
+        np.savetxt(filename, table, header=header, comments="", fmt="%.17g")
 
     def __repr__(self):
         return (
@@ -131,6 +181,16 @@ class AcquisitionScheme:
         print(self.summary())
 
 
+def _has_long_timing(*timings):
+    return any(t is not None and np.size(t) and np.max(t) > _LONG_TIMING_S for t in timings)
+
+
+def _needs_lenient(bvalues, *timings):
+    """Whether rebuilding needs ``lenient_units``: timings over 1 s."""
+    del bvalues
+    return bool(_has_long_timing(*timings))
+
+
 def _unpickle(bvalues, gradient_directions, delta, Delta, TE, options):
     return AcquisitionScheme(
         _core.scheme_from_bvalues(bvalues, gradient_directions, delta, Delta, TE, *options)
@@ -165,13 +225,30 @@ def _timing(value, name):
 
 
 def _build(constructor, values, name, gradient_directions, delta, Delta, TE, options):
+    timings = {"delta": _timing(delta, "delta"), "Delta": _timing(Delta, "Delta"),
+               "TE": _timing(TE, "TE")}
+    long = [k for k, v in timings.items() if v is not None and v.size and np.max(v) > _LONG_TIMING_S]
+    if long:
+        warnings.warn(
+            f"{', '.join(long)} longer than 1 s: timings are in seconds (10.6 ms is 0.0106 s); "
+            "accepted as given (e.g. a long-time limit or a stimulated-echo mixing time).",
+            stacklevel=3,
+        )
+    values = _vector(values, name)
+    if long and name == "bvalues" and values.size and 0 < np.max(values) < 1e5:
+        # lenient_units lifts the core's s/mm² check too; keep it (the common mistake).
+        raise AcquisitionError(
+            f"the largest b-value is {np.max(values):g}, which is below 1e5 s/m² (0.1 s/mm²): "
+            "these look like s/mm²; multiply them by 1e6"
+        )
     core = constructor(
-        _vector(values, name),
+        values,
         _directions(gradient_directions),
-        _timing(delta, "delta"),
-        _timing(Delta, "Delta"),
-        _timing(TE, "TE"),
+        timings["delta"],
+        timings["Delta"],
+        timings["TE"],
         *options,
+        lenient_units=bool(long),
     )
     return AcquisitionScheme(core)
 
@@ -271,4 +348,83 @@ def gtab_dipy2dmipy(
         min_b_shell_distance=min_b_shell_distance,
         b0_threshold=b0_threshold,
         renormalize_directions=renormalize_directions,
+    )
+
+
+def gtab_dmipy2dipy(dmipy_gradient_table):
+    """The DIPY ``GradientTable`` of a scheme (b in s/mm², as DIPY), with its δ and Δ when it has
+    them; DIPY holds one δ and one Δ, so a scheme with several raises ``ValueError``, as Dmipy.
+    Needs DIPY."""
+    if not isinstance(dmipy_gradient_table, AcquisitionScheme):
+        raise AcquisitionError("gtab_dmipy2dipy: input must be a dmipy_rs AcquisitionScheme")
+    scheme = dmipy_gradient_table
+    timing = {}
+    for key, values, what in (
+        ("small_delta", scheme.delta, "delta (pulse duration)"),
+        ("big_delta", scheme.Delta, "Delta (pulse separation)"),
+    ):
+        if values is None:
+            continue
+        unique = np.unique(values)
+        if len(unique) > 1:
+            raise AcquisitionError(
+                f"cannot create a DIPY GradientTable for a scheme with several {what} values "
+                f"({len(unique)}): a GradientTable holds one"
+            )
+        timing[key] = float(unique[0])
+    try:
+        from dipy.core.gradients import gradient_table
+    except ImportError as error:
+        raise ImportError("gtab_dmipy2dipy needs DIPY (pip install dipy)") from error
+    return gradient_table(
+        np.array(scheme.bvalues) / 1e6,
+        bvecs=np.array(scheme.gradient_directions),
+        b0_threshold=scheme.b0_threshold / 1e6,
+        **timing,
+    )
+
+
+def calculate_shell_bvalues_and_indices(bvalues, max_distance=20e6):
+    """Dmipy's shell clustering of b-values alone: sorted b-values at most ``max_distance``
+    apart (same units) join one shell (single linkage). Returns (shell index of every value,
+    mean b-value of every shell), shells in increasing b."""
+    b = np.asarray(bvalues, dtype=float)
+    if b.ndim != 1 or b.size == 0:
+        raise AcquisitionError(f"bvalues must be a non-empty 1-D array, got shape {b.shape}")
+    order = np.argsort(b, kind="stable")
+    gaps = np.diff(b[order]) > max_distance
+    sorted_shell = np.concatenate([[0], np.cumsum(gaps)])
+    indices = np.empty(b.size, dtype=int)
+    indices[order] = sorted_shell
+    means = np.array([b[indices == k].mean() for k in range(sorted_shell[-1] + 1)])
+    return indices, means
+
+
+def acquisition_scheme_from_schemefile(file_path, min_b_shell_distance=50e6, b0_threshold=10e6):
+    """A scheme from a Camino STEJSKALTANNER scheme file (g_x g_y g_z |G| Δ δ TE per line, SI;
+    header lines are skipped), as Dmipy; zero directions (b0s) become [1, 0, 0]."""
+    rows = []
+    with open(file_path) as f:
+        for number, line in enumerate(f, 1):
+            text = line.split("#", 1)[0].strip()
+            if not text or text.upper().startswith("VERSION"):
+                continue
+            try:
+                values = [float(v) for v in text.split()]
+            except ValueError as error:
+                raise AcquisitionError(f"{file_path}:{number}: not numbers: {text!r}") from error
+            if len(values) != 7:
+                raise AcquisitionError(
+                    f"{file_path}:{number}: expected 7 columns (g_x g_y g_z |G| DELTA delta TE), "
+                    f"got {len(values)}"
+                )
+            rows.append(values)
+    if not rows:
+        raise AcquisitionError(f"{file_path}: no measurements")
+    table = np.array(rows)
+    bvecs = table[:, :3].copy()
+    bvecs[np.linalg.norm(bvecs, axis=1) == 0] = [1.0, 0.0, 0.0]
+    return acquisition_scheme_from_gradient_strengths(
+        table[:, 3], bvecs, table[:, 5], table[:, 4], table[:, 6],
+        min_b_shell_distance=min_b_shell_distance, b0_threshold=b0_threshold,
     )

@@ -96,6 +96,151 @@ class FittedMultiCompartmentModel:
         """The fitted parameters by name, each shaped like the voxels (+ cardinality)."""
         return self.model.parameter_vector_to_parameters(self.fitted_parameters_vector)
 
+    @property
+    def fitted_and_linked_parameters(self):
+        """Every parameter of the model before links (fixed, equal and tortuous ones included,
+        with Dmipy's names), by name, shaped like the voxels (+ cardinality); 0 outside the
+        mask. The links are evaluated by the core, as Dmipy's
+        ``add_linked_parameters_to_parameters``."""
+        from .. import _core
+
+        model = self.model
+        shape = self.fitted_parameters_vector.shape[:-1]
+        rows = self.fitted_parameters_vector.reshape(-1, self.fitted_parameters_vector.shape[-1])
+        mask = self.mask.reshape(-1)
+        table = _core.full_parameter_table(model._core)
+        width = max((offset + card for _, card, offset in table), default=0)
+        full = np.zeros((rows.shape[0], width))
+        if mask.any():
+            full[mask] = _core.full_vectors(model._core, np.ascontiguousarray(rows[mask]))
+        out = {}
+        for name, card, offset in table:
+            block = full[:, offset:offset + card]
+            out[name] = (block[:, 0] if card == 1 else block).reshape(
+                shape + (() if card == 1 else (card,))
+            )
+        return out
+
+    # FODs and peaks of the orientation distributions (Watson, Bingham) in the model.
+
+    def _fod_terms(self):
+        """(weight array, distribution, parameter arrays) of every Watson/Bingham component."""
+        from ..distributions.distribute_models import (
+            SD1WatsonDistributed,
+            SD2BinghamDistributed,
+        )
+
+        kinds = {SD1WatsonDistributed: ("SD1Watson", ("mu", "odi")),
+                 SD2BinghamDistributed: ("SD2Bingham", ("mu", "psi", "odi", "beta_fraction"))}
+        linked = self.fitted_and_linked_parameters
+        terms = []
+        for i, (component, prefix) in enumerate(zip(self.model.models, self.model.model_names)):
+            kind = kinds.get(type(component))
+            if kind is None:
+                continue
+            name, keys = kind
+            values = [linked[f"{prefix}{name}_1_{k}"] for k in keys]
+            weight = linked.get(f"partial_volume_{i}", np.ones(self.mask.shape))
+            terms.append((weight, name, values))
+        if not terms:
+            raise ValueError(
+                "FODs are not available for this model: it has no Watson or Bingham "
+                "distributed component"
+            )
+        return terms
+
+    def fod(self, vertices, visual_odi_lower_bound=0.0):
+        """The fibre orientation distribution at unit ``vertices`` (M, 3) for every voxel,
+        shape voxels + (M,): the densities (1/sr) of the model's Watson/Bingham components
+        weighted by their partial volumes, as Dmipy; 0 outside the mask. ODIs below
+        ``visual_odi_lower_bound`` are raised to it (for display, as Dmipy)."""
+        from .. import _core
+
+        vertices = np.ascontiguousarray(np.asarray(vertices, dtype=float))
+        if vertices.ndim != 2 or vertices.shape[1] != 3:
+            raise ValueError(f"vertices must have shape (M, 3), got {vertices.shape}")
+        fods = np.zeros(self.mask.shape + (len(vertices),))
+        for weight, name, values in self._fod_terms():
+            for pos in zip(*np.nonzero(self.mask)):
+                p = [np.atleast_1d(v[pos]) for v in values]
+                p[-1 if name == "SD1Watson" else -2] = np.maximum(
+                    p[-1 if name == "SD1Watson" else -2], visual_odi_lower_bound
+                )
+                flat = [float(x) for x in np.concatenate(p)]
+                pdf = _core.watson_pdf if name == "SD1Watson" else _core.bingham_pdf
+                fods[pos] += weight[pos] * pdf(flat, vertices)
+        return fods
+
+    def fod_sh(self, sh_order=8, basis_type=None):
+        """Real SH coefficients of ``fod`` sampled on DIPY's ``repulsion724`` sphere, by DIPY's
+        ``sh_to_sf_matrix(sphere, sh_order, basis_type, return_inv=True)`` (DIPY's default
+        basis when ``basis_type`` is None), as Dmipy; shape voxels + (n_coefficients,). Needs
+        DIPY."""
+        try:
+            from dipy.data import get_sphere
+            from dipy.reconst.shm import sh_to_sf_matrix
+        except ImportError as error:
+            raise ImportError("fod_sh needs DIPY (pip install dipy)") from error
+        sphere = get_sphere(name="repulsion724")
+        _, inverse = sh_to_sf_matrix(sphere, sh_order, basis_type=basis_type, return_inv=True)
+        sf = self.fod(sphere.vertices)
+        sh = sf @ inverse
+        sh[~self.mask] = 0
+        return sh
+
+    def peaks_spherical(self):
+        """The fitted orientations ``[theta, phi]`` of the model's K ``…mu`` parameters, shape
+        voxels + (K, 2). (Dmipy 1.0.5 returns voxels + (2, K) for K > 1, and its
+        ``peaks_cartesian`` then converts along the wrong axis; K = 1 is the same.)"""
+        mus = [self.fitted_parameters[name]
+               for name, card in self.model.parameter_cardinality.items()
+               if name.endswith("mu") and card == 2]
+        if not mus:
+            raise ValueError("peaks are not available: the model has no fitted orientation")
+        return np.stack(mus, axis=-2)
+
+    def peaks_cartesian(self):
+        """The unit vectors of ``peaks_spherical``, shape voxels + (K, 3)."""
+        from ..utils.utils import unitsphere2cart_Nd
+
+        return unitsphere2cart_Nd(self.peaks_spherical())
+
+    def _multi_tissue_fractions(self, normalized):
+        responses = self.model.S0_tissue_responses
+        if responses is None:
+            raise AttributeError(
+                "fitted_multi_tissue_fractions needs a model built with S0_tissue_responses"
+            )
+        names = self.model.partial_volume_names or ["partial_volume_0"]
+        fitted = self.fitted_parameters
+        signal = np.stack(
+            [fitted[n] if n in fitted else np.ones(self.mask.shape) for n in names], axis=-1
+        )
+        s0 = np.asarray(self.S0, dtype=float)
+        if s0.shape != self.mask.shape:  # several echo times: S0 per measurement
+            s0 = s0.mean(axis=-1)
+        volume = signal * s0[..., None] / np.asarray(responses, dtype=float)
+        if normalized:
+            total = volume.sum(axis=-1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                volume = np.where(total > 0, volume / total, 0.0)
+        volume[~self.mask] = 0
+        return {name: volume[..., i] for i, name in enumerate(names)}
+
+    @property
+    def fitted_multi_tissue_fractions(self):
+        """Volume fractions of the tissues, as Dmipy: v_i = S0 · f_i / S0_i with the fitted
+        signal fractions f_i, the voxel's S0 and the tissue responses S0_i (Dell'Acqua &
+        Tournier 2019, NMR Biomed. 32:e3945, doi:10.1002/nbm.3945). Dmipy estimates them by a
+        second non-negative fit of the raw data on the S0_i-weighted compartment signals; for
+        a model that fits the data the two agree."""
+        return self._multi_tissue_fractions(normalized=False)
+
+    @property
+    def fitted_multi_tissue_fractions_normalized(self):
+        """``fitted_multi_tissue_fractions`` divided by their sum: v_i ∝ f_i / S0_i."""
+        return self._multi_tissue_fractions(normalized=True)
+
     def predict(self, acquisition_scheme=None, S0=None, mask=None):
         """The signal of the fitted parameters on ``acquisition_scheme`` (default: the fitted
         one) times ``S0`` (default: the fitted S0; a number for all voxels), zero outside

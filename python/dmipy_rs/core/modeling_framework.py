@@ -55,6 +55,12 @@ class _MultiCompartmentBase:
                     "distributed models, "
                     f"got {type(model).__name__}"
                 )
+        _check_components(type(self).__name__, models, self._spherical_mean)
+        if S0_tissue_responses is not None and len(S0_tissue_responses) != len(models):
+            raise ParameterError(
+                f"{type(self).__name__}: {len(S0_tissue_responses)} S0 tissue responses for "
+                f"{len(models)} models; give one per model"
+            )
         self.models = models
         self.N_models = len(models)
         self.S0_tissue_responses = S0_tissue_responses
@@ -202,6 +208,47 @@ class _MultiCompartmentBase:
             "with_bounds", parameter_name, [(float(lo), float(hi)) for lo, hi in array]
         )
 
+    @property
+    def parameter_links(self):
+        """Dmipy's list of links, in the order they were set: ``[model, parameter, function,
+        [(model, parameter), ...]]`` with the compartment object and its own parameter name
+        (e.g. ``lambda_perp``); the functions are Dmipy's (``T1_tortuosity`` with the S0
+        responses when ``S0_correction``, equality, fraction, fixed value). A record for
+        scripts that inspect links: the links themselves live in the core model."""
+        from ..utils.utils import T1_tortuosity
+
+        prefixes = self.model_names
+
+        def split(name):
+            for model, prefix in zip(self.models, prefixes):
+                if name.startswith(prefix):
+                    return (model, name[len(prefix):])
+            return (None, name)
+
+        links = []
+        for method, args in self._calls:
+            if method == "with_fixed":
+                model, name = split(args[0])
+                value = args[1][0] if len(args[1]) == 1 else np.array(args[1])
+                links.append([model, name, _ReturnFixedValue(value), []])
+            elif method == "with_equal":
+                model, name = split(args[1])
+                links.append([model, name, _parameter_equality, [split(args[0])]])
+            elif method == "with_tortuous":
+                perp, par, intra, extra, s0_correction = args
+                s0_intra = s0_extra = 1.0
+                if s0_correction and self.S0_tissue_responses is not None:
+                    s0_intra = self.S0_tissue_responses[int(intra.rsplit("_", 1)[-1])]
+                    s0_extra = self.S0_tissue_responses[int(extra.rsplit("_", 1)[-1])]
+                model, name = split(perp)
+                links.append([model, name, T1_tortuosity(s0_intra, s0_extra),
+                              [split(par), split(intra), split(extra)]])
+            elif method == "with_fractional":
+                model, name = split(args[0])
+                links.append([model, name, _fractional_parameter,
+                              [split(args[0] + "_fraction"), split(args[1])]])
+        return links
+
     # Parameter vectors.
 
     def parameter_vector_to_parameters(self, parameter_vector):
@@ -270,6 +317,39 @@ class _MultiCompartmentBase:
         vector = self.parameters_to_parameter_vector(**kwargs)
         return self.simulate_signal(acquisition_scheme, vector)
 
+    def jacobian(self, acquisition_scheme, parameters_array_or_dict=None, **kwargs):
+        """The exact derivative of the signal with respect to every public parameter value, by
+        dual numbers in the core through the links (not in Dmipy), as a ``Jacobian``
+        (jacobian, parameter_order, signal): ``jacobian`` has shape (..., N, n_values) in
+        ``parameter_names`` order (``(name, component)`` pairs), per SI unit. Parameters as
+        ``simulate_signal`` takes them (a vector or dict), or as keywords."""
+        from ..signal_models._base import Jacobian
+
+        if parameters_array_or_dict is None:
+            parameters_array_or_dict = kwargs
+        elif kwargs:
+            raise ParameterError("give the parameters as one vector/dict or as keywords")
+        if isinstance(parameters_array_or_dict, dict):
+            vector = self.parameters_to_parameter_vector(**parameters_array_or_dict)
+        else:
+            vector = np.asarray(parameters_array_or_dict, dtype=float)
+        n_values = sum(self.parameter_cardinality.values())
+        if vector.shape[-1:] != (n_values,):
+            raise ParameterError(
+                f"{type(self).__name__}: a parameter vector has {n_values} values "
+                f"({', '.join(self.parameter_names)}), got shape {vector.shape}"
+            )
+        scheme = _core_scheme(acquisition_scheme)
+        shape = vector.shape[:-1]
+        rows = np.ascontiguousarray(vector.reshape(-1, n_values))
+        both = _core.multi_jacobian(self._core, scheme, rows)
+        n = both.shape[1] // (n_values + 1)
+        order = [(name, k) for name, card in self.parameter_cardinality.items()
+                 for k in range(card)]
+        return Jacobian(
+            both[:, n:].reshape(shape + (n, n_values)), order, both[:, :n].reshape(shape + (n,))
+        )
+
     # Fitting.
 
     def fit(
@@ -319,6 +399,51 @@ class _MultiCompartmentBase:
             return fit_dask(self, acquisition_scheme, data, mask, settings)
         parts = _fit_numpy(self, acquisition_scheme, np.asarray(data, dtype=float), mask, settings)
         return FittedMultiCompartmentModel(self, acquisition_scheme, *parts)
+
+
+def _check_components(owner, models, spherical_mean):
+    """Dmipy's refusals: one model object twice (its parameters would be shared by accident),
+    and an orientation-free plane (Dmipy's 1-D plane) next to other models or in a
+    spherical-mean model."""
+    seen = set()
+    for model in models:
+        if id(model) in seen:
+            raise ParameterError(
+                f"{owner}: the same {type(model).__name__} instance is given twice; create one "
+                "instance per compartment"
+            )
+        seen.add(id(model))
+    free_planes = [
+        m for m in models
+        if isinstance(m, CompartmentModel) and m._orientation_optional and m.mu is None
+    ]
+    if free_planes and (len(models) > 1 or spherical_mean):
+        where = "in a spherical-mean model" if spherical_mean else "with other compartments"
+        raise ParameterError(
+            f"{owner}: {type(free_planes[0]).__name__} without a normal is Dmipy's 1-D plane "
+            f"model and cannot be used {where}; give it a normal, e.g. "
+            f"{type(free_planes[0]).__name__}(mu=[theta, phi])"
+        )
+
+
+class _ReturnFixedValue:
+    """Dmipy's link object of a fixed parameter: calling it returns the value."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __call__(self):
+        return self.value
+
+
+def _parameter_equality(param):
+    """Dmipy's equality link: returns its argument."""
+    return param
+
+
+def _fractional_parameter(fractional_parameter, parameter2):
+    """Dmipy's fractional link: fraction × the larger parameter."""
+    return fractional_parameter * parameter2
 
 
 def _rebuild(cls, state):

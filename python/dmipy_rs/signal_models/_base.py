@@ -1,6 +1,7 @@
 """The one base class of every compartment: parameter metadata in Dmipy's format, broadcasting of
 parameter values over voxels, and the calls into the core (signal, Jacobian, spherical mean)."""
 
+import warnings
 from collections import OrderedDict
 from typing import NamedTuple
 
@@ -50,7 +51,8 @@ class CompartmentModel:
     values to fix (as Dmipy's ``C1Stick(mu=..., lambda_par=...)``); call keywords override fixed
     values. Parameter values are in SI units and may be scalars or arrays: a parameter of
     cardinality 1 takes shape ``S``, ``mu`` takes ``S + (2,)``, and the shapes ``S`` of all
-    parameters broadcast (NumPy rules) to the voxel shape of the result ``(..., N)``.
+    parameters broadcast (NumPy rules) to the voxel shape of the result ``(..., N)``. As in
+    Dmipy, one-element 1-D arrays (``np.random.rand(1) * scale``) count as plain values.
     """
 
     #: The core's (and Dmipy's) class name.
@@ -160,6 +162,13 @@ class CompartmentModel:
                 matrix[..., k] = array
             k += c
         n_voxels = int(np.prod(shape, dtype=np.int64))
+        if shape == (1,) and all(
+            a.ndim <= 1 if len(p[2]) == 1 else a.ndim == 1
+            for p, a in zip(self._table, columns)
+        ):
+            # Dmipy's idiom `np.random.rand(1) * scale`: one-element vectors are one value, and
+            # the result has no voxel axis, as NumPy broadcasting gives in Dmipy.
+            shape = ()
         return np.ascontiguousarray(matrix.reshape(n_voxels, n_values)), shape
 
     def _parameter_array(self, name, cardinality, value):
@@ -195,10 +204,37 @@ class CompartmentModel:
 
     # Calls into the core.
 
+    #: Whether a missing ``mu`` means Dmipy's orientation-free model (the planes: the signal
+    #: then depends on |q| alone, as if the normal followed every gradient direction).
+    _orientation_optional = False
+
+    def _orientation_free(self, acquisition_scheme, kwargs):
+        """(core scheme, kwargs) for Dmipy's orientation-free evaluation when ``mu`` is absent:
+        every direction replaced by ẑ and ``mu`` = [0, 0], which gives q·n = |q| exactly."""
+        if not self._orientation_optional or "mu" in kwargs or getattr(self, "mu") is not None:
+            return _scheme(acquisition_scheme), kwargs
+        cache = acquisition_scheme.__dict__.setdefault("_along_z", {})
+        if "scheme" not in cache:
+            from ..core.acquisition_scheme import acquisition_scheme_from_qvalues
+
+            s = acquisition_scheme
+            if s.qvalues is None:
+                raise ParameterError(
+                    f"{type(self).__name__} needs delta and Delta in the acquisition scheme"
+                )
+            with warnings.catch_warnings():  # the scheme's own build has warned already
+                warnings.simplefilter("ignore")
+                cache["scheme"] = acquisition_scheme_from_qvalues(
+                    s.qvalues, np.tile([0.0, 0.0, 1.0], (len(s), 1)), s.delta, s.Delta, s.TE,
+                    min_b_shell_distance=s.min_b_shell_distance, b0_threshold=s.b0_threshold,
+                )._core
+        return cache["scheme"], dict(kwargs, mu=np.zeros(2))
+
     def __call__(self, acquisition_scheme, **kwargs):
         """The signal attenuation, shape (..., N_measurements), of the parameters in ``kwargs``
         (SI; scalars or arrays broadcast over voxels, ``mu`` as ``[theta, phi]`` or (..., 2))."""
-        scheme = _scheme(acquisition_scheme)
+        _scheme(acquisition_scheme)
+        scheme, kwargs = self._orientation_free(acquisition_scheme, kwargs)
         matrix, shape = self._voxel_matrix(kwargs)
         signal = self._core.predict(scheme, matrix)
         return signal.reshape(shape + (len(scheme),))

@@ -38,7 +38,9 @@ impl AcquisitionScheme {
         options: &SchemeOptions,
     ) -> Result<Self, Error> {
         check_primary("b-values", bvalues)?;
-        check_si_bvalues(bvalues)?;
+        if !options.lenient_units {
+            check_si_bvalues(bvalues)?;
+        }
         Self::from_si_bvalues(bvalues.to_vec(), directions, &timing, options)
     }
 
@@ -68,7 +70,7 @@ impl AcquisitionScheme {
     ) -> Result<Self, Error> {
         let n = bvalues.len();
         check_len("gradient directions", n, directions.len())?;
-        let timing = checked_timing(timing, n)?;
+        let timing = checked_timing(timing, n, options.lenient_units)?;
         check_zero_delta("b", &bvalues, &timing)?;
         let (qvalues, gradient_strengths) = match &timing {
             Timing {

@@ -23,7 +23,7 @@ impl AcquisitionScheme {
     ) -> Result<Self, Error> {
         let n = check_primary("q-values", qvalues)?;
         check_len("gradient directions", n, directions.len())?;
-        let timing = checked_timing(&timing, n)?;
+        let timing = checked_timing(&timing, n, options.lenient_units)?;
         let (d, bd) = timing.pgse("AcquisitionScheme::from_qvalues")?;
         check_zero_delta("q", qvalues, &timing)?;
         let weighting = Weighting {
@@ -51,7 +51,7 @@ impl AcquisitionScheme {
         let g = gradient_strengths;
         let n = check_primary("gradient strengths", g)?;
         check_len("gradient directions", n, directions.len())?;
-        let timing = checked_timing(&timing, n)?;
+        let timing = checked_timing(&timing, n, options.lenient_units)?;
         let (d, bd) = timing.pgse("AcquisitionScheme::from_gradient_strengths")?;
         check_zero_delta("|G|", g, &timing)?;
         let weighting = Weighting {

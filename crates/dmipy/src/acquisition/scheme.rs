@@ -15,6 +15,12 @@ pub struct SchemeOptions {
     /// Scale every non-zero direction to unit length (default false). When false, directions off
     /// unit length by more than 1e-3 are rejected and the others are kept exactly as given.
     pub renormalize_directions: bool,
+    /// Accept input that looks like a unit mistake (default false): δ, Δ or TE longer than 1 s
+    /// (milliseconds?) and SI b-values whose maximum is below 1e5 s/m² (s/mm²?). When false
+    /// such input is rejected with the likely fix (the CLI's typical mistakes); Python sets it
+    /// and warns instead, since long-time limits, stimulated-echo mixing times and tiny
+    /// b-values are physically valid (Dmipy accepts them).
+    pub lenient_units: bool,
 }
 
 impl Default for SchemeOptions {
@@ -23,6 +29,7 @@ impl Default for SchemeOptions {
             b0_threshold: 10e6,
             min_shell_distance: 50e6,
             renormalize_directions: false,
+            lenient_units: false,
         }
     }
 }

@@ -109,12 +109,17 @@ pub(crate) fn check_options(options: &SchemeOptions) -> Result<(), Error> {
     check_non_negative("min_shell_distance", &[options.min_shell_distance])
 }
 
-/// Expands and checks δ, Δ and TE: finite, ≥ 0, at most 1 s, δ ≤ Δ and Δ − δ/3 > 0.
-pub(crate) fn checked_timing(timing: &PulseTiming, n: usize) -> Result<Timing, Error> {
+/// Expands and checks δ, Δ and TE: finite, ≥ 0, at most 1 s (unless `lenient`), δ ≤ Δ and
+/// Δ − δ/3 > 0.
+pub(crate) fn checked_timing(
+    timing: &PulseTiming,
+    n: usize,
+    lenient: bool,
+) -> Result<Timing, Error> {
     let out = Timing {
-        delta: expand("delta", timing.delta.as_ref(), n)?,
-        big_delta: expand("Delta", timing.big_delta.as_ref(), n)?,
-        echo_time: expand("TE", timing.echo_time.as_ref(), n)?,
+        delta: expand("delta", timing.delta.as_ref(), n, lenient)?,
+        big_delta: expand("Delta", timing.big_delta.as_ref(), n, lenient)?,
+        echo_time: expand("TE", timing.echo_time.as_ref(), n, lenient)?,
     };
     if let (Some(d), Some(bd)) = (&out.delta, &out.big_delta) {
         for (index, (&d, &bd)) in d.iter().zip(bd).enumerate() {
@@ -134,7 +139,12 @@ pub(crate) fn checked_timing(timing: &PulseTiming, n: usize) -> Result<Timing, E
     Ok(out)
 }
 
-fn expand(what: &str, value: Option<&PerMeasurement>, n: usize) -> Result<Option<Vec<f64>>, Error> {
+fn expand(
+    what: &str,
+    value: Option<&PerMeasurement>,
+    n: usize,
+    lenient: bool,
+) -> Result<Option<Vec<f64>>, Error> {
     let values = match value {
         None => return Ok(None),
         Some(PerMeasurement::Constant(v)) => vec![*v; n],
@@ -144,7 +154,7 @@ fn expand(what: &str, value: Option<&PerMeasurement>, n: usize) -> Result<Option
         }
     };
     check_non_negative(what, &values)?;
-    if let Some(&max) = values.iter().find(|&&v| v > MAX_TIMING_S) {
+    if let Some(&max) = values.iter().find(|&&v| v > MAX_TIMING_S && !lenient) {
         return Err(Error::SuspiciousUnit {
             message: format!(
                 "{what} = {max} s is longer than 1 s: this looks like milliseconds; timings are in \
@@ -335,6 +345,31 @@ mod tests {
         };
         let e = AcquisitionScheme::from_bvalues(&[0.0], &[X], pgse(), &o);
         assert!(matches!(e, Err(Error::Negative { ref what, .. }) if what == "min_shell_distance"));
+    }
+
+    #[test]
+    fn unit_suspicions_are_lifted_by_lenient_units() {
+        // Δ = 1e10 s (Dmipy's long-time-limit tests) with δ = 1e-10 s: τ = Δ − δ/3 and
+        // b = (2πq)²τ, so q = 1e5 /m gives b = 4π²·1e10·1e10 s/m² exactly up to rounding.
+        let options = SchemeOptions {
+            lenient_units: true,
+            ..SchemeOptions::default()
+        };
+        let timing = PulseTiming::pgse(1e-10, 1e10);
+        let s = AcquisitionScheme::from_qvalues(&[0.0, 1e5], &[X, X], timing.clone(), &options)
+            .unwrap();
+        let expected = (2.0 * std::f64::consts::PI * 1e5).powi(2) * (1e10 - 1e-10 / 3.0);
+        assert!((s.bvalues()[1] / expected - 1.0).abs() < 1e-14);
+        assert_eq!(s.big_delta().unwrap(), &[1e10, 1e10]);
+        let strict =
+            AcquisitionScheme::from_qvalues(&[0.0, 1e5], &[X, X], timing, &Default::default());
+        assert!(matches!(strict, Err(Error::SuspiciousUnit { .. })));
+        // b = 1 s/m² (Dmipy's own scheme tests) is tiny but valid SI.
+        let tiny = AcquisitionScheme::from_bvalues(&[1.0], &[X], PulseTiming::none(), &options);
+        assert_eq!(tiny.unwrap().bvalues(), &[1.0]);
+        let strict =
+            AcquisitionScheme::from_bvalues(&[1.0], &[X], PulseTiming::none(), &Default::default());
+        assert!(matches!(strict, Err(Error::SuspiciousUnit { .. })));
     }
 
     #[test]

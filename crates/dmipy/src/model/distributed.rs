@@ -143,7 +143,7 @@ fn prefix(counts: &mut Vec<(&'static str, usize)>, class: &'static str) -> Strin
 
 /// Whether Watson and Bingham can disperse `kernel` (it is axially symmetric).
 fn dispersible(kernel: &AnyCompartment) -> bool {
-    axial_dispatch!(kernel, _k => true, false)
+    axial_dispatch!(kernel, _k => true, isotropic(kernel))
 }
 
 /// The volume weighting of a kernel a Gamma distribution can integrate, if any.
@@ -153,7 +153,7 @@ fn size_weighting(kernel: &AnyCompartment) -> Option<VolumeWeighting> {
 
 impl DistributedModel {
     /// The kernels distributed by `distribution`. Errors for an empty list, kernels the
-    /// distribution cannot act on (Watson/Bingham need axially symmetric kernels, Gamma a
+    /// distribution cannot act on (Watson/Bingham need axially symmetric or isotropic kernels, Gamma a
     /// `diameter` of one geometry for all), or too many parameters.
     pub fn new(distribution: Distribution, kernels: Vec<AnyCompartment>) -> Result<Self, Error> {
         let what = format!("kernels of {}", distribution.class_name());
@@ -172,7 +172,10 @@ impl DistributedModel {
                 | Distribution::SphericalHarmonics { .. }
                     if !dispersible(k) =>
                 {
-                    return Err(invalid(format!("{} is not axially symmetric", k.name())));
+                    return Err(invalid(format!(
+                        "{} is neither axially symmetric nor isotropic",
+                        k.name()
+                    )));
                 }
                 Distribution::Gamma => match (size_weighting(k), weighting) {
                     (None, _) => return Err(invalid(format!("{} has no diameter", k.name()))),
@@ -183,6 +186,15 @@ impl DistributedModel {
                 },
                 _ => {}
             }
+        }
+        let orientational = matches!(
+            distribution,
+            Distribution::Watson | Distribution::Bingham | Distribution::SphericalHarmonics { .. }
+        );
+        if orientational && kernels.iter().all(isotropic) {
+            return Err(invalid(
+                "no kernel has an orientation to distribute (all are isotropic)".into(),
+            ));
         }
         let mut model = Self {
             distribution,
@@ -340,6 +352,52 @@ fn gamma_add<D: Scalar, C: SizeDistributable + Clone>(
     Ok(())
 }
 
+/// As [`gamma_add`], for the spherical means per shell.
+fn gamma_mean_add<D: Scalar, C: SizeDistributable + SphericalMean + Clone>(
+    kernel: &C,
+    scheme: &AcquisitionScheme,
+    params: &[D],
+    weight: D,
+    out_per_shell: &mut [D],
+) -> Result<(), Error> {
+    let model = DD1GammaDistributed::new(kernel.clone())?;
+    let mut e = vec![D::zero(); out_per_shell.len()];
+    model.spherical_mean(scheme, params, &mut e)?;
+    for (o, v) in out_per_shell.iter_mut().zip(e) {
+        *o += weight * v;
+    }
+    Ok(())
+}
+
+/// Kernels whose signal does not depend on any orientation (ball, dot, spheres): an orientation
+/// distribution leaves them unchanged, so Dmipy lets them share a Watson or Bingham bundle.
+fn isotropic(kernel: &AnyCompartment) -> bool {
+    matches!(
+        kernel,
+        AnyCompartment::G1Ball(_)
+            | AnyCompartment::S1Dot(_)
+            | AnyCompartment::S2SphereStejskalTannerApproximation(_)
+            | AnyCompartment::S3SphereCallaghanApproximation(_)
+            | AnyCompartment::S4SphereGaussianPhaseApproximation(_)
+    )
+}
+
+/// Adds `weight` × the signal of an isotropic kernel (undispersed: it has no axis) to `out`.
+fn isotropic_add<D: Scalar>(
+    kernel: &AnyCompartment,
+    scheme: &AcquisitionScheme,
+    params: &[D],
+    weight: D,
+    out: &mut [D],
+) -> Result<(), Error> {
+    let mut e = vec![D::zero(); out.len()];
+    kernel.signal(scheme, params, &mut e)?;
+    for (o, v) in out.iter_mut().zip(e) {
+        *o += weight * v;
+    }
+    Ok(())
+}
+
 impl DistributedModel {
     /// The inner full vector from the public slice: values in place, links evaluated latest
     /// first (Dmipy's `add_linked_parameters_to_parameters`).
@@ -443,7 +501,11 @@ impl DistributedModel {
                     let n = self.kernel_slice(full, i, &mut kp);
                     let w = self.weight(full, i);
                     axial_dispatch!(kernel, k => sd3.disperse_add(k, &kp[..n], coefficients, scheme, w, out)?,
-                        return Err(kernel_error(kernel)));
+                    if isotropic(kernel) {
+                        isotropic_add(kernel, scheme, &kp[..n], w, out)?
+                    } else {
+                        return Err(kernel_error(kernel));
+                    });
                 }
                 Ok(())
             }
@@ -464,7 +526,11 @@ impl DistributedModel {
             let n = self.kernel_slice(full, i, &mut kp);
             let w = self.weight(full, i);
             axial_dispatch!(kernel, k => disperse_add(dist, k, &kp[..n], scheme, w, out)?,
-                return Err(kernel_error(kernel)));
+            if isotropic(kernel) {
+                isotropic_add(kernel, scheme, &kp[..n], w, out)?
+            } else {
+                return Err(kernel_error(kernel));
+            });
         }
         Ok(())
     }
@@ -497,6 +563,34 @@ impl DistributedModel {
         Ok(())
     }
 
+    /// As [`integrate`](Self::integrate), for the spherical means per shell.
+    fn integrate_mean<D: Scalar>(
+        &self,
+        scheme: &AcquisitionScheme,
+        full: &[D],
+        out_per_shell: &mut [D],
+    ) -> Result<(), Error> {
+        let mut kp = [D::zero(); MAX_KERNEL];
+        let ab = &full[self.distribution_offset..self.distribution_offset + 2];
+        for (i, kernel) in self.kernels.iter().enumerate() {
+            let n = self.kernel_slice(full, i, &mut kp);
+            let mut p = [D::zero(); MAX_KERNEL];
+            let mut m = 0;
+            for (v, off) in kp[..n].iter().zip(&self.kernel_offsets[i]) {
+                if off.is_some() {
+                    p[m] = *v;
+                    m += 1;
+                }
+            }
+            p[m] = ab[0];
+            p[m + 1] = ab[1];
+            let w = self.weight(full, i);
+            size_dispatch!(kernel, k => gamma_mean_add(k, scheme, &p[..m + 2], w, out_per_shell)?,
+                return Err(kernel_error(kernel)));
+        }
+        Ok(())
+    }
+
     fn bundle<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,
@@ -519,23 +613,21 @@ impl DistributedModel {
     /// The spherical mean per shell: $\sum_i w_i \bar E_i$, the kernels' spherical means with
     /// the inner fractions. Averaging over all gradient directions removes any orientation
     /// distribution (Funk–Hecke: only the l = 0 term survives, and the distribution integrates
-    /// to one), so Watson and Bingham parameters do not enter. Errors for Gamma-distributed
-    /// models, whose spherical mean is not available.
+    /// to one), so Watson and Bingham parameters do not enter. Gamma-distributed kernels give
+    /// the Gamma expectation of their spherical means.
     pub fn spherical_mean<D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,
         params: &[D],
         out_per_shell: &mut [D],
     ) -> Result<(), Error> {
-        if self.distribution == Distribution::Gamma {
-            return Err(Error::InvalidArgument {
-                what: "spherical mean of DD1GammaDistributed".into(),
-                reason: "not available; use the model without spherical_mean".into(),
-            });
-        }
         let mut storage = [D::zero(); MAX_FULL];
         let full = &mut storage[..self.full_len];
         self.expand(params, full)?;
+        if self.distribution == Distribution::Gamma {
+            out_per_shell.fill(D::zero());
+            return self.integrate_mean(scheme, full, out_per_shell);
+        }
         let mut kp = [D::zero(); MAX_KERNEL];
         let mut e = vec![D::zero(); out_per_shell.len()];
         out_per_shell.fill(D::zero());
@@ -807,5 +899,87 @@ mod sd3_tests {
         assert!(MultiCompartmentModel::from_json(odd).is_err());
         let extra = r#"{"compartments": [{"distributed": "SD1Watson", "sh_order": 4, "compartments": ["C1Stick"]}]}"#;
         assert!(MultiCompartmentModel::from_json(extra).is_err());
+    }
+
+    /// The public slice of `d` from values by name (every name must be given).
+    fn slice(d: &DistributedModel, values: &[(&str, &[f64])]) -> Vec<f64> {
+        d.parameter_names()
+            .iter()
+            .flat_map(|n| {
+                values
+                    .iter()
+                    .find(|(k, _)| k == n)
+                    .unwrap_or_else(|| panic!("no value for {n}"))
+                    .1
+                    .to_vec()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_isotropic_kernel_in_a_watson_bundle_is_left_undispersed() {
+        // Dmipy lets a ball share a Watson bundle; an orientation distribution cannot change a
+        // signal that has no orientation, so the bundle is p·ball + (1 − p)·Watson(zeppelin).
+        let scheme = reference_fixtures::scheme("hcp");
+        let ball = AnyCompartment::by_name("G1Ball").unwrap();
+        let zeppelin = AnyCompartment::by_name("G2Zeppelin").unwrap();
+        let both =
+            DistributedModel::new(Distribution::Watson, vec![ball.clone(), zeppelin.clone()])
+                .unwrap();
+        let alone = DistributedModel::new(Distribution::Watson, vec![zeppelin]).unwrap();
+        let (mu, odi, p) = ([0.7, -0.3], [0.2], 0.35);
+        let (iso, par, perp) = (3e-9, 1.7e-9, 0.4e-9);
+        let values: [(&str, &[f64]); 6] = [
+            ("SD1Watson_1_mu", &mu),
+            ("SD1Watson_1_odi", &odi),
+            ("G1Ball_1_lambda_iso", &[iso]),
+            ("G2Zeppelin_1_lambda_par", &[par]),
+            ("G2Zeppelin_1_lambda_perp", &[perp]),
+            ("partial_volume_0", &[p]),
+        ];
+        let mut got = vec![0.0; scheme.len()];
+        both.signal(&scheme, &slice(&both, &values), &mut got)
+            .unwrap();
+        let mut zep = vec![0.0; scheme.len()];
+        alone
+            .signal(&scheme, &slice(&alone, &values[..5]), &mut zep)
+            .unwrap();
+        for (i, (&g, &z)) in got.iter().zip(&zep).enumerate() {
+            let want = p * (-scheme.bvalues()[i] * iso).exp() + (1.0 - p) * z;
+            assert!((g - want).abs() <= 1e-14, "{i}: {g} vs {want}");
+        }
+        let only_ball = DistributedModel::new(Distribution::Watson, vec![ball]);
+        assert!(matches!(only_ball, Err(Error::InvalidArgument { .. })));
+    }
+
+    #[test]
+    fn gamma_distributed_spheres_have_their_signal_as_spherical_mean() {
+        // A sphere's signal does not depend on the gradient direction, so the spherical mean of
+        // Gamma-distributed spheres on each shell equals their signal on that shell; both are
+        // Gamma expectations computed to 1e-10 relative.
+        let scheme = reference_fixtures::scheme("hcp");
+        let sphere = AnyCompartment::by_name("S4SphereGaussianPhaseApproximation").unwrap();
+        let d = DistributedModel::new(Distribution::Gamma, vec![sphere]).unwrap();
+        let params = slice(
+            &d,
+            &[("DD1Gamma_1_alpha", &[2.5]), ("DD1Gamma_1_beta", &[1.5e-6])],
+        );
+        let mut signal = vec![0.0; scheme.len()];
+        d.signal(&scheme, &params, &mut signal).unwrap();
+        let mut means = vec![0.0; scheme.shells().len()];
+        d.spherical_mean(&scheme, &params, &mut means).unwrap();
+        for (shell, &m) in scheme.shells().iter().zip(&means) {
+            for &i in &shell.indices {
+                assert!(
+                    (signal[i] - m).abs() <= 1e-9 * m,
+                    "{i}: {} vs {m}",
+                    signal[i]
+                );
+            }
+        }
+        assert!(
+            means.iter().any(|&m| m < 0.9),
+            "restricted, not flat: {means:?}"
+        );
     }
 }

@@ -196,6 +196,7 @@ fn shell_means(
         b0_threshold: 0.0,
         min_shell_distance: 0.0,
         renormalize_directions: false,
+        lenient_units: true,
     };
     let shell_scheme = AcquisitionScheme::from_bvalues(
         &b,

@@ -1,0 +1,1 @@
+"""Dmipy 1.x custom optimisers that are compositions of the core models."""
