@@ -9,6 +9,9 @@ from .fitted_modeling_framework import FittedMultiCompartmentModel, _fit_numpy
 
 def _fit_block(block, mask_block, model, scheme, settings, s0_width):
     """One block's fit packed into one array: parameter vector, S0 (1 or N values), mask."""
+    # Blocks sent between workers may arrive in misaligned buffers, which Rust cannot read.
+    block = np.require(block, dtype=float, requirements=["C", "A"])
+    mask_block = np.require(mask_block, requirements=["C", "A"])
     s0, mask, vector, _, _ = _fit_numpy(model, scheme, block, mask_block[..., 0], settings)
     shape = block.shape[:-1]
     return np.concatenate(

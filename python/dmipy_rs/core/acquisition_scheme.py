@@ -191,10 +191,15 @@ def _needs_lenient(bvalues, *timings):
     return bool(_has_long_timing(*timings))
 
 
+def _aligned(values):
+    """A C-contiguous, aligned float64 array (or None): arrays unpickled on a Dask worker may sit
+    in misaligned buffers, which the Rust core cannot read in place."""
+    return None if values is None else np.require(values, dtype=float, requirements=["C", "A"])
+
+
 def _unpickle(bvalues, gradient_directions, delta, Delta, TE, options):
-    return AcquisitionScheme(
-        _core.scheme_from_bvalues(bvalues, gradient_directions, delta, Delta, TE, *options)
-    )
+    arrays = [_aligned(a) for a in (bvalues, gradient_directions, delta, Delta, TE)]
+    return AcquisitionScheme(_core.scheme_from_bvalues(*arrays, *options))
 
 
 #: Dmipy's class name, for ``isinstance`` checks in ported scripts.
@@ -202,14 +207,14 @@ DmipyAcquisitionScheme = AcquisitionScheme
 
 
 def _vector(values, name):
-    array = np.ascontiguousarray(values, dtype=float)
+    array = _aligned(values)
     if array.ndim != 1:
         raise AcquisitionError(f"{name} must be one-dimensional, got shape {array.shape}")
     return array
 
 
 def _directions(values):
-    array = np.ascontiguousarray(values, dtype=float)
+    array = _aligned(values)
     if array.ndim != 2:
         raise AcquisitionError(f"gradient directions must have shape (N, 3), got {array.shape}")
     return array
@@ -218,7 +223,7 @@ def _directions(values):
 def _timing(value, name):
     if value is None:
         return None
-    array = np.atleast_1d(np.ascontiguousarray(value, dtype=float))
+    array = _aligned(np.atleast_1d(value))
     if array.ndim != 1:
         raise AcquisitionError(f"{name} must be a number or one per measurement, got {array.shape}")
     return array
