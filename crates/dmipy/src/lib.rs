@@ -70,6 +70,7 @@ mod linalg;
 mod model;
 mod predict;
 mod scalar;
+mod sh_deconvolution;
 mod special;
 mod tensor_metrics;
 
@@ -108,6 +109,13 @@ pub use predict::{
     jacobian_voxels, jacobian_width, predict_voxels, simulate_voxels, spherical_mean_voxels,
 };
 pub use scalar::{Scalar, dot, unit_vector};
+pub use sh_deconvolution::{
+    BoundShModel, ConvolutionKernel, DhollanderOptions, GeodesicSphere,
+    MultiCompartmentSphericalHarmonicsModel, NnlsInfo, Peak, PeakFinder, PeakOptions,
+    ShDeconvolutionFit, ShFitOptions, ShSolver, ShVoxelFlag, ThreeTissueResponse, TissueResponse,
+    TournierOptions, TournierResponseOptions, dhollander_2016, dmipy_to_mrtrix3,
+    fit_sh_deconvolution, tournier_2013,
+};
 pub use special::{
     bessel_j_f64, bessel_jn, bessel_jn_prime, bessel_jn_prime_zeros, dawson, dual_from_derivatives,
     erf, erfi, legendre_p, real_sh_count, real_sh_mrtrix,
