@@ -23,6 +23,11 @@
 //!   ([`MultiCompartmentModel::turnkey`], [`TURNKEY_NAMES`]).
 //! - [`fit_model`] — brute-force start and bounded Levenberg–Marquardt with exact Jacobians for
 //!   every voxel in parallel, with Cramér–Rao uncertainties ([`ModelFit`]).
+//! - [`MultiCompartmentSphericalHarmonicsModel`] — MC-CSD / MT-CSD: [`ConvolutionKernel`]s of
+//!   fixed-parameter compartments or data-driven [`TissueResponse`]s ([`tournier_2013`],
+//!   [`dhollander_2016`]), bound once ([`BoundShModel`]) and fitted by an exact positivity-
+//!   constrained QP or Tournier 2007's CSD ([`fit_sh_deconvolution`], [`ShDeconvolutionFit`]);
+//!   FOD peaks with [`PeakFinder`].
 //! - [`VoxelLikelihood`] — the seam for samplers: S0-normalised data ([`EchoTimeGroups`]), a
 //!   [`Noise`] model, and the log-likelihood of a free-parameter vector with its exact gradient.
 //! - [`predict_voxels`], [`jacobian_voxels`], [`spherical_mean_voxels`], [`simulate_voxels`] —

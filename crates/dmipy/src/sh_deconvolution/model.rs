@@ -188,6 +188,24 @@ impl MultiCompartmentSphericalHarmonicsModel {
         scheme: &AcquisitionScheme,
         options: &ShFitOptions,
     ) -> Result<BoundShModel, Error> {
+        let sphere = GeodesicSphere::new(options.positivity_subdivisions)?;
+        self.bind_with_positivity(scheme, options, &sphere.hemisphere())
+    }
+
+    /// [`bind`](Self::bind) with the FOD ≥ 0 constraints on the given unit `directions` instead
+    /// of a geodesic hemisphere (e.g. Dmipy's 362 of DIPY's `symmetric724`, to solve exactly
+    /// Dmipy's problem). Errors as `bind`, and for an empty list.
+    pub fn bind_with_positivity(
+        &self,
+        scheme: &AcquisitionScheme,
+        options: &ShFitOptions,
+        directions: &[[f64; 3]],
+    ) -> Result<BoundShModel, Error> {
+        if directions.is_empty() {
+            return Err(Error::Empty {
+                what: "positivity directions".into(),
+            });
+        }
         if scheme.len() != self.kernels[0].measurements() {
             return Err(Error::LengthMismatch {
                 what: "scheme of the deconvolution kernels (measurements)".into(),
@@ -201,10 +219,9 @@ impl MultiCompartmentSphericalHarmonicsModel {
             .unity_constraint
             .unwrap_or(self.s0_responses.is_none() && !self.volume_fractions_fixed());
         let ncoef = real_sh_count(self.sh_order);
-        let sphere = GeodesicSphere::new(options.positivity_subdivisions)?;
-        let hemisphere = sphere.hemisphere();
+        let hemisphere = directions;
         let mut positivity = vec![0.0; hemisphere.len() * ncoef];
-        for (row, v) in positivity.chunks_exact_mut(ncoef).zip(&hemisphere) {
+        for (row, v) in positivity.chunks_exact_mut(ncoef).zip(hemisphere) {
             let (theta, phi) = polar_angles(v);
             real_sh_mrtrix(self.sh_order, theta, phi, row)?;
         }

@@ -355,3 +355,91 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod reference_tests {
+    //! Against SciPy's `nnls` and CVXPY/Clarabel on fixed problems (scripts/reference/csd_reference.py).
+    use super::super::nnls::{DenseGram, nnls_gram};
+    use super::*;
+
+    fn fixture() -> serde_json::Value {
+        serde_json::from_str(include_str!("fixtures/csd_reference.json")).expect("valid JSON")
+    }
+
+    fn floats(v: &serde_json::Value) -> Vec<f64> {
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|x| x.as_f64().expect("number"))
+            .collect()
+    }
+
+    #[test]
+    fn nnls_matches_scipy() {
+        for case in fixture()["nnls"].as_array().unwrap() {
+            let (rows, cols) = (
+                case["rows"].as_u64().unwrap() as usize,
+                case["cols"].as_u64().unwrap() as usize,
+            );
+            let (a, y, want) = (floats(&case["a"]), floats(&case["y"]), floats(&case["u"]));
+            let mut q = vec![0.0; cols * cols];
+            let mut c = vec![0.0; cols];
+            for r in 0..rows {
+                for i in 0..cols {
+                    c[i] += a[r * cols + i] * y[r];
+                    for j in 0..cols {
+                        q[i * cols + j] += a[r * cols + i] * a[r * cols + j];
+                    }
+                }
+            }
+            let mut u = vec![0.0; cols];
+            let info = nnls_gram(&DenseGram { q: &q, m: cols }, &c, 1e-12, 100, &mut u).unwrap();
+            assert!(info.converged);
+            for (g, w) in u.iter().zip(&want) {
+                // Both exact active-set solutions: equal to rounding of the normal equations.
+                assert!((g - w).abs() < 1e-10 * (1.0 + w.abs()), "{u:?} vs {want:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn qp_matches_cvxpy_clarabel() {
+        for case in fixture()["qp"].as_array().unwrap() {
+            let n = case["n"].as_u64().unwrap() as usize;
+            let (h, g, rows, bounds) = (
+                floats(&case["h_matrix"]),
+                floats(&case["g"]),
+                floats(&case["g_rows"]),
+                floats(&case["h"]),
+            );
+            let a = (!case["a"].is_null()).then(|| floats(&case["a"]));
+            let beta = case["beta"].as_f64().unwrap_or(0.0);
+            let qp =
+                InequalityQp::new(&h, n, &rows, &bounds, a.as_deref().map(|a| (a, beta))).unwrap();
+            let mut x = vec![0.0; n];
+            qp.solve(&g, &mut x, &mut QpScratch::default()).unwrap();
+            let want = floats(&case["x"]);
+            // Clarabel stops at gap 1e-12; the exact LDP solution agrees to ≈1e-9 (measured
+            // 1e-10 to 1e-9 here).
+            for (got, w) in x.iter().zip(&want) {
+                assert!(
+                    (got - w).abs() < 1e-7 * (1.0 + w.abs()),
+                    "{x:?} vs {want:?}"
+                );
+            }
+            let objective = 0.5
+                * (0..n)
+                    .map(|i| x[i] * dot(&h[i * n..(i + 1) * n], &x))
+                    .sum::<f64>()
+                - dot(&g, &x);
+            let want_obj = case["objective"].as_f64().unwrap();
+            assert!(
+                objective <= want_obj + 1e-9 * want_obj.abs().max(1.0),
+                "{objective} vs {want_obj}"
+            );
+            for (i, &b) in bounds.iter().enumerate() {
+                assert!(dot(&rows[i * n..(i + 1) * n], &x) >= b - 1e-10, "row {i}");
+            }
+        }
+    }
+}

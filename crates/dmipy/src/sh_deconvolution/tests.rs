@@ -375,3 +375,116 @@ fn tournier_2013_recovers_a_known_response_on_a_phantom() {
     }
     assert!((response.s0 - 100.0).abs() < 1e-9);
 }
+
+/// Dmipy 1.0.5's `csd_cvxpy` on the same voxels (scripts/reference/dmipy1_csd.py).
+#[test]
+fn matches_dmipy_csd_cvxpy_on_its_own_positivity_sphere() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/dmipy1_csd.json")).expect("valid JSON");
+    let floats = |v: &serde_json::Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let flat = floats(&fixture["positivity_directions"]);
+    let directions: Vec<[f64; 3]> = flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect();
+    assert_eq!(directions.len(), 362);
+    let scheme = AcquisitionScheme::hcp_wu_minn().unwrap();
+    let model =
+        MultiCompartmentSphericalHarmonicsModel::new(vec![stick_kernel(&scheme)], None, 8).unwrap();
+    let options = ShFitOptions {
+        unity_constraint: Some(true),
+        ..ShFitOptions::default()
+    };
+    let bound = model
+        .bind_with_positivity(&scheme, &options, &directions)
+        .unwrap();
+    for voxel in fixture["voxels"].as_array().unwrap() {
+        let name = voxel["name"].as_str().unwrap();
+        let signal = floats(&voxel["signal"]);
+        // Dmipy's simulated signal is C1Stick's on the same scheme.
+        let ours: Vec<f64> = match name {
+            "single" => stick(&scheme, unit(1.1, -2.3)),
+            "crossing_90" => crossing(&scheme, 90.0).2,
+            _ => crossing(&scheme, 60.0).2,
+        };
+        let gap = ours
+            .iter()
+            .zip(&signal)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f64, f64::max);
+        eprintln!("{name}: max |signal gap| = {gap:e}");
+        assert!(gap < 1e-6, "{name} signal: {gap}");
+        let fit = fit_sh_deconvolution(&bound, &signal).unwrap();
+        let want = floats(&voxel["sh_coeff"]);
+        let worst = fit
+            .fod_sh_of(0)
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f64, f64::max);
+        // Same problem (Dmipy's 362 constraint directions, λ_LB = 1e-5, unity), two solvers:
+        // CVXPY at its default tolerances and the exact LDP/NNLS active set. Measured
+        // max |Δc| = 5.9e-4 … 7.2e-4 (coefficients up to 0.5), R² within 2.3e-4.
+        assert!(worst < 2e-3, "{name}: max |Δc| = {worst}");
+        let r2 = voxel["r2"].as_f64().unwrap();
+        assert!(
+            (fit.r2[0] - r2).abs() < 1e-3,
+            "{name}: R² {} vs Dmipy {r2}",
+            fit.r2[0]
+        );
+        // Which side is right: under our design, is Dmipy's answer feasible and is ours no
+        // worse in the objective ‖Ac − y‖² + λ_LB cᵀRc?
+        let objective = |c: &[f64]| {
+            let mut pred = vec![0.0; scheme.len()];
+            bound.predict_normalised(c, &mut pred);
+            let lb: f64 = super::model::laplace_beltrami_weights(8)
+                .iter()
+                .zip(c)
+                .map(|(w, c)| 1e-5 * w * c * c)
+                .sum();
+            pred.iter()
+                .zip(&signal)
+                .map(|(p, y)| (p - y) * (p - y))
+                .sum::<f64>()
+                + lb
+        };
+        let theirs = fit_values_on(&want, &directions);
+        let (ours_obj, theirs_obj) = (objective(fit.fod_sh_of(0)), objective(&want));
+        eprintln!(
+            "{name}: max |Δc| = {worst:e}, R² {} vs {r2}; objective ours {ours_obj:e} Dmipy {theirs_obj:e}; Dmipy min FOD {:e}",
+            fit.r2[0],
+            theirs.iter().cloned().fold(f64::INFINITY, f64::min)
+        );
+        // Measured: Dmipy's CVXPY answer dips to −1.6e-4 … −3.6e-5 on its own constraint
+        // directions (solver tolerance), which buys it a 0.02–0.2 % lower objective; ours meets
+        // the constraints to rounding. Both facts are asserted, so a change on either side shows.
+        let ours_min = fit_values_on(fit.fod_sh_of(0), &directions)
+            .into_iter()
+            .fold(f64::INFINITY, f64::min);
+        assert!(ours_min > -1e-12, "{name}: our FOD dips to {ours_min}");
+        assert!(
+            theirs.iter().any(|&v| v < -1e-5),
+            "{name}: Dmipy's FOD is now feasible"
+        );
+        assert!(
+            ours_obj >= theirs_obj && ours_obj < theirs_obj * 1.005,
+            "{name}: {ours_obj} vs {theirs_obj}"
+        );
+    }
+}
+
+/// The FOD with Dmipy-basis coefficients `c` at `directions`.
+fn fit_values_on(c: &[f64], directions: &[[f64; 3]]) -> Vec<f64> {
+    let mut y = vec![0.0; c.len()];
+    directions
+        .iter()
+        .map(|d| {
+            let [t, p] = angles(*d);
+            crate::real_sh_mrtrix(8, t, p, &mut y).unwrap();
+            y.iter().zip(c).map(|(a, b)| a * b).sum()
+        })
+        .collect()
+}
