@@ -28,7 +28,11 @@ fn main() {
             .signal(&scheme, &[t, p, 1.7e-9], &mut a)
             .expect("stick");
         C1Stick
-            .signal(&scheme, &[t + 1.5708, p, 1.7e-9], &mut b)
+            .signal(
+                &scheme,
+                &[t + std::f64::consts::FRAC_PI_2, p, 1.7e-9],
+                &mut b,
+            )
             .expect("stick");
         for i in 0..m {
             // Uniform noise of the same σ as Gaussian SNR 30: σ = 1/30 = width/√12.

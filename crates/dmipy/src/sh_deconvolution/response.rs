@@ -303,7 +303,7 @@ fn log_linear_dti(scheme: &AcquisitionScheme, signal: &[f64]) -> Option<(f64, [f
     let mut aty = [0.0; 6];
     let mut used = 0;
     for (i, (&b, g)) in scheme.bvalues().iter().zip(scheme.directions()).enumerate() {
-        if scheme.b0_mask()[i] || b > 1.5e9 || !(signal[i] > 0.0) {
+        if scheme.b0_mask()[i] || b > 1.5e9 || signal[i].is_nan() || signal[i] <= 0.0 {
             continue;
         }
         used += 1;
@@ -508,7 +508,7 @@ fn otsu(values: &[f64]) -> Option<f64> {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
             (a.min(v), b.max(v))
         });
-    if !(hi > lo) {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return None;
     }
     const BINS: usize = 256;

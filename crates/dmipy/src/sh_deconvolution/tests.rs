@@ -361,15 +361,14 @@ fn tournier_2013_recovers_a_known_response_on_a_phantom() {
     .unwrap();
     for (shell, rh) in scheme.shells().iter().zip(&response.rotational_harmonics) {
         let i = shell.indices[0];
-        for l in 0..2 {
+        for (l, &got) in rh.iter().enumerate().take(2) {
             let want =
                 0.6 * stick_k.rotational_harmonics(i)[l] + 0.4 * zep_k.rotational_harmonics(i)[l];
             assert!(
-                (rh[l] - want).abs() < 2e-3 * (4.0 * std::f64::consts::PI),
-                "b = {}, λ_{}: {} vs {want}",
+                (got - want).abs() < 2e-3 * (4.0 * std::f64::consts::PI),
+                "b = {}, λ_{}: {got} vs {want}",
                 shell.bvalue,
-                2 * l,
-                rh[l]
+                2 * l
             );
         }
     }
@@ -487,4 +486,65 @@ fn fit_values_on(c: &[f64], directions: &[[f64; 3]]) -> Vec<f64> {
             y.iter().zip(c).map(|(a, b)| a * b).sum()
         })
         .collect()
+}
+
+#[test]
+fn dhollander_2016_separates_a_three_tissue_phantom() {
+    // 90 WM voxels (0.6 stick + 0.4 zeppelin, random directions, S0 = 100), 30 GM voxels
+    // (ball 0.8e-9 m²/s, S0 = 80) and 30 CSF voxels (ball 3e-9 m²/s, S0 = 150), noise-free:
+    // every class must come from its own voxels and the isotropic responses be exact,
+    // λ₀ = 4π e^{−bD} per shell, with S0 exact.
+    let scheme = AcquisitionScheme::hcp_wu_minn().unwrap();
+    let m = scheme.len();
+    let mut data = Vec::new();
+    for v in 0..90u64 {
+        let n = unit(1.5 * (normal(3, v).abs() % 1.0) + 0.05, normal(4, v) * 2.0);
+        let [t, p] = angles(n);
+        let s = stick(&scheme, n);
+        let mut z = vec![0.0; m];
+        G2Zeppelin
+            .signal(&scheme, &[t, p, LAMBDA_PAR, 0.6e-9], &mut z)
+            .unwrap();
+        data.extend(s.iter().zip(&z).map(|(a, b)| 100.0 * (0.6 * a + 0.4 * b)));
+    }
+    let ball = |d: f64, s0: f64| -> Vec<f64> {
+        let mut b = vec![0.0; m];
+        G1Ball.signal(&scheme, &[d], &mut b).unwrap();
+        b.iter().map(|x| s0 * x).collect()
+    };
+    for _ in 0..30 {
+        data.extend(ball(0.8e-9, 80.0));
+    }
+    for _ in 0..30 {
+        data.extend(ball(3e-9, 150.0));
+    }
+    let r = dhollander_2016(
+        &scheme,
+        &data,
+        &DhollanderOptions {
+            wm_fraction: 0.3,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(r.wm.voxels.iter().all(|&v| v < 90), "{:?}", r.wm.voxels);
+    assert!(
+        r.gm.voxels.iter().all(|&v| (90..120).contains(&v)),
+        "{:?}",
+        r.gm.voxels
+    );
+    assert!(r.csf.voxels.iter().all(|&v| v >= 120), "{:?}", r.csf.voxels);
+    for (response, d, s0) in [(&r.gm, 0.8e-9, 80.0), (&r.csf, 3e-9, 150.0)] {
+        assert!((response.s0 / s0 - 1.0).abs() < 1e-12);
+        for (shell, rh) in scheme.shells().iter().zip(&response.rotational_harmonics) {
+            let want = 4.0 * std::f64::consts::PI * (-shell.bvalue * d).exp();
+            assert!(
+                (rh[0] / want - 1.0).abs() < 1e-9,
+                "{} b = {}",
+                response.name,
+                shell.bvalue
+            );
+        }
+    }
+    assert!((r.wm.s0 / 100.0 - 1.0).abs() < 1e-12);
 }
