@@ -7,7 +7,6 @@
 //! between voxels, which is what the constrained deconvolution needs.
 
 use crate::Error;
-use crate::linalg::{cholesky_in_place, cholesky_solve};
 
 /// What an NNLS solve did, beside its solution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,7 +82,7 @@ pub(crate) fn nnls_gram(
     let mut refused = vec![false; m];
     let mut w = c.to_vec();
     let mut s = vec![0.0; m];
-    let mut q_pp: Vec<f64> = Vec::new();
+    let mut factor = PassiveFactor::default();
     let mut rhs: Vec<f64> = Vec::new();
     let mut info = NnlsInfo::default();
     loop {
@@ -99,17 +98,18 @@ pub(crate) fn nnls_gram(
             return Ok(info);
         }
         info.iterations += 1;
+        if !factor.append(gram, &passive, j) {
+            // Numerically dependent on the passive columns: exact arithmetic would never pick
+            // it (its dual value would be zero); skip it until the passive set changes.
+            refused[j] = true;
+            continue;
+        }
         passive.push(j);
         in_passive[j] = true;
+        refused.iter_mut().for_each(|r| *r = false);
         loop {
             // Unconstrained least squares on the passive set (step 6).
-            if !solve_passive(gram, c, &passive, &mut q_pp, &mut rhs) {
-                // Dependent index: remove it and try the next candidate.
-                let last = passive.pop().expect("passive holds j");
-                in_passive[last] = false;
-                refused[last] = true;
-                break;
-            }
+            factor.solve(c, &passive, &mut rhs);
             if rhs.iter().all(|&v| v > 0.0) {
                 for (&i, &v) in passive.iter().zip(&rhs) {
                     u[i] = v;
@@ -138,11 +138,16 @@ pub(crate) fn nnls_gram(
                 }
                 keep
             });
-            if passive.is_empty() {
+            if passive.is_empty() || !factor.rebuild(gram, &passive) {
+                factor.rows.clear();
+                for &i in &passive {
+                    u[i] = 0.0;
+                    in_passive[i] = false;
+                }
+                passive.clear();
                 break;
             }
         }
-        refused.iter_mut().for_each(|r| *r = false);
         // Dual values w = c − Qu (step 2).
         gram.times(u, &passive, &mut s);
         for ((wi, &ci), &si) in w.iter_mut().zip(c).zip(&s) {
@@ -151,37 +156,59 @@ pub(crate) fn nnls_gram(
     }
 }
 
-/// Solves $Q_{PP} s = c_P$ into `rhs`; false when $Q_{PP}$ is not numerically positive definite.
-fn solve_passive(
-    gram: &impl Gram,
-    c: &[f64],
-    passive: &[usize],
-    q_pp: &mut Vec<f64>,
-    rhs: &mut Vec<f64>,
-) -> bool {
-    let p = passive.len();
-    q_pp.clear();
-    for &i in passive {
-        for &j in passive {
-            q_pp.push(gram.entry(i, j));
+/// The Cholesky factor of $Q_{PP}$, row by row (row i has i + 1 entries), grown by one row when
+/// an index enters (O(p²) instead of refactoring, O(p³)) and rebuilt when indices leave.
+#[derive(Default)]
+struct PassiveFactor {
+    rows: Vec<Vec<f64>>,
+}
+
+impl PassiveFactor {
+    /// Appends index `j` to the factor of `passive`; false (factor unchanged) when its pivot is
+    /// below 1e-13 of its diagonal, i.e. it is numerically dependent on the passive set.
+    fn append(&mut self, gram: &impl Gram, passive: &[usize], j: usize) -> bool {
+        let mut row: Vec<f64> = passive.iter().map(|&i| gram.entry(j, i)).collect();
+        for (k, lk) in self.rows.iter().enumerate() {
+            let partial: f64 = lk[..k].iter().zip(&row[..k]).map(|(a, b)| a * b).sum();
+            row[k] = (row[k] - partial) / lk[k];
+        }
+        let diagonal = gram.entry(j, j);
+        let pivot = diagonal - row.iter().map(|v| v * v).sum::<f64>();
+        if pivot.is_nan() || pivot <= 1e-13 * diagonal {
+            return false;
+        }
+        row.push(pivot.sqrt());
+        self.rows.push(row);
+        true
+    }
+
+    /// Refactors from scratch for `passive`; false when it is not numerically positive definite.
+    fn rebuild(&mut self, gram: &impl Gram, passive: &[usize]) -> bool {
+        self.rows.clear();
+        for (k, &j) in passive.iter().enumerate() {
+            if !self.append(gram, &passive[..k], j) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Solves $Q_{PP} s = c_P$ into `out`.
+    fn solve(&self, c: &[f64], passive: &[usize], out: &mut Vec<f64>) {
+        out.clear();
+        out.extend(passive.iter().map(|&i| c[i]));
+        for (k, lk) in self.rows.iter().enumerate() {
+            let partial: f64 = lk[..k].iter().zip(&out[..k]).map(|(a, b)| a * b).sum();
+            out[k] = (out[k] - partial) / lk[k];
+        }
+        for k in (0..self.rows.len()).rev() {
+            let mut v = out[k];
+            for (i, li) in self.rows.iter().enumerate().skip(k + 1) {
+                v -= li[k] * out[i];
+            }
+            out[k] = v / self.rows[k][k];
         }
     }
-    // A pivot below this fraction of the diagonal means a (numerically) dependent column.
-    let scale = passive
-        .iter()
-        .map(|&i| gram.entry(i, i))
-        .fold(0.0f64, f64::max);
-    if !cholesky_in_place(q_pp, p) {
-        return false;
-    }
-    let last = q_pp[(p - 1) * p + (p - 1)];
-    if last * last < 1e-13 * scale {
-        return false;
-    }
-    rhs.clear();
-    rhs.extend(passive.iter().map(|&i| c[i]));
-    cholesky_solve(q_pp, p, rhs);
-    true
 }
 
 #[cfg(test)]
