@@ -23,6 +23,11 @@
 //!   ([`MultiCompartmentModel::turnkey`], [`TURNKEY_NAMES`]).
 //! - [`fit_model`] — brute-force start and bounded Levenberg–Marquardt with exact Jacobians for
 //!   every voxel in parallel, with Cramér–Rao uncertainties ([`ModelFit`]).
+//! - [`MultiCompartmentSphericalHarmonicsModel`] — MC-CSD / MT-CSD: [`ConvolutionKernel`]s of
+//!   fixed-parameter compartments or data-driven [`TissueResponse`]s ([`tournier_2013`],
+//!   [`dhollander_2016`]), bound once ([`BoundShModel`]) and fitted by an exact positivity-
+//!   constrained QP or Tournier 2007's CSD ([`fit_sh_deconvolution`], [`ShDeconvolutionFit`]);
+//!   FOD peaks with [`PeakFinder`].
 //! - [`VoxelLikelihood`] — the seam for samplers: S0-normalised data ([`EchoTimeGroups`]), a
 //!   [`Noise`] model, and the log-likelihood of a free-parameter vector with its exact gradient.
 //! - [`predict_voxels`], [`jacobian_voxels`], [`spherical_mean_voxels`], [`simulate_voxels`] —
@@ -70,6 +75,7 @@ mod linalg;
 mod model;
 mod predict;
 mod scalar;
+mod sh_deconvolution;
 mod special;
 mod tensor_metrics;
 
@@ -108,6 +114,13 @@ pub use predict::{
     jacobian_voxels, jacobian_width, predict_voxels, simulate_voxels, spherical_mean_voxels,
 };
 pub use scalar::{Scalar, dot, unit_vector};
+pub use sh_deconvolution::{
+    BoundShModel, ConvolutionKernel, DhollanderOptions, GeodesicSphere,
+    MultiCompartmentSphericalHarmonicsModel, NnlsInfo, Peak, PeakFinder, PeakOptions,
+    ShDeconvolutionFit, ShFitOptions, ShSolver, ShVoxelFlag, ThreeTissueResponse, TissueResponse,
+    TournierOptions, TournierResponseOptions, dhollander_2016, dmipy_to_mrtrix3,
+    fit_sh_deconvolution, tournier_2013,
+};
 pub use special::{
     bessel_j_f64, bessel_jn, bessel_jn_prime, bessel_jn_prime_zeros, dawson, dual_from_derivatives,
     erf, erfi, legendre_p, real_sh_count, real_sh_mrtrix,

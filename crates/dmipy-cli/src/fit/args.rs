@@ -29,7 +29,8 @@ pub enum NoiseChoice {
 #[derive(Debug, Clone, Args)]
 pub struct FitArgs {
     /// Model: a turnkey name (`dmipy models` lists them, e.g. noddi_watson, ball_stick, dti), a
-    /// compartment name (e.g. C1Stick), or a model file (JSON, the calls a Dmipy script makes).
+    /// compartment name (e.g. C1Stick), a model file (JSON, the calls a Dmipy script makes), or
+    /// `csd` / `msmt_csd` (spherical deconvolution with responses estimated from the data).
     #[arg(long, value_name = "NAME|FILE")]
     pub model: String,
     /// Diffusion-weighted NIfTI image (.nii or .nii.gz), one volume per measurement.

@@ -4,6 +4,7 @@
 //! a failure or Ctrl-C before the end leaves no map behind, and every map appears whole.
 
 mod args;
+mod csd;
 mod derived;
 mod maps;
 mod summary;
@@ -19,6 +20,9 @@ use std::time::Instant;
 
 /// Runs `dmipy fit`; writes the summary to `out`.
 pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
+    if let Some(kind) = csd::CsdKind::from_model(&args.model) {
+        return csd::run(args, kind, out);
+    }
     let model = args.model()?;
     let scheme = args.scheme.build()?;
     check_model_runs_on(&model, &scheme)?;

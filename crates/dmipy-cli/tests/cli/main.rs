@@ -1,5 +1,6 @@
 //! End-to-end tests of the `dmipy` binary on the bundled real data.
 
+mod csd;
 mod demo;
 mod fit;
 mod info;

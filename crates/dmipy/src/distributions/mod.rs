@@ -18,6 +18,7 @@ pub use bingham::{BinghamCoefficients, SD2Bingham};
 pub use dispersed::{BinghamDispersed, WatsonDispersed};
 pub use dispersion::{DispersionCoefficients, MAX_KAPPA, MAX_ORDER, disperse_add};
 pub use gamma::{DD1Gamma, VolumeWeighting};
+pub(crate) use sd3_spherical_harmonics::rotational_harmonics;
 pub use sd3_spherical_harmonics::{SD3Dispersed, SD3SphericalHarmonics};
 pub use size_distribution::{DD1GammaDistributed, SizeDistributable};
 pub use watson::{

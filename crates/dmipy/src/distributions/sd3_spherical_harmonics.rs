@@ -152,15 +152,11 @@ impl SD3SphericalHarmonics {
             });
         }
         let orders = self.sh_order / 2 + 1;
-        let mut at_nodes = [D::zero(); QUADRATURE_NODES];
         let mut moments = vec![D::zero(); orders];
         let mut y = vec![0.0; coefficients.len()];
         for group in scheme.pulse_groups() {
             let pulse = Pulse::of_shell(group);
-            for (v, &t) in at_nodes.iter_mut().zip(node_table().rule.nodes()) {
-                *v = kernel.axial_signal(&pulse, D::from(t), kernel_params)?;
-            }
-            legendre_moments(&at_nodes, &mut moments);
+            rotational_harmonics(kernel, &pulse, kernel_params, &mut moments)?;
             for &i in &group.indices {
                 let (theta, phi) = polar_angles(&scheme.directions()[i]);
                 real_sh_mrtrix(self.sh_order, theta, phi, &mut y)?;
@@ -171,7 +167,44 @@ impl SD3SphericalHarmonics {
     }
 }
 
-/// $\sum_l 4\pi\,\tilde k_l \sum_m c_{lm} Y_{lm}$ for the half-range moments $\tilde k_l$ (one per even
+/// The rotational harmonics of an axially symmetric kernel K(t), t the cosine to its axis, for
+/// one pulse: the Funk–Hecke eigenvalues (Groemer 1996, Theorem 3.4.1; Tournier et al. 2004,
+/// NeuroImage 23:1176, doi:10.1016/j.neuroimage.2004.07.037, eq. 3 for their use in
+/// deconvolution)
+///
+/// $$ \lambda_l = 2\pi\int_{-1}^{1} K(t)\,P_l(t)\,dt = 4\pi\int_0^1 K(t)\,P_l(t)\,dt,
+///    \qquad l = 0, 2, \dots, 2(\texttt{out.len()} - 1), $$
+///
+/// so that a density $P = \sum c_{lm} Y_{lm}$ convolved with K gives
+/// $\sum_{lm} \lambda_l c_{lm} Y_{lm}(\mathbf g)$, in any basis whose zonal functions are
+/// $\sqrt{(2l+1)/4\pi}\,P_l$ (Dmipy's and both of MRtrix's). Formed by the dispersion engine's
+/// 64-node half-range Gauss–Legendre rule (exact for polynomial kernels of degree < 128 − l).
+/// `params` is the kernel's full parameter slice (its `mu` is ignored). Errors when `out` asks for
+/// orders beyond [`MAX_ORDER`] or the kernel cannot be evaluated on `pulse`.
+pub(crate) fn rotational_harmonics<D: Scalar, K: AxiallySymmetric>(
+    kernel: &K,
+    pulse: &Pulse,
+    params: &[D],
+    out: &mut [D],
+) -> Result<(), Error> {
+    if out.len() > MAX_ORDER / 2 + 1 {
+        return Err(Error::InvalidArgument {
+            what: "rotational-harmonic order".into(),
+            reason: format!("at most {MAX_ORDER}, asked {}", 2 * (out.len() - 1)),
+        });
+    }
+    let mut at_nodes = [D::zero(); QUADRATURE_NODES];
+    for (v, &t) in at_nodes.iter_mut().zip(node_table().rule.nodes()) {
+        *v = kernel.axial_signal(pulse, D::from(t), params)?;
+    }
+    legendre_moments(&at_nodes, out);
+    for o in out.iter_mut() {
+        *o *= 4.0 * PI;
+    }
+    Ok(())
+}
+
+/// $\sum_l \lambda_l \sum_m c_{lm} Y_{lm}$ for the rotational harmonics $\lambda_l$ (one per even
 /// order), the coefficients and the basis values at one direction (both in Dmipy's order).
 fn funk_hecke_sum<D: Scalar>(moments: &[D], coefficients: &[D], y: &[f64]) -> D {
     let mut sum = D::zero();
@@ -182,7 +215,7 @@ fn funk_hecke_sum<D: Scalar>(moments: &[D], coefficients: &[D], y: &[f64]) -> D 
             .iter()
             .zip(&y[start..start + 2 * l + 1])
             .fold(D::zero(), |acc, (&c, &v)| acc + c * v);
-        sum += k * block * (4.0 * PI);
+        sum += k * block;
     }
     sum
 }

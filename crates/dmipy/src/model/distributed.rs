@@ -109,6 +109,8 @@ macro_rules! axial_dispatch {
     };
 }
 
+pub(crate) use axial_dispatch;
+
 /// Runs `$body` with `$k` bound to the concrete kernel that has a `diameter`, `$else` otherwise.
 macro_rules! size_dispatch {
     ($kernel:expr, $k:ident => $body:expr, $else:expr) => {

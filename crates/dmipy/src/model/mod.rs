@@ -48,6 +48,7 @@ mod vectors;
 
 pub use component::ModelComponent;
 pub use distributed::DistributedModel;
+pub(crate) use distributed::axial_dispatch;
 pub use distribution::Distribution;
 pub use fit::{ModelFit, SolverModel, SolverScratch, fit_model};
 pub use fractions::{nested_from_fractions, nested_to_fractions};
