@@ -520,17 +520,21 @@ fn summarise(
         } else {
             for k in 0..*card {
                 let values = column(j + k);
-                let (mean, sd, q) = scalar_summary(&values, &options.quantiles);
+                let (lo, hi) = (values.iter())
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                        (a.min(v), b.max(v))
+                    });
+                // A parameter fixed per voxel: its value exactly, SD 0.
+                let (mean, sd, q) = if hi == lo {
+                    (lo, 0.0, vec![lo; options.quantiles.len()])
+                } else {
+                    scalar_summary(&values, &options.quantiles)
+                };
                 out.mean[j + k] = mean;
                 out.std[j + k] = sd;
                 for (i, q) in q.into_iter().enumerate() {
                     out.quantiles[i * width + j + k] = q;
                 }
-                let (lo, hi) = values
-                    .iter()
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-                        (a.min(v), b.max(v))
-                    });
                 if hi > lo {
                     let diagnostics = ScalarDiagnostics::of(&values, chains);
                     worst_rhat = worst_rhat.max(diagnostics.rhat);

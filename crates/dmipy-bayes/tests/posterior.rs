@@ -11,6 +11,15 @@ use dmipy_bayes::{
 };
 use nuts_rs::rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
 
+/// The public parameters of the turnkey ball & stick, in order.
+const BALL_STICK: [&str; 5] = [
+    "G1Ball_1_lambda_iso",
+    "C1Stick_1_mu",
+    "C1Stick_1_lambda_par",
+    "partial_volume_0",
+    "partial_volume_1",
+];
+
 fn model(names: &[&str]) -> MultiCompartmentModel {
     let comps = names
         .iter()
@@ -314,17 +323,8 @@ fn high_snr_approaches_least_squares_and_cramer_rao() {
     let m = MultiCompartmentModel::turnkey("ball_stick").unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(13);
     let sigma = 0.005;
-    let truth = [0.9, 0.6, 1.8e-9, 2.5e-9, 0.6, 0.4];
-    assert_eq!(
-        m.parameter_names(),
-        [
-            "C1Stick_1_mu",
-            "C1Stick_1_lambda_par",
-            "G1Ball_1_lambda_iso",
-            "partial_volume_0",
-            "partial_volume_1"
-        ]
-    );
+    let truth = [2.5e-9, 0.9, 0.6, 1.8e-9, 0.6, 0.4];
+    assert_eq!(m.parameter_names(), BALL_STICK);
     let data = simulate(&m, &scheme, &truth, sigma, &mut rng);
     let options = SampleOptions {
         sigma: Some(sigma),
@@ -348,7 +348,7 @@ fn high_snr_approaches_least_squares_and_cramer_rao() {
     let fit = fit_model(&m, &scheme, &data, &fit_options, &Default::default()).unwrap();
     let cr = fit.std.as_ref().unwrap();
     let v = &result.voxels[0];
-    for j in [2, 3, 4] {
+    for j in [0, 3, 4] {
         assert!(
             (v.mean[j] - fit.parameters[j]).abs() < 0.25 * v.std[j],
             "column {j}: {} vs {}",
@@ -365,7 +365,7 @@ fn high_snr_approaches_least_squares_and_cramer_rao() {
     }
     // The mean axis is within a few posterior spreads of the fitted one.
     let axis = v.orientations[0].mean_vector;
-    let (t, p) = (fit.parameters[0], fit.parameters[1]);
+    let (t, p) = (fit.parameters[1], fit.parameters[2]);
     let fitted = [t.sin() * p.cos(), t.sin() * p.sin(), t.cos()];
     let cos = (axis[0] * fitted[0] + axis[1] * fitted[1] + axis[2] * fitted[2]).abs();
     assert!(
@@ -439,7 +439,7 @@ fn a_tight_prior_pulls_the_mean() {
     let data = simulate(
         &m,
         &scheme,
-        &[0.4, 1.0, 2.0e-9, 2.8e-9, 0.7, 0.3],
+        &[2.8e-9, 0.4, 1.0, 2.0e-9, 0.7, 0.3],
         0.02,
         &mut rng,
     );
@@ -579,8 +579,8 @@ fn results_do_not_depend_on_threads() {
     let m = MultiCompartmentModel::turnkey("ball_stick").unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(16);
     let rows = [
-        0.4, 1.0, 2.0e-9, 2.8e-9, 0.7, 0.3, 1.4, 2.0, 1.5e-9, 2.0e-9, 0.5, 0.5, 2.0, -1.0, 2.5e-9,
-        1.0e-9, 0.2, 0.8,
+        2.8e-9, 0.4, 1.0, 2.0e-9, 0.7, 0.3, 2.0e-9, 1.4, 2.0, 1.5e-9, 0.5, 0.5, 1.0e-9, 2.0, -1.0,
+        2.5e-9, 0.2, 0.8,
     ];
     let data = simulate(&m, &scheme, &rows, 0.05, &mut rng);
     let options = SampleOptions {
@@ -607,5 +607,6 @@ fn results_do_not_depend_on_threads() {
             .unwrap()
         })
     };
-    assert_eq!(run(1), run(3));
+    // Debug strings: NaN (orientation SDs) is not equal to itself.
+    assert_eq!(format!("{:?}", run(1)), format!("{:?}", run(3)));
 }
