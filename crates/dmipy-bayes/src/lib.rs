@@ -46,4 +46,4 @@ pub use sampler::{
     laplace_preconditioner, sample_voxels,
 };
 pub use summary::{OrientationSummary, ScalarDiagnostics};
-pub use transform::Parametrisation;
+pub use transform::{Parametrisation, RADIAL_SD};

@@ -183,6 +183,8 @@ pub struct VoxelPosterior {
     pub max_depth_hits: usize,
     /// Mean acceptance statistic after warm-up.
     pub mean_accept: f64,
+    /// Gradient evaluations of all chains, warm-up included (the sampler's cost).
+    pub gradient_evaluations: u64,
     /// σ used (relative to S0).
     pub sigma: f64,
     /// The least-squares start, public layout.
@@ -372,6 +374,7 @@ impl VoxelPosterior {
             divergences: 0,
             max_depth_hits: 0,
             mean_accept: f64::NAN,
+            gradient_evaluations: 0,
             sigma: f64::NAN,
             start: vec![f64::NAN; w],
             draws: None,
@@ -436,7 +439,7 @@ fn sample_voxel(
     };
     let (chains, draws) = (options.chains, options.draws as usize);
     let mut z_draws = Vec::with_capacity(chains * draws * d);
-    let (mut divergences, mut depth_hits, mut accept) = (0, 0, 0.0);
+    let (mut divergences, mut depth_hits, mut accept, mut gradients) = (0, 0, 0.0, 0);
     for c in 0..chains {
         let mut rng = ChaCha8Rng::seed_from_u64(chain_seed(options.seed, voxel.index, c));
         let mut settings = DiagNutsSettings::default();
@@ -456,6 +459,7 @@ fn sample_voxel(
         chain.set_position(&z0).map_err(fail)?;
         for i in 0..options.warmup + options.draws {
             let (z, _, stats, progress) = chain.expanded_draw().map_err(fail)?;
+            gradients += progress.num_gradients;
             if i >= options.warmup {
                 z_draws.extend_from_slice(&z);
                 divergences += usize::from(progress.diverging);
@@ -479,6 +483,7 @@ fn sample_voxel(
     out.divergences = divergences;
     out.max_depth_hits = depth_hits;
     out.mean_accept = accept / (chains * draws) as f64;
+    out.gradient_evaluations = gradients;
     out.sigma = voxel.sigma;
     out.start = start;
     if options.keep_draws {
