@@ -10,9 +10,9 @@
 //! - `transform` — [`Parametrisation`]: ℝᵈ → the solver's vector (logit boxes, stick-breaking
 //!   fractions uniform on the simplex, orientations as 3-vectors without a pole, periodic ψ),
 //!   log-Jacobians and the chain rule of the gradient.
-//! - `posterior` — [`LogPosterior`]: likelihood (the core's [`VoxelLikelihood`](dmipy::VoxelLikelihood))
-//!   + prior + Jacobian with its exact gradient, as nuts-rs's `CpuLogpFunc`, behind an affine
-//!   [`Preconditioner`].
+//! - `posterior` — [`LogPosterior`]: likelihood (the core's
+//!   [`VoxelLikelihood`](dmipy::VoxelLikelihood)), prior and Jacobian with its exact gradient,
+//!   as nuts-rs's `CpuLogpFunc`, behind an affine [`Preconditioner`].
 //! - `sampler` — [`sample_voxels`] with [`SampleOptions`]: least-squares start, Laplace
 //!   preconditioning, chains per voxel in parallel, [`SampleResult`] / [`VoxelPosterior`].
 //! - `summary` — means, SDs, quantiles; orientation axes ([`OrientationSummary`]: mean dyadic

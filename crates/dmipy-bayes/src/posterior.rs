@@ -49,9 +49,9 @@ impl Preconditioner {
     /// u = u₀ + L z.
     pub fn to_u(&self, z: &[f64], u: &mut [f64]) {
         let d = self.dim();
-        for i in 0..d {
+        for (i, (u, c)) in u.iter_mut().zip(&self.centre).enumerate() {
             let row = &self.factor[i * d..i * d + i + 1];
-            u[i] = self.centre[i] + row.iter().zip(z).map(|(l, z)| l * z).sum::<f64>();
+            *u = c + row.iter().zip(z).map(|(l, z)| l * z).sum::<f64>();
         }
     }
 

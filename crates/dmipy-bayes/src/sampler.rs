@@ -442,11 +442,13 @@ fn sample_voxel(
     let (mut divergences, mut depth_hits, mut accept, mut gradients) = (0, 0, 0.0, 0);
     for c in 0..chains {
         let mut rng = ChaCha8Rng::seed_from_u64(chain_seed(options.seed, voxel.index, c));
-        let mut settings = DiagNutsSettings::default();
-        settings.num_tune = options.warmup;
-        settings.num_draws = options.draws;
-        settings.maxdepth = options.max_depth;
-        settings.num_chains = 1;
+        let settings = DiagNutsSettings {
+            num_tune: options.warmup,
+            num_draws: options.draws,
+            maxdepth: options.max_depth,
+            num_chains: 1,
+            ..Default::default()
+        };
         let z0: Vec<f64> = (0..d)
             .map(|_| options.jitter * rng.random_range(-1.0..=1.0))
             .collect();
@@ -655,9 +657,9 @@ mod tests {
         let l = covariance_factor(&cholesky(&a, 2).unwrap(), 2).unwrap();
         let llt = |i: usize, k: usize| (0..2).map(|j| l[i * 2 + j] * l[k * 2 + j]).sum::<f64>();
         let want = [[3.0 / 8.0, -0.25], [-0.25, 0.5]];
-        for i in 0..2 {
-            for k in 0..2 {
-                assert!((llt(i, k) - want[i][k]).abs() < 1e-15);
+        for (i, row) in want.iter().enumerate() {
+            for (k, w) in row.iter().enumerate() {
+                assert!((llt(i, k) - w).abs() < 1e-15);
             }
         }
     }

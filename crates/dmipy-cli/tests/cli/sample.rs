@@ -154,7 +154,7 @@ fn ball_stick_volume_is_sampled() {
             assert!(q05[v] < mean[v] && mean[v] < q95[v]);
         }
     }
-    let vectors = dmipy_io::read_nifti(&out.join("C1Stick_1_mu_mean_vector.nii.gz")).unwrap();
+    let vectors = dmipy_io::read_nifti(out.join("C1Stick_1_mu_mean_vector.nii.gz")).unwrap();
     let cone = read(&out.join("C1Stick_1_mu_cone95.nii.gz"));
     for (v, truth) in TRUTHS.iter().enumerate() {
         let n = dmipy::unit_vector(truth[1], truth[2]);
