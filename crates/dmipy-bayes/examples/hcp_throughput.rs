@@ -1,6 +1,6 @@
 //! Throughput and convergence of `sample_voxels` on simulated HCP-scheme voxels at SNR 20.
 //!
-//! `cargo run --release -p dmipy-bayes --example hcp_throughput -- MODEL VOXELS [--no-precondition]`
+//! `cargo run --release -p dmipy-bayes --example hcp_throughput -- MODEL VOXELS [--no-precondition] [--warmup N] [--draws N]`
 //! with MODEL `ball_stick` or `noddi_watson`. Truths: orientation uniform, diffusivities
 //! U(1.5, 2.8) µm²/ms (the ball's U(2.5, 3.0)), ODI U(0.05, 0.5), intra-bundle fraction
 //! U(0.3, 0.8), ball fraction U(0.1, 0.5); Gaussian noise σ = 0.05 (SNR 20 at S0 = 1) on every
@@ -45,9 +45,9 @@ fn main() {
     let n: usize = args.get(2).map_or(64, |s| s.parse().unwrap());
     let precondition = !args.iter().any(|a| a == "--no-precondition");
     let warmup: u64 =
-        (args.iter().position(|a| a == "--warmup")).map_or(500, |i| args[i + 1].parse().unwrap());
+        (args.iter().position(|a| a == "--warmup")).map_or(300, |i| args[i + 1].parse().unwrap());
     let draws: u64 =
-        (args.iter().position(|a| a == "--draws")).map_or(500, |i| args[i + 1].parse().unwrap());
+        (args.iter().position(|a| a == "--draws")).map_or(600, |i| args[i + 1].parse().unwrap());
     let scheme = AcquisitionScheme::hcp_wu_minn().unwrap();
     let m = MultiCompartmentModel::turnkey(name).unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(20);

@@ -42,9 +42,11 @@ pub enum NoiseKind {
 pub struct SampleOptions {
     /// Chains per voxel (default 4, at least 1; R-hat needs 2).
     pub chains: usize,
-    /// Warm-up (adaptation) iterations per chain, discarded (default 500).
+    /// Warm-up (adaptation) iterations per chain, discarded (default 300).
     pub warmup: u64,
-    /// Kept draws per chain (default 500, at least 4).
+    /// Kept draws per chain (default 600, at least 4). With 4 chains, the defaults gave R-hat
+    /// ≤ 1.01 and bulk ESS ≥ 400 in every one of 32 simulated HCP ball & stick voxels at SNR 20
+    /// (warm-up 500 and 500 draws: 87.5 %); see `examples/hcp_throughput.rs`.
     pub draws: u64,
     /// Seed (default 0).
     pub seed: u64,
@@ -68,8 +70,8 @@ impl Default for SampleOptions {
     fn default() -> Self {
         Self {
             chains: 4,
-            warmup: 500,
-            draws: 500,
+            warmup: 300,
+            draws: 600,
             seed: 0,
             max_depth: 10,
             noise: NoiseKind::Gaussian,

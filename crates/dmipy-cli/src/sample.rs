@@ -56,10 +56,10 @@ pub struct SampleArgs {
     #[arg(long, default_value_t = 4)]
     pub chains: usize,
     /// Warm-up iterations per chain (discarded).
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 300)]
     pub warmup: u64,
     /// Draws per chain after warm-up.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 600)]
     pub draws: u64,
     /// Seed; the numbers do not depend on the thread count.
     #[arg(long, default_value_t = 0)]
