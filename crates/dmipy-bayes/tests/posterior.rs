@@ -92,7 +92,7 @@ fn column(result: &SampleResult, name: &str) -> usize {
 
 /// The gradient of the log posterior in u equals central differences of its value, for ball &
 /// stick (orientation, nested fraction) and NODDI-Bingham (periodic ψ, dispersion, links) with
-/// a normal and a log-normal prior.
+/// a normal and a log-normal prior, under Gaussian and Rician noise respectively.
 #[test]
 fn gradient_matches_central_differences() {
     let scheme = AcquisitionScheme::hcp_wu_minn().unwrap();
@@ -126,9 +126,15 @@ fn gradient_matches_central_differences() {
         let mut y = vec![0.0; scheme.len()];
         let mut scratch = <SolverModel as dmipy::FitModel>::scratch::<f64>(&solver, &scheme);
         dmipy::FitModel::signal(&solver, &scheme, 0, &x, &mut y, &mut scratch).unwrap();
-        y.iter_mut().for_each(|v| *v += 0.05 * normal(&mut rng));
-        let mut likelihood =
-            VoxelLikelihood::new(&solver, &scheme, Noise::Gaussian { sigma: 0.05 }).unwrap();
+        // Magnitude data for the Rician case (NODDI-Bingham), signed for the Gaussian one.
+        y.iter_mut()
+            .for_each(|v| *v = (*v + 0.05 * normal(&mut rng)).abs());
+        let noise = if name == "ball_stick" {
+            Noise::Gaussian { sigma: 0.05 }
+        } else {
+            Noise::Rician { sigma: 0.05 }
+        };
+        let mut likelihood = VoxelLikelihood::new(&solver, &scheme, noise).unwrap();
         likelihood.set_voxel(0, &y).unwrap();
         let mut post = LogPosterior::new(
             likelihood,
