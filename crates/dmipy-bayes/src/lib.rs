@@ -13,6 +13,8 @@
 //! - `posterior` — [`LogPosterior`]: likelihood (the core's
 //!   [`VoxelLikelihood`](dmipy::VoxelLikelihood)), prior and Jacobian with its exact gradient,
 //!   as nuts-rs's `CpuLogpFunc`, behind an affine [`Preconditioner`].
+//! - `precondition` — [`laplace_preconditioner`]: the Laplace (Cramér–Rao) covariance at the
+//!   least-squares start as the affine map NUTS samples through (a dense initial mass matrix).
 //! - `sampler` — [`sample_voxels`] with [`SampleOptions`]: least-squares start, Laplace
 //!   preconditioning, chains per voxel in parallel, [`SampleResult`] / [`VoxelPosterior`].
 //! - `summary` — means, SDs, quantiles; orientation axes ([`OrientationSummary`]: mean dyadic
@@ -33,6 +35,7 @@
 pub mod diagnostics;
 mod error;
 mod posterior;
+mod precondition;
 mod prior;
 mod sampler;
 pub mod summary;
@@ -40,10 +43,11 @@ mod transform;
 
 pub use error::BayesError;
 pub use posterior::{EvaluationError, LogPosterior, Preconditioner};
+pub use precondition::laplace_preconditioner;
 pub use prior::{PRIOR_NAMES, Prior, Priors};
 pub use sampler::{
     NoiseKind, SampleControl, SampleOptions, SampleResult, VoxelPosterior, VoxelStatus,
-    laplace_preconditioner, sample_voxels,
+    sample_voxels,
 };
 pub use summary::{OrientationSummary, ScalarDiagnostics};
 pub use transform::{Parametrisation, RADIAL_SD};
