@@ -11,6 +11,7 @@ mod model_arg;
 mod models;
 mod params_json;
 mod predict;
+mod sample;
 mod scheme_args;
 mod simulate;
 mod track;
@@ -41,6 +42,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Track streamlines through a peaks, tensor or SH-FOD volume; write .tck or .trk.
     Track(track::TrackArgs),
+    /// Sample the posterior of a model in every voxel (NUTS); write means, SDs, quantiles and diagnostics.
+    Sample(sample::SampleArgs),
     /// Run the built-in example on bundled real data; no arguments needed.
     Demo(demo::DemoArgs),
 }
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Fit(args) => fit::run(args, &mut out),
+        Command::Sample(args) => sample::run(args, &mut out),
         Command::Models => models::run(&mut out),
         Command::Demo(args) => demo::run(args, &mut out),
         Command::Simulate(args) => simulate::run(args, &mut out),

@@ -9,7 +9,10 @@ mod derived;
 mod maps;
 mod summary;
 
+pub use args::composed_model;
 pub use args::{FitArgs, NoiseChoice, S0Choice};
+pub use maps::OutputFolder;
+pub use summary::progress_bar;
 
 use anyhow::{Context, Result, bail};
 use dmipy::{FitControl, MultiCompartmentModel, fit_model};

@@ -481,6 +481,19 @@ impl SolverModel<'_> {
         Ok((parameters, std))
     }
 
+    /// What each entry of the solver's vector is, for samplers that transform it: the free
+    /// parameter's Dmipy name and component index (0/1 = θ/φ of an orientation) for the leading
+    /// scalars, then `None` for each nested fraction (the last K − 1 entries, each in [0, 1]).
+    pub fn x_labels(&self) -> Vec<Option<(&str, usize)>> {
+        let free: Vec<(&str, usize)> = (self.model.free_parameter_names().into_iter())
+            .flat_map(|(name, card)| (0..card).map(move |k| (name, k)))
+            .collect();
+        let nested = self.volumes.len().saturating_sub(1);
+        (self.others.iter().map(|&i| Some(free[i])))
+            .chain(std::iter::repeat_n(None, nested))
+            .collect()
+    }
+
     /// The public parameters of voxel `voxel` (Dmipy's names and layout, as [`ModelFit`]
     /// reports them) at the solver's vector `x`, written to `row`.
     pub fn public_from_x(&self, x: &[f64], voxel: usize, row: &mut [f64]) -> Result<(), Error> {

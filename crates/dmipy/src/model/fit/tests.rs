@@ -597,3 +597,19 @@ fn likelihood_of_a_multi_compartment_model_peaks_at_the_truth() {
     off[2] *= 1.01;
     assert!(likelihood.log_likelihood(&off).unwrap() < peak);
 }
+
+/// The labels of the solver's vector: free scalars by name and component, then one `None` per
+/// nested fraction (two sticks and a ball: three partial volumes, two nested fractions).
+#[test]
+fn x_labels_name_the_solver_vector() {
+    let m = model(&["C1Stick", "C1Stick", "G1Ball"]);
+    let scheme = hcp();
+    let adapter = SolverModel::new(&m, &scheme, 1).unwrap();
+    let labels = adapter.x_labels();
+    assert_eq!(labels.len(), adapter.n_free());
+    assert_eq!(labels[0], Some(("C1Stick_1_mu", 0)));
+    assert_eq!(labels[1], Some(("C1Stick_1_mu", 1)));
+    assert_eq!(labels[2], Some(("C1Stick_1_lambda_par", 0)));
+    assert_eq!(&labels[labels.len() - 2..], &[None, None]);
+    assert!(labels[..labels.len() - 2].iter().all(Option::is_some));
+}
