@@ -1,11 +1,12 @@
 //! `dmipy demo`: the built-in example. It fits DTI on real data bundled into the binary and
 //! NODDI on a synthetic phantom it makes itself, through the same code path as `dmipy fit`, and
-//! simulates a restricted cylinder by Monte Carlo beside the core's exact-regime model.
+//! simulates a restricted cylinder by Monte Carlo beside the core's exact-regime model, and
+//! deconvolves the real data (CSD) and tracks its FODs into a TRX file.
 
 use crate::fit::{self, FitArgs, NoiseChoice, S0Choice};
 use crate::scheme_args::SchemeArgs;
 use anyhow::{Context, Result};
-use clap::Args;
+use clap::{Args, Parser};
 use dmipy::{AcquisitionScheme, MultiCompartmentModel};
 use dmipy_io::{DataType, NiftiHeader, NiftiImage, NiftiVersion};
 use std::io::Write;
@@ -62,7 +63,9 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
     );
     fit::run(&noddi, out)?;
     write!(out, "{}", phantom.compare(&args.out.join("noddi"))?)?;
+    posterior(args, &inputs, &phantom, out)?;
     simulated_cylinder(out)?;
+    csd_and_tracking(args, &inputs, out)?;
     writeln!(
         out,
         "\nAll inputs are in {} and the maps in {}.",
@@ -125,6 +128,120 @@ fn simulated_cylinder(out: &mut dyn Write) -> Result<()> {
             (mc - model[i]) / se
         )?;
     }
+    Ok(())
+}
+
+/// NUTS posteriors of ball & stick in four voxels of the phantom (σ from each voxel's
+/// least-squares residual), with R-hat and ESS maps beside the posterior summaries.
+fn posterior(args: &DemoArgs, inputs: &Path, phantom: &Phantom, out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "\n   NUTS posterior of ball & stick in 4 phantom voxels (4 chains, 300 warm-up, 600 draws)"
+    )?;
+    let mut header = NiftiHeader::new(NiftiVersion::One, DataType::Float32);
+    header.pixdim[1..4].copy_from_slice(&[2.0, 2.0, 2.0]);
+    header.srow = [
+        [2.0, 0.0, 0.0, 0.0],
+        [0.0, 2.0, 0.0, 0.0],
+        [0.0, 0.0, 2.0, 0.0],
+    ];
+    let mut mask = vec![0.0f32; SIDE * SIDE];
+    for k in [0, 3, 5, 7] {
+        mask[k * SIDE + k] = 1.0;
+    }
+    let mask_path = inputs.join("sample_mask.nii.gz");
+    dmipy_io::write_nifti(
+        &mask_path,
+        &NiftiImage::new(header, vec![SIDE, SIDE, 1], mask)?,
+    )?;
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+    let mut flags = vec![
+        "sample".to_string(),
+        "--model".into(),
+        "ball_stick".into(),
+        "--dwi".into(),
+        path(&phantom.dwi),
+        "--bvals".into(),
+        path(&phantom.bvals),
+        "--bvecs".into(),
+        path(&phantom.bvecs),
+        "--delta".into(),
+        HCP_DELTA.to_string(),
+        "--Delta".into(),
+        HCP_BIG_DELTA.to_string(),
+        "--mask".into(),
+        path(&mask_path),
+        "--seed".into(),
+        "1".into(),
+        "--out".into(),
+        path(&args.out.join("sample")),
+    ];
+    if args.quiet {
+        flags.push("--quiet".into());
+    }
+    let sample = crate::sample::SampleCommand::try_parse_from(flags)?;
+    crate::sample::run(&sample.args, out)
+}
+
+/// MC-CSD (a data-driven Tournier 2013 response) on the real data of section 1, and
+/// deterministic tracking of its FOD from every voxel, written as TRX.
+fn csd_and_tracking(args: &DemoArgs, inputs: &Path, out: &mut dyn Write) -> Result<()> {
+    writeln!(
+        out,
+        "\n== 4. Spherical deconvolution (CSD) of the real data, then tractography of its FODs"
+    )?;
+    let dwi = inputs.join("small_64D.nii.gz");
+    let csd = fit_args(
+        args,
+        "csd",
+        dwi.clone(),
+        inputs.join("small_64D.bval"),
+        inputs.join("small_64D.bvec"),
+        None,
+        "csd",
+    );
+    fit::run(&csd, out)?;
+    // Seeds in every voxel of the 10 × 10 × 10 crop, on the FOD's grid.
+    let reference = dmipy_io::read_nifti(&dwi)?;
+    let shape = reference.shape()[..3].to_vec();
+    let n: usize = shape.iter().product();
+    let seeds = inputs.join("seed_mask.nii.gz");
+    dmipy_io::write_nifti(
+        &seeds,
+        &NiftiImage::like(&reference, shape, vec![1.0f64; n])?,
+    )?;
+    let fod = args.out.join("csd").join("fod_sh.nii.gz");
+    let tracks = args.out.join("tracks.trx");
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+    let mut flags = vec![
+        "track".to_string(),
+        "--fod".into(),
+        path(&fod),
+        "--sh-basis".into(),
+        "tournier07".into(),
+        // FSL b-vectors are in voxel axes, and so are the FODs fitted from them.
+        "--frame".into(),
+        "voxel".into(),
+        "--seed-mask".into(),
+        path(&seeds),
+        "--seeds-per-voxel".into(),
+        "8".into(),
+        "--seed-placement".into(),
+        "grid".into(),
+        "--step".into(),
+        "0.5".into(),
+        "--max-angle".into(),
+        "30".into(),
+        "--min-length".into(),
+        "5".into(),
+        "--out".into(),
+        path(&tracks),
+    ];
+    if args.quiet {
+        flags.push("--quiet".into());
+    }
+    let track = crate::track::TrackCommand::try_parse_from(flags)?;
+    crate::track::run(&track.args, out)?;
     Ok(())
 }
 

@@ -21,6 +21,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+/// `dmipy sample`'s flags as a command line of their own (for the demo, which runs it).
+#[derive(Debug, clap::Parser)]
+#[command(name = "sample")]
+pub struct SampleCommand {
+    /// The flags.
+    #[command(flatten)]
+    pub args: SampleArgs,
+}
+
 /// Flags of `dmipy sample`.
 #[derive(Debug, Clone, Args)]
 pub struct SampleArgs {

@@ -12,6 +12,15 @@ use dmipy_track::{
 };
 use std::path::{Path, PathBuf};
 
+/// `dmipy track`'s flags as a command line of their own (for the demo, which runs it).
+#[derive(Debug, clap::Parser)]
+#[command(name = "track")]
+pub struct TrackCommand {
+    /// The flags.
+    #[command(flatten)]
+    pub args: TrackArgs,
+}
+
 /// Flags of `dmipy track`.
 #[derive(Debug, Args)]
 pub struct TrackArgs {
