@@ -39,73 +39,12 @@ fn cube(s: f64) -> TriangleMesh {
     TriangleMesh::new(vertices, faces, "cube").unwrap()
 }
 
-/// An icosahedron subdivided `levels` times, vertices on the sphere of radius `r`.
+/// The core's geodesic sphere (an icosahedron subdivided `levels` times) of radius `r`.
 fn icosphere(r: f64, levels: usize) -> TriangleMesh {
-    let g = (1.0 + 5f64.sqrt()) / 2.0;
-    let mut v: Vec<[f64; 3]> = vec![
-        [-1.0, g, 0.0],
-        [1.0, g, 0.0],
-        [-1.0, -g, 0.0],
-        [1.0, -g, 0.0],
-        [0.0, -1.0, g],
-        [0.0, 1.0, g],
-        [0.0, -1.0, -g],
-        [0.0, 1.0, -g],
-        [g, 0.0, -1.0],
-        [g, 0.0, 1.0],
-        [-g, 0.0, -1.0],
-        [-g, 0.0, 1.0],
-    ];
-    let mut f: Vec<[usize; 3]> = vec![
-        [0, 11, 5],
-        [0, 5, 1],
-        [0, 1, 7],
-        [0, 7, 10],
-        [0, 10, 11],
-        [1, 5, 9],
-        [5, 11, 4],
-        [11, 10, 2],
-        [10, 7, 6],
-        [7, 1, 8],
-        [3, 9, 4],
-        [3, 4, 2],
-        [3, 2, 6],
-        [3, 6, 8],
-        [3, 8, 9],
-        [4, 9, 5],
-        [2, 4, 11],
-        [6, 2, 10],
-        [8, 6, 7],
-        [9, 8, 1],
-    ];
-    for _ in 0..levels {
-        let mut mid = std::collections::HashMap::new();
-        let mut midpoint = |a: usize, b: usize, v: &mut Vec<[f64; 3]>| {
-            *mid.entry((a.min(b), a.max(b))).or_insert_with(|| {
-                v.push(std::array::from_fn(|k| (v[a][k] + v[b][k]) / 2.0));
-                v.len() - 1
-            })
-        };
-        f = f
-            .iter()
-            .flat_map(|&[a, b, c]| {
-                let (ab, bc, ca) = (
-                    midpoint(a, b, &mut v),
-                    midpoint(b, c, &mut v),
-                    midpoint(c, a, &mut v),
-                );
-                [[a, ab, ca], [b, bc, ab], [c, ca, bc], [ab, bc, ca]]
-            })
-            .collect();
-    }
-    let v = v
-        .iter()
-        .map(|p| {
-            let n = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
-            p.map(|x| x * r / n)
-        })
-        .collect();
-    TriangleMesh::new(v, f.iter().map(|t| t.to_vec()).collect(), "icosphere").unwrap()
+    let sphere = dmipy::GeodesicSphere::new(levels).unwrap();
+    let vertices = sphere.vertices().iter().map(|v| v.map(|x| x * r)).collect();
+    let faces = sphere.faces().iter().map(|f| f.to_vec()).collect();
+    TriangleMesh::new(vertices, faces, "icosphere").unwrap()
 }
 
 /// Narrow pulses along `dir`: δ = 2 dt, Δ = 15 ms, 2πqR ∈ {0, 1, 2, 3, 4.5}.

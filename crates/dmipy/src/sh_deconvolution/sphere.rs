@@ -15,6 +15,7 @@ use std::collections::HashMap;
 pub struct GeodesicSphere {
     vertices: Vec<[f64; 3]>,
     edges: Vec<[usize; 2]>,
+    faces: Vec<[usize; 3]>,
 }
 
 impl GeodesicSphere {
@@ -92,7 +93,11 @@ impl GeodesicSphere {
             .collect();
         edges.sort_unstable();
         edges.dedup();
-        Ok(Self { vertices, edges })
+        Ok(Self {
+            vertices,
+            edges,
+            faces,
+        })
     }
 
     /// The unit vertices.
@@ -103,6 +108,11 @@ impl GeodesicSphere {
     /// Neighbour pairs (i < j).
     pub fn edges(&self) -> &[[usize; 2]] {
         &self.edges
+    }
+
+    /// The triangles (vertex indices, all wound the same way): a closed polyhedron.
+    pub fn faces(&self) -> &[[usize; 3]] {
+        &self.faces
     }
 
     /// One vertex of each antipodal pair (z > 0, or z = 0 and y > 0, or z = y = 0 and x > 0):
