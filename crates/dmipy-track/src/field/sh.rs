@@ -32,7 +32,14 @@ pub struct ShField<D> {
     coefficients: Vec<D>,
     sphere: Vec<[f64; 3]>,
     matrix: Vec<f64>,
+    /// Amplitudes on the sphere per voxel (voxel-major), when they fit in
+    /// [`PRECOMPUTED_VALUES`]: then a step interpolates 8 × |sphere| amplitudes instead of
+    /// evaluating |sphere| × C products (DIPY's `sh_to_pmf=True`; the same linear map).
+    amplitudes: Option<Vec<D>>,
 }
+
+/// Largest voxels × sphere directions for which amplitudes are precomputed (512 MiB of f64).
+const PRECOMPUTED_VALUES: usize = 1 << 26;
 
 impl<D: Scalar> ShField<D> {
     /// A field from an X×Y×Z×C volume in file order (component slowest), on `sphere`
@@ -68,12 +75,27 @@ impl<D: Scalar> ShField<D> {
             };
             real_sh_basis(basis, order, &d, row)?;
         }
+        let ns = sphere.len();
+        let amplitudes = (n * ns <= PRECOMPUTED_VALUES).then(|| {
+            let mut a = vec![D::zero(); n * ns];
+            for (v, out) in a.chunks_mut(ns.max(1)).enumerate() {
+                let c = &coefficients[v * count..(v + 1) * count];
+                for (o, row) in out.iter_mut().zip(matrix.chunks(count)) {
+                    *o = c
+                        .iter()
+                        .zip(row)
+                        .fold(D::zero(), |acc, (&x, &y)| acc + x * y);
+                }
+            }
+            a
+        });
         Ok(Self {
             grid,
             count,
             coefficients,
             sphere,
             matrix,
+            amplitudes,
         })
     }
 }
@@ -87,6 +109,19 @@ impl<D: Scalar> PmfField<D> for ShField<D> {
         let Some(corners) = self.grid.trilinear(point) else {
             return false;
         };
+        if let Some(amplitudes) = &self.amplitudes {
+            let ns = self.sphere.len();
+            out.iter_mut().for_each(|o| *o = D::zero());
+            for &(voxel, w) in &corners {
+                for (o, &a) in out
+                    .iter_mut()
+                    .zip(&amplitudes[voxel * ns..(voxel + 1) * ns])
+                {
+                    *o += w * a;
+                }
+            }
+            return true;
+        }
         let mut c = vec![D::zero(); self.count];
         for &(voxel, w) in &corners {
             for (x, &v) in c.iter_mut().zip(&self.coefficients[voxel * self.count..]) {
