@@ -39,3 +39,13 @@ pub(crate) fn write_atomically(
     tmp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
 }
+
+/// Writes `bytes` to `path` through [`write_atomically`].
+pub(crate) fn write_bytes_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    write_atomically(path, |w| {
+        w.write_all(bytes).map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    })
+}

@@ -2,7 +2,7 @@
 
 use super::Tractogram;
 use crate::Error;
-use crate::atomic::write_atomically;
+use crate::atomic::write_bytes_atomically;
 use std::path::Path;
 
 /// The bytes of a `.tck` file (MRtrix3 "tracks" format, `Float32LE`, world scanner coordinates
@@ -39,12 +39,7 @@ pub fn encode_tck(tractogram: &Tractogram) -> Vec<u8> {
 /// Writes a `.tck` file through a temporary file renamed when complete.
 pub fn write_tck(path: &Path, tractogram: &Tractogram) -> Result<(), Error> {
     let bytes = encode_tck(tractogram);
-    write_atomically(path, |w| {
-        w.write_all(&bytes).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-    })
+    write_bytes_atomically(path, &bytes)
 }
 
 /// Reads a `.tck` file.

@@ -2,7 +2,7 @@
 
 use super::{Tractogram, TractogramReference};
 use crate::affine::{apply_affine, axis_codes, invert_affine};
-use crate::atomic::write_atomically;
+use crate::atomic::write_bytes_atomically;
 use crate::{Affine, Error};
 use std::path::Path;
 
@@ -91,12 +91,7 @@ pub fn write_trk(
     reference: &TractogramReference,
 ) -> Result<(), Error> {
     let bytes = encode_trk(tractogram, reference, path)?;
-    write_atomically(path, |w| {
-        w.write_all(&bytes).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-    })
+    write_bytes_atomically(path, &bytes)
 }
 
 /// Reads a `.trk` file, returning world RAS mm points and the reference it names.

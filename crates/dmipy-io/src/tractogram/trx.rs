@@ -17,7 +17,7 @@
 use super::{Tractogram, TractogramReference};
 use crate::Error;
 use crate::affine::invert_affine;
-use crate::atomic::write_atomically;
+use crate::atomic::write_bytes_atomically;
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
 use std::path::Path;
@@ -108,12 +108,7 @@ pub fn write_trx(
     reference: &TractogramReference,
 ) -> Result<(), Error> {
     let bytes = encode_trx(tractogram, reference, path)?;
-    write_atomically(path, |w| {
-        w.write_all(&bytes).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-    })
+    write_bytes_atomically(path, &bytes)
 }
 
 /// Reads a TRX tractogram, a zip archive or a directory, with the reference it names.
