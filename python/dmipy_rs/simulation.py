@@ -51,13 +51,15 @@ def simulate(substrate, scheme, *, walkers=10_000, steps=None, dt=None, waveform
     n = _core.chunk_count(int(walkers))
     tasks = max(1, min(int(tasks), n))
     if tasks == 1:
-        rows = _chunks(text, base_dir, scheme, options, 0, None)
+        rows, layout = _chunks(text, base_dir, scheme, options, 0, None)
     else:
         import dask
         import numpy as np
 
         bounds = np.linspace(0, n, tasks + 1).round().astype(int)
-        parts = [dask.delayed(_chunks)(text, base_dir, scheme, options, int(a), int(b - a))
-                 for a, b in zip(bounds[:-1], bounds[1:])]
-        rows = np.concatenate(dask.compute(*parts))
-    return _core.combine_chunks(text, base_dir, scheme._core, rows, seed=int(seed), **shape)
+        parts = dask.compute(*[
+            dask.delayed(_chunks)(text, base_dir, scheme, options, int(a), int(b - a))
+            for a, b in zip(bounds[:-1], bounds[1:])
+        ])
+        rows, layout = np.concatenate([p[0] for p in parts]), parts[0][1]
+    return _core.combine_chunks(rows, layout, seed=int(seed))

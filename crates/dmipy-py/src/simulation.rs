@@ -72,7 +72,8 @@ pub fn chunk_count(walkers: usize) -> usize {
 }
 
 /// Sums of walker chunks `first .. first + count` of the run (all chunks when `count` is None),
-/// one row of flat numbers per chunk (`ChunkSums::to_flat`). GIL released; Ctrl-C is checked
+/// one row of flat numbers per chunk (`ChunkSums::to_flat`), and the run's layout for
+/// `combine_chunks`: compartment names, measurements, steps, dt. GIL released; Ctrl-C is checked
 /// between stretches of chunks.
 #[pyfunction]
 #[pyo3(signature = (substrate, base_dir, scheme, *, waveform="pgse", steps=None, dt=None, ramp=0.0,
@@ -94,7 +95,8 @@ pub fn simulate_chunks<'py>(
     permeability: f64,
     first: usize,
     count: Option<usize>,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
+) -> PyResult<Chunks<'py>> {
+    use dmipy_sim::Substrate;
     let (substrate, w) = job(
         substrate, base_dir, &scheme, waveform, steps, dt, ramp, periods,
     )?;
@@ -116,48 +118,42 @@ pub fn simulate_chunks<'py>(
         py.check_signals()?;
         at = to;
     }
-    let width = 3 * substrate_len(&substrate) * w.len() + substrate_len(&substrate) + 1;
+    let names: Vec<String> = substrate
+        .compartment_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let width = 3 * names.len() * w.len() + names.len() + 1;
     let n = rows.len();
-    PyArray1::from_vec(py, rows.concat()).reshape([n, width])
+    let rows = PyArray1::from_vec(py, rows.concat()).reshape([n, width])?;
+    Ok((rows, (names, w.len(), w.steps(), w.dt())))
 }
 
-fn substrate_len(s: &AnySubstrate) -> usize {
-    use dmipy_sim::Substrate;
-    s.compartment_names().len()
-}
+/// Chunk rows and the run's layout (compartment names, measurements, steps, dt).
+type Chunks<'py> = (Bound<'py, PyArray2<f64>>, (Vec<String>, usize, usize, f64));
 
-/// The result of chunk rows (from `simulate_chunks`, in chunk order) of one run, as a dict of
-/// NumPy arrays: signal, std_error, mean_sin, compartments {name: {walkers, signal, std_error,
-/// mean_sin}}, walkers, steps, dt, seed, truncated_steps.
+/// The result of chunk rows (from `simulate_chunks`, in chunk order) of one run with the
+/// layout `simulate_chunks` returned, as a dict of NumPy arrays: signal, std_error, mean_sin,
+/// compartments {name: {walkers, signal, std_error, mean_sin}}, walkers, steps, dt, seed,
+/// truncated_steps. Neither the substrate nor the waveforms are built again.
 #[pyfunction]
-#[pyo3(signature = (substrate, base_dir, scheme, rows, *, waveform="pgse", steps=None, dt=None,
-    ramp=0.0, periods=1, seed=0))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (rows, layout, *, seed=0))]
 pub fn combine_chunks<'py>(
     py: Python<'py>,
-    substrate: &str,
-    base_dir: &str,
-    scheme: PyRef<'py, PyScheme>,
     rows: PyReadonlyArray2<'py, f64>,
-    waveform: &str,
-    steps: Option<usize>,
-    dt: Option<f64>,
-    ramp: f64,
-    periods: u32,
+    layout: (Vec<String>, usize, usize, f64),
     seed: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (substrate, w) = job(
-        substrate, base_dir, &scheme, waveform, steps, dt, ramp, periods,
-    )?;
-    let c = substrate_len(&substrate);
+    let (names, measurements, steps, dt) = layout;
     let rows = rows.as_array();
     let parts = rows
         .rows()
         .into_iter()
-        .map(|r| ChunkSums::from_flat(&r.to_vec(), c, w.len()))
+        .map(|r| ChunkSums::from_flat(&r.to_vec(), names.len(), measurements))
         .collect::<Result<Vec<_>, _>>()
         .map_err(sim_err)?;
-    result_dict(py, &combine(&substrate, &w, seed, &parts))
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    result_dict(py, &combine(&names, steps, dt, seed, &parts))
 }
 
 fn result_dict<'py>(py: Python<'py>, r: &SimulationResult) -> PyResult<Bound<'py, PyDict>> {

@@ -8,7 +8,8 @@
 //! test uses the 3 SE (P = 2.7e-3 per point, 2 % over its 8 points).
 
 use crate::{
-    Cylinder, Ellipsoid, Free, Settings, Slab, Sphere, Start, Waveforms, final_positions, simulate,
+    Cylinder, Ellipsoid, Free, Settings, Slab, Sphere, Start, Substrate as _, Waveforms,
+    final_positions, simulate,
 };
 use dmipy::{AcquisitionScheme, PulseTiming, SchemeOptions};
 
@@ -146,7 +147,10 @@ fn same_seed_gives_a_bit_identical_signal_on_one_and_two_threads() {
             parts.push(back);
         }
     }
-    assert_eq!(crate::combine_chunks(&sph, &w, 42, &parts), a);
+    assert_eq!(
+        crate::combine_chunks(sph.compartment_names(), w.steps(), w.dt(), 42, &parts),
+        a
+    );
     assert!(crate::simulate_chunks(&sph, &w, &settings, 3..5, None).is_err());
     assert!(crate::ChunkSums::from_flat(&[1.0; 5], 1, 3).is_err());
     let c = simulate(

@@ -97,7 +97,13 @@ pub fn simulate_with<S: Substrate>(
     let parts = in_pool(settings.threads, || {
         plan.chunks(substrate, waveforms, 0..chunks, control)
     })?;
-    Ok(combine_chunks(substrate, waveforms, settings.seed, &parts))
+    Ok(combine_chunks(
+        substrate.compartment_names(),
+        waveforms.steps(),
+        waveforms.dt(),
+        settings.seed,
+        &parts,
+    ))
 }
 
 /// The sums of a run's walker chunks `chunks` (walkers `CHUNK·c … CHUNK·(c + 1)` of chunk c, the
@@ -128,21 +134,20 @@ pub fn chunk_count(walkers: usize) -> usize {
     walkers.div_ceil(CHUNK)
 }
 
-/// The signal of chunk sums merged in order (see [`simulate_chunks`]).
-pub fn combine_chunks<S: Substrate>(
-    substrate: &S,
-    waveforms: &Waveforms,
+/// The signal of chunk sums merged in order (see [`simulate_chunks`]), for a substrate with
+/// compartments `names` and waveforms of `steps` steps of `dt` s: what a process that combines
+/// sums from others needs, without building the substrate or the waveforms again.
+pub fn combine_chunks(
+    names: &[&str],
+    steps: usize,
+    dt: f64,
     seed: u64,
     chunks: &[ChunkSums],
 ) -> SimulationResult {
-    let mut total = ChunkSums::new(substrate.compartment_names().len(), waveforms.len());
+    let measurements = chunks.first().map_or(0, |c| c.measurements);
+    let mut total = ChunkSums::new(names.len(), measurements);
     chunks.iter().for_each(|p| total.merge(p));
-    total.finish(
-        substrate.compartment_names(),
-        waveforms.steps(),
-        waveforms.dt(),
-        seed,
-    )
+    total.finish(names, steps, dt, seed)
 }
 
 /// Final positions and (final) compartments of walkers after `steps` steps of `dt` seconds (for checks
