@@ -3,8 +3,8 @@
 use crate::errors::{DmipyError, ParameterError};
 use dmipy_track::{
     Algorithm, FieldVolume, FollowAxis, Frame, Grid, IntegratorKind, MaskSeeds, MaskStop,
-    PeaksField, Placement, Rk4, SeedGenerator, ShBasis, StopReason, StoppingCriterion, TensorField,
-    ThresholdStop, TrackingJob, TrackingSettings, track,
+    PeaksField, Placement, PointSeeds, Rk4, SeedGenerator, ShBasis, StopReason, StoppingCriterion,
+    TensorField, ThresholdStop, TrackingJob, TrackingSettings, track,
 };
 use num_dual::Dual64;
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
@@ -156,13 +156,20 @@ pub fn track_streamlines<'py>(
     if let Some(t) = &threshold_stop {
         criteria.push(t);
     }
-    let seeds = points_of(&seeds)?;
-    if let Some(i) = seeds.iter().position(|s| !grid.contains(s)) {
-        return Err(track_err(dmipy_track::Error::SeedOutside {
-            index: first_seed_index + i,
-            point: seeds[i],
-        }));
+    let seeds = PointSeeds {
+        grid: grid.clone(),
+        points: points_of(&seeds)?,
     }
+    .seeds()
+    .map_err(|e| match e {
+        // Numbered in the whole run, as the streamlines' seed indices are.
+        dmipy_track::Error::SeedOutside { index, point } => dmipy_track::Error::SeedOutside {
+            index: first_seed_index + index,
+            point,
+        },
+        other => other,
+    })
+    .map_err(track_err)?;
     let mut job = TrackingJob {
         grid,
         field,
@@ -231,12 +238,12 @@ pub fn track_seed_jacobian<'py>(
     max_length: f64,
 ) -> PyResult<PointsAndJacobian<'py>> {
     let grid = Grid::new(shape, affine_of(&affine)?).map_err(track_err)?;
-    if !grid.contains(&seed) {
-        return Err(track_err(dmipy_track::Error::SeedOutside {
-            index: 0,
-            point: seed,
-        }));
+    PointSeeds {
+        grid: grid.clone(),
+        points: vec![seed],
     }
+    .seeds()
+    .map_err(track_err)?;
     let norm = direction.iter().map(|x| x * x).sum::<f64>().sqrt();
     if !(norm > 0.0 && norm.is_finite()) {
         return Err(ParameterError::new_err(
