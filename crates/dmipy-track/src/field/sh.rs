@@ -28,18 +28,37 @@ pub fn hemisphere(n: usize) -> Vec<[f64; 3]> {
 #[derive(Debug, Clone)]
 pub struct ShField<D> {
     grid: Grid,
-    count: usize,
-    coefficients: Vec<D>,
     sphere: Vec<[f64; 3]>,
-    matrix: Vec<f64>,
-    /// Amplitudes on the sphere per voxel (voxel-major), when they fit in
-    /// [`PRECOMPUTED_VALUES`]: then a step interpolates 8 × |sphere| amplitudes instead of
-    /// evaluating |sphere| × C products (DIPY's `sh_to_pmf=True`; the same linear map).
-    amplitudes: Option<Vec<D>>,
+    values: Values<D>,
+}
+
+/// What a voxel stores.
+#[derive(Debug, Clone)]
+enum Values<D> {
+    /// Amplitudes on the sphere (voxel-major), when voxels × directions ≤ [`PRECOMPUTED_VALUES`]:
+    /// a step interpolates 8 × |sphere| amplitudes instead of evaluating |sphere| × C products
+    /// (DIPY's `sh_to_pmf=True`; the same linear map).
+    Amplitudes(Vec<D>),
+    /// C coefficients (voxel-major) and the |sphere| × C basis matrix, for larger fields.
+    Coefficients {
+        count: usize,
+        coefficients: Vec<D>,
+        matrix: Vec<f64>,
+    },
 }
 
 /// Largest voxels × sphere directions for which amplitudes are precomputed (512 MiB of f64).
 const PRECOMPUTED_VALUES: usize = 1 << 26;
+
+/// out = matrix · c, the amplitudes on the sphere of one coefficient vector.
+fn project<D: Scalar>(matrix: &[f64], c: &[D], out: &mut [D]) {
+    for (o, row) in out.iter_mut().zip(matrix.chunks(c.len())) {
+        *o = c
+            .iter()
+            .zip(row)
+            .fold(D::zero(), |acc, (&x, &y)| acc + x * y);
+    }
+}
 
 impl<D: Scalar> ShField<D> {
     /// A field from an X×Y×Z×C volume in file order (component slowest), on `sphere`
@@ -51,6 +70,28 @@ impl<D: Scalar> ShField<D> {
         basis: ShBasis,
         frame: Frame,
         sphere: Vec<[f64; 3]>,
+    ) -> Result<Self, Error> {
+        Self::with_precompute_limit(
+            grid,
+            volume,
+            count,
+            basis,
+            frame,
+            sphere,
+            PRECOMPUTED_VALUES,
+        )
+    }
+
+    /// [`from_volume`](Self::from_volume) with amplitudes precomputed when voxels × directions
+    /// ≤ `limit`.
+    fn with_precompute_limit(
+        grid: Grid,
+        volume: &[D],
+        count: usize,
+        basis: ShBasis,
+        frame: Frame,
+        sphere: Vec<[f64; 3]>,
+        limit: usize,
     ) -> Result<Self, Error> {
         let order = sh_order_of_count(count)?;
         let n = grid.voxels();
@@ -76,26 +117,23 @@ impl<D: Scalar> ShField<D> {
             real_sh_basis(basis, order, &d, row)?;
         }
         let ns = sphere.len();
-        let amplitudes = (n * ns <= PRECOMPUTED_VALUES).then(|| {
+        let values = if n * ns <= limit {
             let mut a = vec![D::zero(); n * ns];
-            for (v, out) in a.chunks_mut(ns.max(1)).enumerate() {
-                let c = &coefficients[v * count..(v + 1) * count];
-                for (o, row) in out.iter_mut().zip(matrix.chunks(count)) {
-                    *o = c
-                        .iter()
-                        .zip(row)
-                        .fold(D::zero(), |acc, (&x, &y)| acc + x * y);
-                }
+            for (c, out) in coefficients.chunks(count).zip(a.chunks_mut(ns.max(1))) {
+                project(&matrix, c, out);
             }
-            a
-        });
+            Values::Amplitudes(a)
+        } else {
+            Values::Coefficients {
+                count,
+                coefficients,
+                matrix,
+            }
+        };
         Ok(Self {
             grid,
-            count,
-            coefficients,
             sphere,
-            matrix,
-            amplitudes,
+            values,
         })
     }
 }
@@ -109,35 +147,77 @@ impl<D: Scalar> PmfField<D> for ShField<D> {
         let Some(corners) = self.grid.trilinear(point) else {
             return false;
         };
-        if let Some(amplitudes) = &self.amplitudes {
-            let ns = self.sphere.len();
-            out.iter_mut().for_each(|o| *o = D::zero());
-            for &(voxel, w) in &corners {
-                for (o, &a) in out
-                    .iter_mut()
-                    .zip(&amplitudes[voxel * ns..(voxel + 1) * ns])
-                {
-                    *o += w * a;
+        match &self.values {
+            Values::Amplitudes(amplitudes) => {
+                let ns = self.sphere.len();
+                out.iter_mut().for_each(|o| *o = D::zero());
+                for &(voxel, w) in &corners {
+                    let at = &amplitudes[voxel * ns..(voxel + 1) * ns];
+                    for (o, &a) in out.iter_mut().zip(at) {
+                        *o += w * a;
+                    }
                 }
             }
-            return true;
-        }
-        let mut c = vec![D::zero(); self.count];
-        for &(voxel, w) in &corners {
-            for (x, &v) in c.iter_mut().zip(&self.coefficients[voxel * self.count..]) {
-                *x += w * v;
+            Values::Coefficients {
+                count,
+                coefficients,
+                matrix,
+            } => {
+                let mut c = vec![D::zero(); *count];
+                for &(voxel, w) in &corners {
+                    for (x, &v) in c.iter_mut().zip(&coefficients[voxel * count..]) {
+                        *x += w * v;
+                    }
+                }
+                project(matrix, &c, out);
             }
-        }
-        for (o, row) in out.iter_mut().zip(self.matrix.chunks(self.count)) {
-            *o = c
-                .iter()
-                .zip(row)
-                .fold(D::zero(), |acc, (&a, &y)| acc + a * y);
         }
         true
     }
 
     fn contains(&self, point: &[D; 3]) -> bool {
         self.grid.contains(point)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precomputed_amplitudes_equal_the_per_step_projection() {
+        let identity = [
+            [1.0, 0.0, 0.0, 0.0],
+            [0.0, 1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 0.0],
+            [0.0, 0.0, 0.0, 1.0],
+        ];
+        let grid = Grid::new([3, 2, 2], identity).unwrap();
+        let n = 12;
+        let volume: Vec<f64> = (0..n * 15)
+            .map(|i| ((i * 37 % 23) as f64 - 11.0) / 7.0)
+            .collect();
+        let build = |limit| {
+            ShField::with_precompute_limit(
+                grid.clone(),
+                &volume,
+                15,
+                ShBasis::Descoteaux07,
+                Frame::World,
+                hemisphere(50),
+                limit,
+            )
+            .unwrap()
+        };
+        let (pre, per_step) = (build(usize::MAX), build(0));
+        assert!(matches!(pre.values, Values::Amplitudes(_)));
+        assert!(matches!(per_step.values, Values::Coefficients { .. }));
+        let (mut a, mut b) = (vec![0.0; 50], vec![0.0; 50]);
+        let point = [0.7, 0.4, 0.9];
+        assert!(pre.pmf(&point, &mut a) && per_step.pmf(&point, &mut b));
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-12 * (1.0 + y.abs()), "{x} vs {y}");
+        }
+        assert!(a.iter().any(|x| x.abs() > 0.1));
     }
 }
