@@ -2,30 +2,12 @@
 //! arXiv:1804.06788): truths drawn from the prior, data simulated with the sampler's own
 //! likelihood, and the rank of each truth among thinned posterior draws must be uniform.
 
-use dmipy::{AcquisitionScheme, MultiCompartmentModel, ParameterKind, PulseTiming, SchemeOptions};
+mod common;
+
+use common::{normal, small_scheme};
+use dmipy::{MultiCompartmentModel, ParameterKind};
 use dmipy_bayes::{Priors, SampleControl, SampleOptions, VoxelStatus, sample_voxels};
 use nuts_rs::rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
-
-fn normal(rng: &mut ChaCha8Rng) -> f64 {
-    let (u1, u2): (f64, f64) = (rng.random_range(1e-300..1.0), rng.random_range(0.0..1.0));
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-}
-
-/// Two b0s and 15 directions on each of two shells (b = 1 and 2.5 ms/µm²).
-fn small_scheme() -> AcquisitionScheme {
-    let (mut b, mut dirs) = (vec![0.0, 0.0], vec![[0.0, 0.0, 1.0]; 2]);
-    for shell in [1e9, 2.5e9] {
-        for i in 0..15 {
-            let z = 1.0 - (i as f64 + 0.5) / 15.0;
-            let r = (1.0 - z * z).sqrt();
-            let phi = i as f64 * 2.399963229728653;
-            b.push(shell);
-            dirs.push([r * phi.cos(), r * phi.sin(), z]);
-        }
-    }
-    let timing = PulseTiming::pgse(0.01, 0.03);
-    AcquisitionScheme::from_bvalues(&b, &dirs, timing, &SchemeOptions::default()).unwrap()
-}
 
 /// One public row drawn from the default prior: scalars uniform on their bounds, orientations
 /// uniform on the sphere, partial volumes uniform on the simplex (normalised exponentials).

@@ -1,15 +1,18 @@
 //! Tests of the posterior and the sampler that can fail: exact gradients, posteriors known by
 //! grid integration, the high-SNR limit, bounds, fixed values, priors, calibration, bad input.
 
+mod common;
+
+use common::{normal, small_scheme};
 use dmipy::{
     AcquisitionScheme, FitOptions, ModelComponent, MultiCompartmentModel, Noise, ParameterValue,
-    PulseTiming, SchemeOptions, SolverModel, VoxelLikelihood, fit_model,
+    SolverModel, VoxelLikelihood, fit_model,
 };
 use dmipy_bayes::{
     LogPosterior, Parametrisation, Preconditioner, Prior, Priors, SampleControl, SampleOptions,
     SampleResult, VoxelStatus, sample_voxels,
 };
-use nuts_rs::rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
+use nuts_rs::rand::{SeedableRng, rngs::ChaCha8Rng};
 
 /// The public parameters of the turnkey ball & stick, in order.
 const BALL_STICK: [&str; 5] = [
@@ -26,29 +29,6 @@ fn model(names: &[&str]) -> MultiCompartmentModel {
         .map(|n| ModelComponent::by_name(n).unwrap())
         .collect();
     MultiCompartmentModel::new(comps).unwrap()
-}
-
-/// A small two-shell scheme: 2 b0s, 15 directions at 1 and at 2.5 ms/µm² (32 measurements).
-fn small_scheme() -> AcquisitionScheme {
-    let (mut b, mut dirs) = (vec![0.0, 0.0], vec![[0.0, 0.0, 1.0]; 2]);
-    for shell in [1e9, 2.5e9] {
-        for i in 0..15 {
-            // A golden-spiral half sphere.
-            let z = 1.0 - (i as f64 + 0.5) / 15.0;
-            let r = (1.0 - z * z).sqrt();
-            let phi = i as f64 * 2.399963229728653;
-            b.push(shell);
-            dirs.push([r * phi.cos(), r * phi.sin(), z]);
-        }
-    }
-    let timing = PulseTiming::pgse(0.01, 0.03);
-    AcquisitionScheme::from_bvalues(&b, &dirs, timing, &SchemeOptions::default()).unwrap()
-}
-
-fn normal(rng: &mut ChaCha8Rng) -> f64 {
-    // Box–Muller.
-    let (u1, u2): (f64, f64) = (rng.random_range(1e-300..1.0), rng.random_range(0.0..1.0));
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
 /// Signals of public parameter rows (S0 = 1) with Gaussian noise σ on the diffusion-weighted
