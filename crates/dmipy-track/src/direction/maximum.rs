@@ -1,6 +1,6 @@
 //! `DeterministicMaximum`: the FOD's largest amplitude within the cone (DIPY's DeterministicMaximumDirectionGetter).
 
-use super::{DirectionGetter, cone_candidates};
+use super::{DirectionGetter, cone_candidates, strongest_in_cone};
 use crate::Rng;
 use crate::field::PmfField;
 use dmipy::Scalar;
@@ -61,9 +61,7 @@ impl<D: Scalar, P: PmfField<D>> DirectionGetter<D> for DeterministicMaximum<P> {
             return None;
         }
         let inc = incoming.map(|x| x.re());
-        let (i, _, s) = cone_candidates(sphere, &pmf, &inc, self.cos_min, self.relative_threshold)
-            .into_iter()
-            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        let (i, s) = strongest_in_cone(sphere, &pmf, &inc, self.cos_min, self.relative_threshold)?;
         Some(sphere[i].map(|x| D::from(x * s)))
     }
 

@@ -46,3 +46,27 @@ pub(crate) fn cone_candidates<D: Scalar>(
         })
         .collect()
 }
+
+/// The strongest candidate of [`cone_candidates`] in one pass and without allocating: the
+/// direction with the largest amplitude within the cone (the last of equal ones, as
+/// `Iterator::max_by`), or `None` when it lies below `relative` × the maximum over the sphere
+/// (then every cone direction does).
+pub(crate) fn strongest_in_cone<D: Scalar>(
+    sphere: &[[f64; 3]],
+    pmf: &[D],
+    incoming: &[f64; 3],
+    cos_min: f64,
+    relative: f64,
+) -> Option<(usize, f64)> {
+    let (mut max, mut best) = (0.0f64, None::<(usize, f64, f64)>);
+    for (i, (u, p)) in sphere.iter().zip(pmf).enumerate() {
+        let a = p.re();
+        max = max.max(a);
+        let c = u[0] * incoming[0] + u[1] * incoming[1] + u[2] * incoming[2];
+        if !a.is_nan() && c.abs() >= cos_min && best.is_none_or(|b| a >= b.1) {
+            best = Some((i, a, c.signum()));
+        }
+    }
+    let (i, a, s) = best?;
+    (max > 0.0 && a > 0.0 && a >= relative * max).then_some((i, s))
+}
