@@ -22,7 +22,8 @@
 //!   and links, spherical-mean and multi-tissue variants, JSON model files, turnkey models
 //!   ([`MultiCompartmentModel::turnkey`], [`TURNKEY_NAMES`]).
 //! - [`fit_model`] — brute-force start and bounded Levenberg–Marquardt with exact Jacobians for
-//!   every voxel in parallel, with Cramér–Rao uncertainties ([`ModelFit`]).
+//!   every voxel in parallel, with Cramér–Rao uncertainties ([`ModelFit`]); or AMICO's
+//!   dictionary and regularised NNLS ([`fit_model_amico`]).
 //! - [`MultiCompartmentSphericalHarmonicsModel`] — MC-CSD / MT-CSD: [`ConvolutionKernel`]s of
 //!   fixed-parameter compartments or data-driven [`TissueResponse`]s ([`tournier_2013`],
 //!   [`dhollander_2016`]), bound once ([`BoundShModel`]) and fitted by an exact positivity-
@@ -72,7 +73,9 @@ mod distributions;
 mod error;
 mod fit;
 mod linalg;
+mod log_linear_dti;
 mod model;
+mod nnls;
 mod predict;
 mod scalar;
 mod sh_deconvolution;
@@ -106,9 +109,10 @@ pub use fit::{
     axis_angle, fit_voxels, fit_voxels_with,
 };
 pub use model::{
-    DistributedModel, Distribution, ModelComponent, ModelFit, ModelParameter, ModelScratch,
-    MultiCompartmentModel, ParameterValue, SolverModel, SolverScratch, TURNKEY_NAMES, fit_model,
-    nested_from_fractions, nested_to_fractions, tortuous_lambda_perp,
+    AmicoOptions, DistributedModel, Distribution, MAX_AMICO_ATOMS, ModelComponent, ModelFit,
+    ModelParameter, ModelScratch, MultiCompartmentModel, ParameterValue, SolverModel,
+    SolverScratch, TURNKEY_NAMES, fit_model, fit_model_amico, nested_from_fractions,
+    nested_to_fractions, tortuous_lambda_perp,
 };
 pub use predict::{
     jacobian_voxels, jacobian_width, predict_voxels, simulate_voxels, spherical_mean_voxels,

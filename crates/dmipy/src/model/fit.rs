@@ -111,7 +111,7 @@ impl ModelFit {
     }
 }
 
-fn public_names(model: &MultiCompartmentModel) -> Vec<(String, usize)> {
+pub(super) fn public_names(model: &MultiCompartmentModel) -> Vec<(String, usize)> {
     model
         .parameter_cardinality()
         .into_iter()
@@ -475,7 +475,7 @@ impl SolverModel<'_> {
                 for (&o, &s) in model.free_offsets.iter().zip(&free_sd) {
                     full[o] = s;
                 }
-                self.public_row(&full, &mut out[v * width..(v + 1) * width]);
+                model.public_from_full(&full, &mut out[v * width..(v + 1) * width]);
             }
         }
         Ok((parameters, std))
@@ -513,19 +513,8 @@ impl SolverModel<'_> {
         self.free_from_x(x, voxel, free);
         let voxel = if self.varies { voxel } else { 0 };
         self.model.full_from_free(free, voxel, full)?;
-        self.public_row(full, row);
+        self.model.public_from_full(full, row);
         Ok(())
-    }
-
-    /// A voxel's public parameters read out of its full vector.
-    fn public_row(&self, full: &[f64], row: &mut [f64]) {
-        let mut column = 0;
-        for &i in &self.model.public {
-            let p = &self.model.params[i];
-            let card = p.cardinality();
-            row[column..column + card].copy_from_slice(&full[p.offset()..p.offset() + card]);
-            column += card;
-        }
     }
 
     /// Standard deviations of the free vector from those of the solver's vector `sd` at `x`:

@@ -28,6 +28,7 @@
 //! [`free_bounds`]: MultiCompartmentModel::free_bounds
 //! [`free_scales`]: MultiCompartmentModel::free_scales
 
+mod amico;
 mod calls;
 mod component;
 mod distributed;
@@ -46,6 +47,7 @@ mod tortuosity;
 mod turnkey;
 mod vectors;
 
+pub use amico::{AmicoOptions, MAX_AMICO_ATOMS, fit_model_amico};
 pub use component::ModelComponent;
 pub use distributed::DistributedModel;
 pub(crate) use distributed::axial_dispatch;

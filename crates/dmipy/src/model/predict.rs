@@ -100,7 +100,7 @@ impl MultiCompartmentModel {
     }
 
     /// The signal of component `i` alone (its $E_i$, unweighted), left in the scratch buffer.
-    fn component_signal<'a, D: Scalar>(
+    pub(super) fn component_signal<'a, D: Scalar>(
         &self,
         scheme: &AcquisitionScheme,
         i: usize,

@@ -35,6 +35,23 @@ impl MultiCompartmentModel {
         self.free_scalars(|p, k| p.scales()[k])
     }
 
+    /// Kind of every free scalar (an orientation gives two entries).
+    pub(crate) fn free_kinds(&self) -> Vec<crate::ParameterKind> {
+        self.free_scalars(|p, _| p.kind())
+    }
+
+    /// A voxel's public parameters ([`parameter_names`](Self::parameter_names) layout) read out
+    /// of its full vector into `row`.
+    pub(crate) fn public_from_full(&self, full: &[f64], row: &mut [f64]) {
+        let mut column = 0;
+        for &i in &self.public {
+            let p = &self.params[i];
+            let card = p.cardinality();
+            row[column..column + card].copy_from_slice(&full[p.offset()..p.offset() + card]);
+            column += card;
+        }
+    }
+
     fn free_scalars<T>(&self, f: impl Fn(&super::ModelParameter, usize) -> T) -> Vec<T> {
         self.public
             .iter()

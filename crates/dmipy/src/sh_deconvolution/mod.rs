@@ -4,7 +4,7 @@
 //!   per pulse group, or of a data-driven response per shell.
 //! - [`MultiCompartmentSphericalHarmonicsModel`] (`model.rs`) — kernels, S0 responses and fractions;
 //!   [`bind`](MultiCompartmentSphericalHarmonicsModel::bind) builds the design and constraints once.
-//! - Solvers: the exact positivity-constrained QP (`qp.rs`, on the NNLS of `nnls.rs`) and
+//! - Solvers: the exact positivity-constrained QP (`qp.rs`, on the crate's NNLS, `crate::nnls`) and
 //!   Tournier 2007's iterative CSD (`tournier.rs`).
 //! - [`fit_sh_deconvolution`] and [`ShDeconvolutionFit`] (`fit.rs`) — all voxels in parallel; FOD,
 //!   fractions, MSE, R², anisotropy index, norm of the Laplacian.
@@ -16,7 +16,6 @@ mod basis;
 mod fit;
 mod kernel;
 mod model;
-mod nnls;
 mod peaks;
 mod qp;
 mod response;
@@ -25,13 +24,13 @@ mod sphere;
 mod tests;
 mod tournier;
 
+pub use crate::nnls::NnlsInfo;
 pub use basis::dmipy_to_mrtrix3;
 pub use fit::{ShDeconvolutionFit, ShVoxelFlag, fit_sh_deconvolution};
 pub use kernel::ConvolutionKernel;
 pub use model::{
     BoundShModel, MultiCompartmentSphericalHarmonicsModel, ShFitOptions, ShSolver, TournierOptions,
 };
-pub use nnls::NnlsInfo;
 pub use peaks::{Peak, PeakFinder, PeakOptions};
 pub use response::{
     DhollanderOptions, ThreeTissueResponse, TissueResponse, TournierResponseOptions,

@@ -1,8 +1,8 @@
 //! A strictly convex quadratic programme with linear inequalities and at most one equality, solved exactly by least-distance programming and NNLS.
 
-use super::nnls::{Gram, NnlsInfo, nnls_gram};
 use crate::Error;
 use crate::linalg::cholesky_in_place;
+use crate::nnls::{Gram, NnlsInfo, nnls_gram};
 
 /// $\min_x \tfrac12 x^\top H x - g^\top x$ subject to $G x \ge h$ and optionally $a^\top x = \beta$,
 /// for a positive-definite H, inequality rows G and bounds h fixed when the problem is built and
@@ -359,8 +359,8 @@ mod tests {
 #[cfg(test)]
 mod reference_tests {
     //! Against SciPy's `nnls` and CVXPY/Clarabel on fixed problems (scripts/reference/csd_reference.py).
-    use super::super::nnls::{DenseGram, nnls_gram};
     use super::*;
+    use crate::nnls::{DenseGram, nnls_gram};
 
     fn fixture() -> serde_json::Value {
         serde_json::from_str(include_str!("fixtures/csd_reference.json")).expect("valid JSON")

@@ -1,8 +1,8 @@
 //! Tournier et al. 2007's constrained super-resolved spherical deconvolution: iteratively penalise the FOD amplitudes below a threshold.
 
 use super::model::{TournierOptions, laplace_beltrami_weights};
-use super::nnls::NnlsInfo;
 use crate::linalg::{cholesky_in_place, cholesky_solve};
+use crate::nnls::NnlsInfo;
 use crate::{Error, real_sh_count};
 use std::f64::consts::PI;
 

@@ -29,13 +29,11 @@ pub(crate) trait Gram {
 }
 
 /// A dense row-major m × m Gram matrix.
-#[cfg(test)]
 pub(crate) struct DenseGram<'a> {
     pub q: &'a [f64],
     pub m: usize,
 }
 
-#[cfg(test)]
 impl Gram for DenseGram<'_> {
     fn len(&self) -> usize {
         self.m
