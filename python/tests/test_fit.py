@@ -184,6 +184,37 @@ def test_noddi_example_recovers_noise_free_truth(hcp):
     np.testing.assert_allclose(cos, 1.0, atol=1e-9)
 
 
+def test_noddi_by_amico_recovers_the_truth_within_the_grid_resolution(hcp):
+    # Dmipy's AMICO test, through fit(solver='amico'): fractions to 2 decimals; the ODI, a
+    # weighted mean over a 12-point grid of step h = 0.97/11, within h/2. Orientations come from
+    # a tensor fit here (Dmipy's test passes the true ones), so they are checked too.
+    model = noddi_watson()
+    rng = np.random.default_rng(5)
+    n = 8
+    mu = np.stack([np.arccos(rng.uniform(-1, 1, n)), rng.uniform(-np.pi, np.pi, n)], -1)
+    f_iso = rng.uniform(0.0, 0.5, n)
+    truth = {
+        "SD1WatsonDistributed_1_SD1Watson_1_mu": mu,
+        "SD1WatsonDistributed_1_SD1Watson_1_odi": rng.uniform(0.05, 0.3, n),
+        "SD1WatsonDistributed_1_partial_volume_0": rng.uniform(0.3, 0.8, n),
+        "partial_volume_0": f_iso,
+        "partial_volume_1": 1 - f_iso,
+    }
+    data = 1000.0 * model(hcp, **truth)
+    fitted = model.fit(hcp, data, solver="amico", lambda_1=[0, 1e-4], lambda_2=[0, 1e-7])
+    p = fitted.fitted_parameters
+    for name in ["partial_volume_0", "SD1WatsonDistributed_1_partial_volume_0"]:
+        np.testing.assert_allclose(p[name], truth[name], atol=0.015, err_msg=name)
+    odi = "SD1WatsonDistributed_1_SD1Watson_1_odi"
+    np.testing.assert_allclose(p[odi], truth[odi], atol=0.97 / 11 / 2)
+    cos = np.abs(np.sum(unit(p["SD1WatsonDistributed_1_SD1Watson_1_mu"]) * unit(mu), axis=-1))
+    assert np.degrees(np.arccos(np.minimum(cos, 1))).max() < 3.0
+    with pytest.raises(ValueError, match="uncertainties"):
+        model.fit(hcp, data, solver="amico", uncertainties=True)
+    with pytest.raises(ValueError, match="one per component"):
+        model.fit(hcp, data, solver="amico", lambda_1=[0.1])
+
+
 def test_spherical_mean_fit_recovers_noise_free_truth(hcp):
     from dmipy_rs.core.modeling_framework import MultiCompartmentSphericalMeanModel
 

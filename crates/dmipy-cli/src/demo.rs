@@ -1,9 +1,10 @@
 //! `dmipy demo`: the built-in example. It fits DTI on real data bundled into the binary and
-//! NODDI on a synthetic phantom it makes itself, through the same code path as `dmipy fit`, and
+//! NODDI on a synthetic phantom it makes itself (by brute2fine and by AMICO), through the same
+//! code path as `dmipy fit`, and
 //! simulates a restricted cylinder by Monte Carlo beside the core's exact-regime model, and
 //! deconvolves the real data (CSD) and tracks its FODs into a TRX file.
 
-use crate::fit::{self, FitArgs, NoiseChoice, S0Choice};
+use crate::fit::{self, FitArgs, NoiseChoice, S0Choice, SolverChoice};
 use crate::scheme_args::SchemeArgs;
 use anyhow::{Context, Result};
 use clap::{Args, Parser};
@@ -63,6 +64,17 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
     );
     fit::run(&noddi, out)?;
     write!(out, "{}", phantom.compare(&args.out.join("noddi"))?)?;
+    writeln!(
+        out,
+        "\n== 2b. The same phantom by AMICO (12 x 12 dictionary per voxel, orientation from DTI)"
+    )?;
+    let amico = FitArgs {
+        solver: SolverChoice::Amico,
+        out: args.out.join("noddi_amico"),
+        ..noddi.clone()
+    };
+    fit::run(&amico, out)?;
+    write!(out, "{}", phantom.compare(&amico.out)?)?;
     posterior(args, &inputs, &phantom, out)?;
     simulated_cylinder(out)?;
     csd_and_tracking(args, &inputs, out)?;
@@ -279,6 +291,10 @@ fn fit_args(
         sigma: None,
         uncertainties: false,
         starts: 1,
+        solver: SolverChoice::Brute2fine,
+        amico_grid: 12,
+        lambda_1: Vec::new(),
+        lambda_2: Vec::new(),
         threads: None,
         png: true,
         quiet: args.quiet,

@@ -2,7 +2,10 @@
 
 use crate::errors::{CoreError, DmipyError, ParameterError, cancellable};
 use crate::scheme::PyScheme;
-use dmipy::{FitControl, FitOptions, ModelFit, MultiCompartmentModel, VoxelFlag, fit_model};
+use dmipy::{
+    AmicoOptions, FitControl, FitOptions, ModelFit, MultiCompartmentModel, VoxelFlag, fit_model,
+    fit_model_amico,
+};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
 
@@ -71,7 +74,7 @@ fn thread_pool(threads: Option<usize>) -> PyResult<rayon::ThreadPool> {
 
 /// The fit settings a Python call gives (Dmipy's `Ns`, `N_sphere_samples`, …); `None` keeps
 /// the core's default.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FitSettings {
     /// Grid points per plain parameter (Dmipy's `Ns`).
     pub ns: Option<usize>,
@@ -83,6 +86,8 @@ pub struct FitSettings {
     pub uncertainties: bool,
     /// Threads (all cores when `None`).
     pub threads: Option<usize>,
+    /// AMICO's settings when the solver is AMICO (`None`: brute2fine).
+    pub amico: Option<AmicoOptions>,
 }
 
 /// Fits `model` to every row of `data` (V, N: raw signals, b0 included). Rows with a non-finite
@@ -112,7 +117,10 @@ pub fn fit_rows(
             progress: None,
             cancel: Some(cancel),
         };
-        pool.install(|| fit_model(model, scheme, &data, &options, &control))
+        pool.install(|| match &settings.amico {
+            None => fit_model(model, scheme, &data, &options, &control),
+            Some(amico) => fit_model_amico(model, scheme, &data, amico, &control),
+        })
     })?;
     Ok(PyModelFit {
         fit,

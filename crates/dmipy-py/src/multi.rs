@@ -5,7 +5,9 @@ use crate::errors::{CoreError, ParameterError, over_voxels};
 use crate::fitting::{FitSettings, PyModelFit, fit_rows};
 use crate::model::{PyModel, kind_name};
 use crate::scheme::PyScheme;
-use dmipy::{Error, ModelComponent, MultiCompartmentModel, ParameterValue, simulate_voxels};
+use dmipy::{
+    AmicoOptions, Error, ModelComponent, MultiCompartmentModel, ParameterValue, simulate_voxels,
+};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
 
@@ -216,8 +218,9 @@ impl PyMultiModel {
     /// Fits the model to every row of `data` (V, N: raw signals, b0 included); rows with a
     /// non-finite value are not fitted. `ns`: grid points per parameter, `n_sphere_samples`:
     /// grid directions, `starts`: solver starts, `threads`: worker threads (all cores if None).
-    /// The GIL is released; Ctrl-C cancels.
-    #[pyo3(signature = (scheme, data, ns=None, n_sphere_samples=None, starts=None, uncertainties=false, threads=None))]
+    /// `solver="amico"` fits by AMICO instead (`amico_grid_points`, `lambda_1`, `lambda_2`: one
+    /// weight per component). The GIL is released; Ctrl-C cancels.
+    #[pyo3(signature = (scheme, data, ns=None, n_sphere_samples=None, starts=None, uncertainties=false, threads=None, solver="brute2fine", amico_grid_points=12, lambda_1=None, lambda_2=None))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         &self,
@@ -229,13 +232,38 @@ impl PyMultiModel {
         starts: Option<usize>,
         uncertainties: bool,
         threads: Option<usize>,
+        solver: &str,
+        amico_grid_points: usize,
+        lambda_1: Option<Vec<f64>>,
+        lambda_2: Option<Vec<f64>>,
     ) -> PyResult<PyModelFit> {
+        let amico = match solver {
+            "brute2fine" => None,
+            "amico" if uncertainties || starts.is_some() => {
+                return Err(ParameterError::new_err(
+                    "uncertainties and starts are not available with solver='amico' (a linear \
+                     solve over a dictionary)",
+                ));
+            }
+            "amico" => Some(AmicoOptions {
+                grid_points: amico_grid_points,
+                lambda_1: lambda_1.unwrap_or_default(),
+                lambda_2: lambda_2.unwrap_or_default(),
+                ..AmicoOptions::default()
+            }),
+            other => {
+                return Err(ParameterError::new_err(format!(
+                    "solver '{other}' is not available; use 'brute2fine' or 'amico'"
+                )));
+            }
+        };
         let settings = FitSettings {
             ns,
             n_sphere_samples,
             starts,
             uncertainties,
             threads,
+            amico,
         };
         fit_rows(py, &self.inner, scheme, data, settings)
     }

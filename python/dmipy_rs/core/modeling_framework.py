@@ -365,6 +365,9 @@ class _MultiCompartmentBase:
         number_of_processors=None,
         starts=None,
         uncertainties=False,
+        lambda_1=None,
+        lambda_2=None,
+        Nt=12,
     ):
         """Fits the model to every voxel of ``data`` (..., N), raw signals with b0s.
 
@@ -372,6 +375,10 @@ class _MultiCompartmentBase:
         first measurement is not positive are not fitted (0 in the outputs); ``Ns`` grid points
         per parameter and ``N_sphere_samples`` directions make the brute-force start, refined by
         a bounded Levenberg–Marquardt solver (``solver='brute2fine'``; MIX is not available).
+        ``solver='amico'`` fits by AMICO (Daducci 2015, as Dmipy's ``AmicoCvxpyOptimizer``): a
+        dictionary of each compartment's signals over ``Nt`` values of each of its parameters,
+        orientations from a tensor fit, and non-negative least squares with per-compartment L1
+        and L2 weights ``lambda_1`` and ``lambda_2`` (lists, one per compartment; default 0).
         ``number_of_processors`` threads run in parallel with the GIL released
         (``use_parallel_processing=False``: one); Ctrl-C cancels. ``maxiter`` (MIX only in
         Dmipy) is accepted and ignored. Not in Dmipy: ``starts`` (solver starts from the best
@@ -382,9 +389,10 @@ class _MultiCompartmentBase:
         """
         from .fitted_modeling_framework import FittedMultiCompartmentModel, _fit_numpy
 
-        if solver != "brute2fine":
+        if solver not in ("brute2fine", "amico"):
             raise ParameterError(
-                f"solver '{solver}' is not available in dmipy_rs; use solver='brute2fine'"
+                f"solver '{solver}' is not available in dmipy_rs; use solver='brute2fine' or "
+                "solver='amico'"
             )
         settings = dict(
             ns=None if Ns is None else int(Ns),
@@ -393,6 +401,13 @@ class _MultiCompartmentBase:
             uncertainties=bool(uncertainties),
             threads=(number_of_processors if use_parallel_processing else 1),
         )
+        if solver == "amico":
+            settings.update(
+                solver="amico",
+                amico_grid_points=int(Nt),
+                lambda_1=None if lambda_1 is None else [float(v) for v in lambda_1],
+                lambda_2=None if lambda_2 is None else [float(v) for v in lambda_2],
+            )
         if hasattr(data, "map_blocks") and hasattr(data, "chunks"):
             from ._dask import fit_dask
 

@@ -1,9 +1,9 @@
 //! Flags of `dmipy fit`.
 
 use crate::scheme_args::SchemeArgs;
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use dmipy::{FitOptions, ModelComponent, MultiCompartmentModel, NoiseModel, S0Mode};
+use dmipy::{AmicoOptions, FitOptions, ModelComponent, MultiCompartmentModel, NoiseModel, S0Mode};
 use std::path::{Path, PathBuf};
 
 /// How S0 is obtained.
@@ -23,6 +23,16 @@ pub enum NoiseChoice {
     /// Maximum likelihood under Rician noise (magnitude data), refined from the Gaussian fit;
     /// σ from --sigma or estimated per voxel from the Gaussian residuals.
     Rician,
+}
+
+/// The solver of a parametric fit (Dmipy's `solver` argument).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SolverChoice {
+    /// Brute-force grid start, then bounded Levenberg–Marquardt (Dmipy's default).
+    Brute2fine,
+    /// AMICO: a dictionary over each compartment's parameters and regularised NNLS (Daducci
+    /// 2015); orientations from a tensor fit.
+    Amico,
 }
 
 /// Flags of `dmipy fit`.
@@ -61,6 +71,19 @@ pub struct FitArgs {
     /// more helps multimodal models.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
     pub starts: u8,
+    /// Solver: brute2fine, or amico (no uncertainties, Rician noise, fitted S0 or multiple
+    /// starts with it).
+    #[arg(long, value_enum, default_value_t = SolverChoice::Brute2fine)]
+    pub solver: SolverChoice,
+    /// AMICO: grid values per gridded parameter, bounds included (Dmipy's Nt).
+    #[arg(long, value_name = "N", default_value_t = 12)]
+    pub amico_grid: usize,
+    /// AMICO: L1 weight per compartment, comma-separated (default 0 for all).
+    #[arg(long, value_name = "L1,...", value_delimiter = ',')]
+    pub lambda_1: Vec<f64>,
+    /// AMICO: L2 weight per compartment, comma-separated (default 0 for all).
+    #[arg(long, value_name = "L2,...", value_delimiter = ',')]
+    pub lambda_2: Vec<f64>,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -93,6 +116,25 @@ impl FitArgs {
             starts: usize::from(self.starts),
             ..FitOptions::default()
         }
+    }
+
+    /// AMICO's options from the flags; an error for flags AMICO does not take.
+    pub fn amico_options(&self) -> Result<AmicoOptions> {
+        let refused = [
+            (self.uncertainties, "--uncertainties"),
+            (self.noise != NoiseChoice::Gaussian, "--noise rician"),
+            (self.s0 != S0Choice::MeanB0, "--s0 fitted"),
+            (self.starts > 1, "--starts"),
+        ];
+        if let Some((_, flag)) = refused.iter().find(|(on, _)| *on) {
+            bail!("{flag} is not available with --solver amico (a linear solve over a dictionary)");
+        }
+        Ok(AmicoOptions {
+            grid_points: self.amico_grid,
+            lambda_1: self.lambda_1.clone(),
+            lambda_2: self.lambda_2.clone(),
+            ..AmicoOptions::default()
+        })
     }
 }
 

@@ -10,12 +10,12 @@ mod maps;
 mod summary;
 
 pub use args::composed_model;
-pub use args::{FitArgs, NoiseChoice, S0Choice};
+pub use args::{FitArgs, NoiseChoice, S0Choice, SolverChoice};
 pub use maps::OutputFolder;
 pub use summary::progress_bar;
 
 use anyhow::{Context, Result, bail};
-use dmipy::{FitControl, MultiCompartmentModel, fit_model};
+use dmipy::{FitControl, MultiCompartmentModel, fit_model, fit_model_amico};
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,6 +29,10 @@ pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
     let model = args.model()?;
     let scheme = args.scheme.build()?;
     check_model_runs_on(&model, &scheme)?;
+    let amico = match args.solver {
+        SolverChoice::Brute2fine => None,
+        SolverChoice::Amico => Some(args.amico_options()?),
+    };
     // One pass over the DWI, one volume at a time: only the masked voxels are kept (as f64),
     // with the grid (header, shape) for the maps; the image itself is never held.
     let dmipy_io::MaskedImage {
@@ -55,7 +59,10 @@ pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
     let threads = args.threads.unwrap_or(0);
     let pool = rayon_pool(threads)?;
     let start = Instant::now();
-    let fit = pool.install(|| fit_model(&model, &scheme, &data, &args.fit_options(), &control))?;
+    let fit = pool.install(|| match &amico {
+        None => fit_model(&model, &scheme, &data, &args.fit_options(), &control),
+        Some(options) => fit_model_amico(&model, &scheme, &data, options, &control),
+    })?;
     let seconds = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
     if cancel.load(Ordering::SeqCst) || fit.diagnostics.cancelled {

@@ -87,7 +87,11 @@ impl<'a> Report<'a> {
             "scheme": self.scheme,
             "options": {"s0": format!("{:?}", self.args.s0), "noise": format!("{:?}", self.args.noise),
                         "sigma": self.args.sigma, "uncertainties": self.args.uncertainties,
-                        "starts": self.args.starts, "threads": self.args.threads},
+                        "starts": self.args.starts, "threads": self.args.threads,
+                        "solver": format!("{:?}", self.args.solver).to_lowercase(),
+                        "amico": (self.args.solver == super::SolverChoice::Amico).then(|| json!({
+                            "grid_points": self.args.amico_grid, "lambda_1": self.args.lambda_1,
+                            "lambda_2": self.args.lambda_2}))},
             "voxels": {"in_mask": c.in_mask, "fitted": c.fitted, "converged": c.converged,
                        "skipped_non_finite_data": c.non_finite, "skipped_non_positive_b0": c.non_positive_b0},
             "seconds": self.seconds,
