@@ -214,6 +214,69 @@ fn ball_stick_phantom_is_recovered_exactly() {
 }
 
 #[test]
+fn amico_maps_are_the_cores_amico_fit_with_the_flags_settings() {
+    // The front end owns no logic: its maps are the core's AMICO fit of the same voxels with the
+    // grid and weights of the flags (maps are float32: 1e-6 relative).
+    let dir = scratch("amico");
+    let dwi = write_phantom(&dir);
+    let out = dir.join("maps");
+    let mut args = vec!["--model".to_string(), "ball_stick".into()];
+    args.extend(phantom_args(&dwi));
+    args.extend(
+        [
+            "--solver",
+            "amico",
+            "--amico-grid",
+            "6",
+            "--lambda-1",
+            "0,1e-3",
+        ]
+        .map(String::from),
+    );
+    ok(fit(&strs(&args), &out));
+    let scheme = hcp_scheme();
+    let model = dmipy::MultiCompartmentModel::turnkey("ball_stick").unwrap();
+    let data: Vec<f64> = truths()
+        .iter()
+        .flat_map(|t| phantom_signal(&scheme, t))
+        .collect();
+    let options = dmipy::AmicoOptions {
+        grid_points: 6,
+        lambda_1: vec![0.0, 1e-3],
+        ..Default::default()
+    };
+    let core =
+        dmipy::fit_model_amico(&model, &scheme, &data, &options, &Default::default()).unwrap();
+    for (name, card) in &core.names {
+        let (column, _) = core.parameter(name).unwrap();
+        let map = read(&out.join(format!("{name}.nii.gz")));
+        for v in 0..truths().len() {
+            for c in 0..*card {
+                let (got, want) = (
+                    at(&map, v, c),
+                    core.parameters[v * core.width() + column + c],
+                );
+                assert!(rel(got, want) <= 1e-6, "{name} voxel {v}: {got} vs {want}");
+            }
+        }
+    }
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap();
+    assert_eq!(report["options"]["solver"], "amico");
+    assert_eq!(report["options"]["amico"]["grid_points"], 6);
+    // Settings AMICO does not have are refused before anything is read.
+    let mut args = vec!["--model".to_string(), "ball_stick".into()];
+    args.extend(phantom_args(&dir.join("absent.nii.gz")));
+    args.extend(["--solver", "amico", "--uncertainties"].map(String::from));
+    let err = fails(fit(&strs(&args), &dir.join("refused")));
+    assert!(
+        err.contains("--uncertainties is not available with --solver amico"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn phantom_outputs_keep_the_grid_and_flag_every_voxel() {
     let dir = scratch("flags");
     let dwi = write_phantom(&dir);
