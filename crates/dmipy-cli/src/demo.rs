@@ -292,6 +292,7 @@ fn fit_args(
         uncertainties: false,
         starts: 1,
         solver: SolverChoice::Brute2fine,
+        maxiter: 300,
         amico_grid: 12,
         lambda_1: Vec::new(),
         lambda_2: Vec::new(),

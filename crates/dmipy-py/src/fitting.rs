@@ -3,8 +3,8 @@
 use crate::errors::{CoreError, DmipyError, ParameterError, cancellable};
 use crate::scheme::PyScheme;
 use dmipy::{
-    AmicoOptions, FitControl, FitOptions, ModelFit, MultiCompartmentModel, VoxelFlag, fit_model,
-    fit_model_amico,
+    AmicoOptions, FitControl, FitOptions, MixOptions, ModelFit, MultiCompartmentModel, VoxelFlag,
+    fit_model, fit_model_amico, fit_model_mix,
 };
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -86,8 +86,10 @@ pub struct FitSettings {
     pub uncertainties: bool,
     /// Threads (all cores when `None`).
     pub threads: Option<usize>,
-    /// AMICO's settings when the solver is AMICO (`None`: brute2fine).
+    /// AMICO's settings when the solver is AMICO.
     pub amico: Option<AmicoOptions>,
+    /// MIX's settings when the solver is MIX (neither: brute2fine).
+    pub mix: Option<MixOptions>,
 }
 
 /// Fits `model` to every row of `data` (V, N: raw signals, b0 included). Rows with a non-finite
@@ -117,9 +119,10 @@ pub fn fit_rows(
             progress: None,
             cancel: Some(cancel),
         };
-        pool.install(|| match &settings.amico {
-            None => fit_model(model, scheme, &data, &options, &control),
-            Some(amico) => fit_model_amico(model, scheme, &data, amico, &control),
+        pool.install(|| match (&settings.amico, &settings.mix) {
+            (Some(amico), _) => fit_model_amico(model, scheme, &data, amico, &control),
+            (None, Some(mix)) => fit_model_mix(model, scheme, &data, mix, &options, &control),
+            (None, None) => fit_model(model, scheme, &data, &options, &control),
         })
     })?;
     Ok(PyModelFit {

@@ -6,7 +6,8 @@ use crate::fitting::{FitSettings, PyModelFit, fit_rows};
 use crate::model::{PyModel, kind_name};
 use crate::scheme::PyScheme;
 use dmipy::{
-    AmicoOptions, Error, ModelComponent, MultiCompartmentModel, ParameterValue, simulate_voxels,
+    AmicoOptions, Error, MixOptions, ModelComponent, MultiCompartmentModel, ParameterValue,
+    simulate_voxels,
 };
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -219,8 +220,9 @@ impl PyMultiModel {
     /// non-finite value are not fitted. `ns`: grid points per parameter, `n_sphere_samples`:
     /// grid directions, `starts`: solver starts, `threads`: worker threads (all cores if None).
     /// `solver="amico"` fits by AMICO instead (`amico_grid_points`, `lambda_1`, `lambda_2`: one
-    /// weight per component). The GIL is released; Ctrl-C cancels.
-    #[pyo3(signature = (scheme, data, ns=None, n_sphere_samples=None, starts=None, uncertainties=false, threads=None, solver="brute2fine", amico_grid_points=12, lambda_1=None, lambda_2=None))]
+    /// weight per component), `solver="mix"` by MIX (`maxiter` generations of its search, then
+    /// the same refinement). The GIL is released; Ctrl-C cancels.
+    #[pyo3(signature = (scheme, data, ns=None, n_sphere_samples=None, starts=None, uncertainties=false, threads=None, solver="brute2fine", amico_grid_points=12, lambda_1=None, lambda_2=None, maxiter=300))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         &self,
@@ -236,9 +238,14 @@ impl PyMultiModel {
         amico_grid_points: usize,
         lambda_1: Option<Vec<f64>>,
         lambda_2: Option<Vec<f64>>,
+        maxiter: usize,
     ) -> PyResult<PyModelFit> {
+        let mix = (solver == "mix").then(|| MixOptions {
+            max_iterations: maxiter,
+            ..MixOptions::default()
+        });
         let amico = match solver {
-            "brute2fine" => None,
+            "brute2fine" | "mix" => None,
             "amico" if uncertainties || starts.is_some() => {
                 return Err(ParameterError::new_err(
                     "uncertainties and starts are not available with solver='amico' (a linear \
@@ -253,7 +260,7 @@ impl PyMultiModel {
             }),
             other => {
                 return Err(ParameterError::new_err(format!(
-                    "solver '{other}' is not available; use 'brute2fine' or 'amico'"
+                    "solver '{other}' is not available; use 'brute2fine', 'mix' or 'amico'"
                 )));
             }
         };
@@ -264,6 +271,7 @@ impl PyMultiModel {
             uncertainties,
             threads,
             amico,
+            mix,
         };
         fit_rows(py, &self.inner, scheme, data, settings)
     }

@@ -57,7 +57,6 @@ mod field;
 mod grid;
 mod integrator;
 mod job;
-mod rng;
 mod seeds;
 mod stopping;
 mod tracker;
@@ -66,6 +65,7 @@ mod tracker_tests;
 
 pub use density::{connectivity_matrix, density_map};
 pub use direction::{DeterministicMaximum, DirectionGetter, FollowAxis, Probabilistic};
+pub use dmipy::Rng;
 pub use error::Error;
 pub use field::{
     Frame, HelixField, OrientationField, PeaksField, PmfField, ShBasis, ShField, TensorField,
@@ -74,7 +74,6 @@ pub use field::{
 pub use grid::{Affine, Grid};
 pub use integrator::{DirectionFn, Euler, Integrator, Rk2, Rk4};
 pub use job::{Algorithm, FieldVolume, IntegratorKind, TrackingJob};
-pub use rng::Rng;
 pub use seeds::{MaskSeeds, Placement, PointSeeds, SeedGenerator};
 pub use stopping::{MaskStop, SoftThreshold, StopReason, StoppingCriterion, ThresholdStop};
 pub use tracker::{Streamline, TrackingSettings, track, track_all};

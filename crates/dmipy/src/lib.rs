@@ -23,7 +23,8 @@
 //!   ([`MultiCompartmentModel::turnkey`], [`TURNKEY_NAMES`]).
 //! - [`fit_model`] — brute-force start and bounded Levenberg–Marquardt with exact Jacobians for
 //!   every voxel in parallel, with Cramér–Rao uncertainties ([`ModelFit`]); or AMICO's
-//!   dictionary and regularised NNLS ([`fit_model_amico`]).
+//!   dictionary and regularised NNLS ([`fit_model_amico`]), or MIX's evolutionary search then
+//!   refinement ([`fit_model_mix`]).
 //! - [`MultiCompartmentSphericalHarmonicsModel`] — MC-CSD / MT-CSD: [`ConvolutionKernel`]s of
 //!   fixed-parameter compartments or data-driven [`TissueResponse`]s ([`tournier_2013`],
 //!   [`dhollander_2016`]), bound once ([`BoundShModel`]) and fitted by an exact positivity-
@@ -77,6 +78,7 @@ mod log_linear_dti;
 mod model;
 mod nnls;
 mod predict;
+mod rng;
 mod scalar;
 mod sh_deconvolution;
 mod special;
@@ -109,14 +111,15 @@ pub use fit::{
     axis_angle, fit_voxels, fit_voxels_with,
 };
 pub use model::{
-    AmicoOptions, DistributedModel, Distribution, MAX_AMICO_ATOMS, ModelComponent, ModelFit,
-    ModelParameter, ModelScratch, MultiCompartmentModel, ParameterValue, SolverModel,
-    SolverScratch, TURNKEY_NAMES, fit_model, fit_model_amico, nested_from_fractions,
+    AmicoOptions, DistributedModel, Distribution, MAX_AMICO_ATOMS, MixOptions, ModelComponent,
+    ModelFit, ModelParameter, ModelScratch, MultiCompartmentModel, ParameterValue, SolverModel,
+    SolverScratch, TURNKEY_NAMES, fit_model, fit_model_amico, fit_model_mix, nested_from_fractions,
     nested_to_fractions, tortuous_lambda_perp,
 };
 pub use predict::{
     jacobian_voxels, jacobian_width, predict_voxels, simulate_voxels, spherical_mean_voxels,
 };
+pub use rng::Rng;
 pub use scalar::{Scalar, dot, unit_vector};
 pub use sh_deconvolution::{
     BoundShModel, ConvolutionKernel, DhollanderOptions, GeodesicSphere,

@@ -374,14 +374,16 @@ class _MultiCompartmentBase:
         As Dmipy: S0 is the mean b0 signal (per echo time); voxels outside ``mask`` or whose
         first measurement is not positive are not fitted (0 in the outputs); ``Ns`` grid points
         per parameter and ``N_sphere_samples`` directions make the brute-force start, refined by
-        a bounded Levenberg–Marquardt solver (``solver='brute2fine'``; MIX is not available).
+        a bounded Levenberg–Marquardt solver (``solver='brute2fine'``). ``solver='mix'`` starts
+        that solver from MIX's global search instead of the grid (Farooq 2016, as Dmipy's
+        ``MixOptimizer``: differential evolution of the non-linear parameters for ``maxiter``
+        generations, the fractions projected out by non-negative least squares).
         ``solver='amico'`` fits by AMICO (Daducci 2015, as Dmipy's ``AmicoCvxpyOptimizer``): a
         dictionary of each compartment's signals over ``Nt`` values of each of its parameters,
         orientations from a tensor fit, and non-negative least squares with per-compartment L1
         and L2 weights ``lambda_1`` and ``lambda_2`` (lists, one per compartment; default 0).
         ``number_of_processors`` threads run in parallel with the GIL released
-        (``use_parallel_processing=False``: one); Ctrl-C cancels. ``maxiter`` (MIX only in
-        Dmipy) is accepted and ignored. Not in Dmipy: ``starts`` (solver starts from the best
+        (``use_parallel_processing=False``: one); Ctrl-C cancels. Not in Dmipy: ``starts`` (solver starts from the best
         grid points) and ``uncertainties`` (Cramér–Rao standard deviations, ``fitted.std``).
 
         ``data`` may be a Dask array: the fit then runs block by block (``map_blocks``) on the
@@ -389,10 +391,10 @@ class _MultiCompartmentBase:
         """
         from .fitted_modeling_framework import FittedMultiCompartmentModel, _fit_numpy
 
-        if solver not in ("brute2fine", "amico"):
+        if solver not in ("brute2fine", "mix", "amico"):
             raise ParameterError(
-                f"solver '{solver}' is not available in dmipy_rs; use solver='brute2fine' or "
-                "solver='amico'"
+                f"solver '{solver}' is not available in dmipy_rs; use solver='brute2fine', "
+                "'mix' or 'amico'"
             )
         settings = dict(
             ns=None if Ns is None else int(Ns),
@@ -401,6 +403,8 @@ class _MultiCompartmentBase:
             uncertainties=bool(uncertainties),
             threads=(number_of_processors if use_parallel_processing else 1),
         )
+        if solver == "mix":
+            settings.update(solver="mix", maxiter=int(maxiter))
         if solver == "amico":
             settings.update(
                 solver="amico",

@@ -3,7 +3,9 @@
 use crate::scheme_args::SchemeArgs;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use dmipy::{AmicoOptions, FitOptions, ModelComponent, MultiCompartmentModel, NoiseModel, S0Mode};
+use dmipy::{
+    AmicoOptions, FitOptions, MixOptions, ModelComponent, MultiCompartmentModel, NoiseModel, S0Mode,
+};
 use std::path::{Path, PathBuf};
 
 /// How S0 is obtained.
@@ -33,6 +35,9 @@ pub enum SolverChoice {
     /// AMICO: a dictionary over each compartment's parameters and regularised NNLS (Daducci
     /// 2015); orientations from a tensor fit.
     Amico,
+    /// MIX (Farooq 2016): differential evolution of the non-linear parameters with the fractions
+    /// projected out, then the Levenberg–Marquardt refinement (slow, global).
+    Mix,
 }
 
 /// Flags of `dmipy fit`.
@@ -71,10 +76,13 @@ pub struct FitArgs {
     /// more helps multimodal models.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=8))]
     pub starts: u8,
-    /// Solver: brute2fine, or amico (no uncertainties, Rician noise, fitted S0 or multiple
-    /// starts with it).
+    /// Solver: brute2fine, mix (global search, then the same refinement), or amico (no
+    /// uncertainties, Rician noise, fitted S0 or multiple starts with it).
     #[arg(long, value_enum, default_value_t = SolverChoice::Brute2fine)]
     pub solver: SolverChoice,
+    /// MIX: most generations of the evolutionary search (Dmipy's maxiter).
+    #[arg(long, value_name = "N", default_value_t = 300)]
+    pub maxiter: usize,
     /// AMICO: grid values per gridded parameter, bounds included (Dmipy's Nt).
     #[arg(long, value_name = "N", default_value_t = 12)]
     pub amico_grid: usize,
@@ -115,6 +123,14 @@ impl FitArgs {
             uncertainties: self.uncertainties,
             starts: usize::from(self.starts),
             ..FitOptions::default()
+        }
+    }
+
+    /// MIX's options from the flags.
+    pub fn mix_options(&self) -> MixOptions {
+        MixOptions {
+            max_iterations: self.maxiter,
+            ..MixOptions::default()
         }
     }
 

@@ -15,7 +15,7 @@ pub use maps::OutputFolder;
 pub use summary::progress_bar;
 
 use anyhow::{Context, Result, bail};
-use dmipy::{FitControl, MultiCompartmentModel, fit_model, fit_model_amico};
+use dmipy::{FitControl, MultiCompartmentModel, fit_model, fit_model_amico, fit_model_mix};
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,9 +29,10 @@ pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
     let model = args.model()?;
     let scheme = args.scheme.build()?;
     check_model_runs_on(&model, &scheme)?;
+    // AMICO's flags are checked before any image is read.
     let amico = match args.solver {
-        SolverChoice::Brute2fine => None,
-        SolverChoice::Amico => Some(args.amico_options()?),
+        SolverChoice::Amico => args.amico_options()?,
+        _ => dmipy::AmicoOptions::default(),
     };
     // One pass over the DWI, one volume at a time: only the masked voxels are kept (as f64),
     // with the grid (header, shape) for the maps; the image itself is never held.
@@ -59,9 +60,18 @@ pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
     let threads = args.threads.unwrap_or(0);
     let pool = rayon_pool(threads)?;
     let start = Instant::now();
-    let fit = pool.install(|| match &amico {
-        None => fit_model(&model, &scheme, &data, &args.fit_options(), &control),
-        Some(options) => fit_model_amico(&model, &scheme, &data, options, &control),
+    let options = args.fit_options();
+    let fit = pool.install(|| match args.solver {
+        SolverChoice::Brute2fine => fit_model(&model, &scheme, &data, &options, &control),
+        SolverChoice::Mix => fit_model_mix(
+            &model,
+            &scheme,
+            &data,
+            &args.mix_options(),
+            &options,
+            &control,
+        ),
+        SolverChoice::Amico => fit_model_amico(&model, &scheme, &data, &amico, &control),
     })?;
     let seconds = start.elapsed().as_secs_f64();
     bar.finish_and_clear();

@@ -91,7 +91,9 @@ impl<'a> Report<'a> {
                         "solver": format!("{:?}", self.args.solver).to_lowercase(),
                         "amico": (self.args.solver == super::SolverChoice::Amico).then(|| json!({
                             "grid_points": self.args.amico_grid, "lambda_1": self.args.lambda_1,
-                            "lambda_2": self.args.lambda_2}))},
+                            "lambda_2": self.args.lambda_2})),
+                        "mix": (self.args.solver == super::SolverChoice::Mix).then(|| json!({
+                            "maxiter": self.args.maxiter}))},
             "voxels": {"in_mask": c.in_mask, "fitted": c.fitted, "converged": c.converged,
                        "skipped_non_finite_data": c.non_finite, "skipped_non_positive_b0": c.non_positive_b0},
             "seconds": self.seconds,

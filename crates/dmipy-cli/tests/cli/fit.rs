@@ -277,6 +277,34 @@ fn amico_maps_are_the_cores_amico_fit_with_the_flags_settings() {
 }
 
 #[test]
+fn mix_recovers_the_phantom_and_records_its_settings() {
+    let dir = scratch("mix");
+    let dwi = write_phantom(&dir);
+    let out = dir.join("maps");
+    let mut args = vec!["--model".to_string(), "ball_stick".into()];
+    args.extend(phantom_args(&dwi));
+    args.extend(["--solver", "mix", "--maxiter", "60"].map(String::from));
+    ok(fit(&strs(&args), &out));
+    let (f_stick, par) = (
+        read(&out.join("partial_volume_1.nii.gz")),
+        read(&out.join("C1Stick_1_lambda_par.nii.gz")),
+    );
+    // Noise-free: the refinement from MIX's start reaches the truth (maps are float32).
+    for (v, t) in truths().iter().enumerate() {
+        assert!(
+            rel(at(&f_stick, v, 0), t.stick_fraction) <= 1e-5,
+            "voxel {v}"
+        );
+        assert!(rel(at(&par, v, 0), t.lambda_par) <= 1e-5, "voxel {v}");
+    }
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap();
+    assert_eq!(report["options"]["solver"], "mix");
+    assert_eq!(report["options"]["mix"]["maxiter"], 60);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
 fn phantom_outputs_keep_the_grid_and_flag_every_voxel() {
     let dir = scratch("flags");
     let dwi = write_phantom(&dir);

@@ -291,6 +291,12 @@ impl<'a> Dictionary<'a> {
                 }
             }
         }
+        if let Some(name) = model.link_reading_partial_volumes() {
+            return Err(invalid(format!(
+                "{name} is computed from partial volumes (set_tortuous_parameter); AMICO's atoms \
+                 are single compartments, so it cannot fit this model (use solver brute2fine)"
+            )));
+        }
         // Each remaining free scalar is gridded in the one component whose signal reads it.
         let mut own: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut orientations = Vec::new();

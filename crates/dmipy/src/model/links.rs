@@ -83,6 +83,25 @@ impl Link {
 }
 
 impl MultiCompartmentModel {
+    /// The name of a parameter whose link reads a top-level partial volume (a tortuosity set on
+    /// the model itself), if any: solvers that separate the fractions from the other parameters
+    /// (AMICO, MIX) cannot fit such a model.
+    pub(crate) fn link_reading_partial_volumes(&self) -> Option<&str> {
+        self.links.iter().find_map(|link| match link {
+            Link::Tortuous {
+                out,
+                vf_intra,
+                vf_extra,
+                ..
+            } if self.partial_volumes.contains(vf_intra)
+                || self.partial_volumes.contains(vf_extra) =>
+            {
+                Some(self.params[*out].name())
+            }
+            _ => None,
+        })
+    }
+
     /// Dmipy's `set_fixed_parameter(name, value)`. A [`ParameterValue::Constant`] removes the
     /// parameter from the parameter list; a [`ParameterValue::PerVoxel`] array keeps it in the
     /// list (as Dmipy does) but takes it out of the free vector, and

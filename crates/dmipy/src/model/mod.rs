@@ -37,6 +37,7 @@ mod file;
 mod fit;
 mod fractions;
 mod links;
+mod mix;
 mod parameters;
 mod predict;
 #[cfg(test)]
@@ -55,6 +56,7 @@ pub use distribution::Distribution;
 pub use fit::{ModelFit, SolverModel, SolverScratch, fit_model};
 pub use fractions::{nested_from_fractions, nested_to_fractions};
 pub use links::ParameterValue;
+pub use mix::{MixOptions, fit_model_mix};
 pub use parameters::ModelParameter;
 pub use predict::ModelScratch;
 pub use tortuosity::tortuous_lambda_perp;

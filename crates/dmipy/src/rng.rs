@@ -1,9 +1,9 @@
-//! A counter-based random stream per (seed, streamline index), so results do not depend on threads.
+//! A counter-based random stream per (seed, stream index), so results do not depend on threads: tractography's streamlines, MIX's voxels.
 
 /// SplitMix64 (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators",
 /// OOPSLA, doi:10.1145/2660193.2660195): a 64-bit counter advanced by the golden-ratio gamma and
 /// finalised by the MurmurHash3-style mix. Keyed by (seed, stream) — a streamline or voxel index —
-/// never by thread, so a tractogram is the same for any thread count.
+/// never by thread, so a tractogram or a fit is the same for any thread count.
 #[derive(Debug, Clone)]
 pub struct Rng {
     state: u64,
