@@ -257,3 +257,31 @@ def test_spherical_mean_fit_recovers_noise_free_truth(hcp):
     for name, value in truth.items():
         np.testing.assert_allclose(fitted.fitted_parameters[name], value, rtol=1e-6, err_msg=name)
     assert np.all(fitted.mean_squared_error(data) < 1e-14)
+
+
+def test_amico_optimizer_on_a_given_dictionary_recovers_an_atom_mixture(hcp):
+    # Dmipy's AmicoCvxpyOptimizer interface: the caller builds the observation matrix. Data made
+    # of the ball atom and one Watson atom (ODI 0.3, inner fraction 0.6) are recovered exactly.
+    from dmipy_rs.optimizers import amico_cvxpy
+
+    model = noddi_watson()
+    odis, fins = np.linspace(0.1, 0.9, 5), np.linspace(0.2, 0.8, 4)
+    o, f = (a.ravel() for a in np.meshgrid(odis, fins))
+    n = 1 + o.size
+    grid = {
+        "SD1WatsonDistributed_1_SD1Watson_1_odi": np.r_[0.5, o],
+        "SD1WatsonDistributed_1_partial_volume_0": np.r_[0.5, f],
+        "partial_volume_0": np.r_[1.0, np.zeros(n - 1)],
+        "partial_volume_1": np.r_[0.0, np.ones(n - 1)],
+        "SD1WatsonDistributed_1_SD1Watson_1_mu": np.array([0.7, -0.4]),
+    }
+    idx = {"G1Ball_1_": np.arange(1), "SD1WatsonDistributed_1_": np.arange(1, n)}
+    M = model.simulate_signal(hcp, grid).T
+    truth = 1 + int(np.flatnonzero((np.isclose(o, 0.3)) & np.isclose(f, 0.6))[0])
+    data = 0.25 * M[:, 0] + 0.75 * M[:, truth]
+    opt = amico_cvxpy.AmicoCvxpyOptimizer(model, hcp, x0_vector=np.zeros(n), lambda_1=[0, 0],
+                                          lambda_2=[0, 0])
+    fitted = opt(data, M, grid, idx)
+    np.testing.assert_allclose(fitted, [0.25, 0.75, 0.3, 0.6], atol=1e-8)
+    with pytest.raises(ValueError, match="regularization weights"):
+        amico_cvxpy.AmicoCvxpyOptimizer(model, hcp, lambda_1=[0], lambda_2=[0])

@@ -25,6 +25,8 @@
 //!   Dmipy's `distributions.distributions` and `utils.spherical_mean` wrap.
 //! - `multi_extras` — the exact Jacobian of a `MultiModel`, its full (linked) vectors and the
 //!   turnkey models by name.
+//! - `amico` — `amico_weights`, the core's AMICO solve on a dictionary given from Python (Dmipy's
+//!   `optimizers.amico_cvxpy`).
 //! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
 //!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
 //!
@@ -39,6 +41,7 @@
 //! Build with `maturin develop` (see `python/pyproject.toml`); `cargo test -p dmipy-py` runs the
 //! Rust unit tests without Python.
 
+mod amico;
 mod densities;
 mod distributed;
 mod errors;
@@ -66,6 +69,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scheme::scheme_from_qvalues, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_gradient_strengths, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::hcp_wu_minn, m)?)?;
+    m.add_function(wrap_pyfunction!(amico::amico_weights, m)?)?;
     m.add_function(wrap_pyfunction!(densities::watson_pdf, m)?)?;
     m.add_function(wrap_pyfunction!(densities::bingham_pdf, m)?)?;
     m.add_function(wrap_pyfunction!(densities::gamma_pdf_radius, m)?)?;

@@ -111,10 +111,10 @@ pub use fit::{
     axis_angle, fit_voxels, fit_voxels_with,
 };
 pub use model::{
-    AmicoOptions, DistributedModel, Distribution, MAX_AMICO_ATOMS, MixOptions, ModelComponent,
-    ModelFit, ModelParameter, ModelScratch, MultiCompartmentModel, ParameterValue, SolverModel,
-    SolverScratch, TURNKEY_NAMES, fit_model, fit_model_amico, fit_model_mix, nested_from_fractions,
-    nested_to_fractions, tortuous_lambda_perp,
+    AmicoOptions, AmicoWeights, DistributedModel, Distribution, MAX_AMICO_ATOMS, MixOptions,
+    ModelComponent, ModelFit, ModelParameter, ModelScratch, MultiCompartmentModel, ParameterValue,
+    SolverModel, SolverScratch, TURNKEY_NAMES, amico_weights, fit_model, fit_model_amico,
+    fit_model_mix, nested_from_fractions, nested_to_fractions, tortuous_lambda_perp,
 };
 pub use predict::{
     jacobian_voxels, jacobian_width, predict_voxels, simulate_voxels, spherical_mean_voxels,

@@ -428,7 +428,7 @@ impl<'a> Dictionary<'a> {
         }
         let contracted: Vec<f64> = signals
             .chunks_exact(m)
-            .flat_map(|s| self.contract(s))
+            .flat_map(|s| contract(s, &self.b0))
             .collect();
         let rows = contracted.len() / n.max(1);
         let mut gram = vec![0.0; n * n];
@@ -447,27 +447,6 @@ impl<'a> Dictionary<'a> {
             gram,
             orientation,
         })
-    }
-
-    /// One output vector with its b0 rows replaced by their mean, first (Dmipy's step 1).
-    fn contract(&self, values: &[f64]) -> Vec<f64> {
-        let (sum, count) = values
-            .iter()
-            .zip(&self.b0)
-            .filter(|(_, b)| **b)
-            .fold((0.0, 0usize), |(s, c), (v, _)| (s + v, c + 1));
-        let mut out = Vec::with_capacity(values.len() - count + 1);
-        if count > 0 {
-            out.push(sum / count as f64);
-        }
-        out.extend(
-            values
-                .iter()
-                .zip(&self.b0)
-                .filter(|(_, b)| !**b)
-                .map(|(v, _)| v),
-        );
-        out
     }
 
     fn fit_voxel(
@@ -503,61 +482,17 @@ impl<'a> Dictionary<'a> {
             }
         };
         let n = self.atoms();
-        let yc = self.contract(&y);
+        let yc = contract(&y, &self.b0);
         let m = self.outputs;
         let c: Vec<f64> = bound
             .contracted
             .chunks_exact(yc.len())
             .map(|s| s.iter().zip(&yc).map(|(s, v)| s * v).sum())
             .collect();
-        let scale = c
-            .iter()
-            .fold(0.0f64, |s, v| s.max(v.abs()))
-            .max(f64::MIN_POSITIVE);
-        // Stage 1: the regularised problem as one NNLS in Gram form.
-        let mut q = bound.gram.clone();
-        let mut c1 = c.clone();
-        for (a, &(l1, l2)) in self.lambda.iter().enumerate() {
-            q[a * n + a] += l2;
-            c1[a] -= l1;
-        }
-        let mut x = vec![0.0; n];
-        let first = nnls_gram(
-            &DenseGram { q: &q, m: n },
-            &c1,
-            1e-12 * scale,
-            10 * n,
-            &mut x,
-        )?;
-        // Stage 2: plain NNLS on the atoms above the threshold.
-        let support: Vec<usize> = (0..n).filter(|&a| x[a] > self.threshold).collect();
-        let support = if support.is_empty() {
-            (0..n).filter(|&a| x[a] > 0.0).collect()
-        } else {
-            support
-        };
-        let k = support.len();
-        let mut qs = vec![0.0; k * k];
-        for (i, &a) in support.iter().enumerate() {
-            for (j, &b) in support.iter().enumerate() {
-                qs[i * k + j] = bound.gram[a * n + b];
-            }
-        }
-        let cs: Vec<f64> = support.iter().map(|&a| c[a]).collect();
-        let mut xs = vec![0.0; k];
-        let second = nnls_gram(
-            &DenseGram { q: &qs, m: k },
-            &cs,
-            1e-12 * scale,
-            10 * k + 1,
-            &mut xs,
-        )?;
-        x.fill(0.0);
-        for (&a, &v) in support.iter().zip(&xs) {
-            x[a] = v;
-        }
-        out.iterations = (first.iterations + second.iterations) as u32;
-        out.converged = first.converged && second.converged;
+        let weights = two_stage(&bound.gram, &c, &self.lambda, self.threshold)?;
+        let mut x = weights.weights;
+        out.iterations = weights.iterations;
+        out.converged = weights.converged;
         let total: f64 = x.iter().sum();
         if total.is_nan() || total <= 0.0 {
             out.converged = false;
@@ -628,6 +563,166 @@ impl<'a> Dictionary<'a> {
             .min_by(|&a, &b| y[a].total_cmp(&y[b]))
             .map_or([0.0, 0.0, 1.0], |i| s.directions()[i])
     }
+}
+
+/// One output vector with its b0 rows replaced by their mean, first (Dmipy's step 1).
+fn contract(values: &[f64], b0: &[bool]) -> Vec<f64> {
+    let (sum, count) = values
+        .iter()
+        .zip(b0)
+        .filter(|(_, b)| **b)
+        .fold((0.0, 0usize), |(s, c), (v, _)| (s + v, c + 1));
+    let mut out = Vec::with_capacity(values.len() - count + 1);
+    if count > 0 {
+        out.push(sum / count as f64);
+    }
+    out.extend(values.iter().zip(b0).filter(|(_, b)| !**b).map(|(v, _)| v));
+    out
+}
+
+/// The atom weights of one AMICO solve (not normalised: their sum is the fitted S0 factor).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AmicoWeights {
+    /// One non-negative weight per atom.
+    pub weights: Vec<f64>,
+    /// NNLS iterations of both stages.
+    pub iterations: u32,
+    /// Whether both NNLS solves met their optimality test.
+    pub converged: bool,
+}
+
+/// AMICO's two stages on a given dictionary (what Dmipy's `AmicoCvxpyOptimizer.__call__` solves
+/// for its observation matrix M): `atoms` holds one signal per atom (atom-major, each of
+/// `y.len()` values), `b0` marks the b0 rows (contracted to their mean), `lambda_1` and
+/// `lambda_2` are the L1 and L2 weights of each atom. See the module documentation for the
+/// problem; [`fit_model_amico`] builds the dictionary from a model instead.
+///
+/// Errors when the lengths disagree or a weight is negative or not finite.
+pub fn amico_weights(
+    atoms: &[f64],
+    y: &[f64],
+    b0: &[bool],
+    lambda_1: &[f64],
+    lambda_2: &[f64],
+    threshold: f64,
+) -> Result<AmicoWeights, Error> {
+    let rows = y.len();
+    let n = atoms.len().checked_div(rows).unwrap_or(0);
+    let mismatch = |what: &str, expected: usize, found: usize| Error::LengthMismatch {
+        what: format!("AMICO {what}"),
+        expected,
+        found,
+    };
+    if rows == 0 || atoms.len() != n * rows {
+        return Err(mismatch(
+            "dictionary (atoms × rows)",
+            n * rows.max(1),
+            atoms.len(),
+        ));
+    }
+    for (what, len) in [
+        ("b0 mask", b0.len()),
+        ("L1 weights", lambda_1.len()),
+        ("L2 weights", lambda_2.len()),
+    ] {
+        let expected = if what == "b0 mask" { rows } else { n };
+        if len != expected {
+            return Err(mismatch(what, expected, len));
+        }
+    }
+    if lambda_1
+        .iter()
+        .chain(lambda_2)
+        .any(|&l| !(l >= 0.0 && l.is_finite()))
+    {
+        return Err(Error::InvalidArgument {
+            what: "AMICO weights".into(),
+            reason: "lambda_1 and lambda_2 must be finite and non-negative".into(),
+        });
+    }
+    let contracted: Vec<Vec<f64>> = atoms.chunks_exact(rows).map(|a| contract(a, b0)).collect();
+    let yc = contract(y, b0);
+    let mut gram = vec![0.0; n * n];
+    for i in 0..n {
+        for j in i..n {
+            let q: f64 = contracted[i]
+                .iter()
+                .zip(&contracted[j])
+                .map(|(a, b)| a * b)
+                .sum();
+            gram[i * n + j] = q;
+            gram[j * n + i] = q;
+        }
+    }
+    let c: Vec<f64> = (contracted.iter())
+        .map(|a| a.iter().zip(&yc).map(|(s, v)| s * v).sum())
+        .collect();
+    let lambda: Vec<(f64, f64)> = lambda_1
+        .iter()
+        .copied()
+        .zip(lambda_2.iter().copied())
+        .collect();
+    two_stage(&gram, &c, &lambda, threshold)
+}
+
+/// Stage 1 (the regularised problem as one NNLS in Gram form: λ₂ on the diagonal, λ₁ off the
+/// right-hand side) and stage 2 (plain NNLS on the atoms above `threshold`, or on every atom
+/// with a positive weight when none is above it), for the Gram matrix `gram` (n × n) and
+/// $c = \Phi^\top y$ of the contracted rows.
+fn two_stage(
+    gram: &[f64],
+    c: &[f64],
+    lambda: &[(f64, f64)],
+    threshold: f64,
+) -> Result<AmicoWeights, Error> {
+    let n = c.len();
+    let scale = c
+        .iter()
+        .fold(0.0f64, |s, v| s.max(v.abs()))
+        .max(f64::MIN_POSITIVE);
+    let mut q = gram.to_vec();
+    let mut c1 = c.to_vec();
+    for (a, &(l1, l2)) in lambda.iter().enumerate() {
+        q[a * n + a] += l2;
+        c1[a] -= l1;
+    }
+    let mut x = vec![0.0; n];
+    let first = nnls_gram(
+        &DenseGram { q: &q, m: n },
+        &c1,
+        1e-12 * scale,
+        10 * n,
+        &mut x,
+    )?;
+    let mut support: Vec<usize> = (0..n).filter(|&a| x[a] > threshold).collect();
+    if support.is_empty() {
+        support = (0..n).filter(|&a| x[a] > 0.0).collect();
+    }
+    let k = support.len();
+    let mut qs = vec![0.0; k * k];
+    for (i, &a) in support.iter().enumerate() {
+        for (j, &b) in support.iter().enumerate() {
+            qs[i * k + j] = gram[a * n + b];
+        }
+    }
+    let cs: Vec<f64> = support.iter().map(|&a| c[a]).collect();
+    let mut xs = vec![0.0; k];
+    let second = nnls_gram(
+        &DenseGram { q: &qs, m: k },
+        &cs,
+        1e-12 * scale,
+        10 * k + 1,
+        &mut xs,
+    )?;
+    x.fill(0.0);
+    for (&a, &v) in support.iter().zip(&xs) {
+        x[a] = v;
+    }
+    Ok(AmicoWeights {
+        weights: x,
+        iterations: (first.iterations + second.iterations) as u32,
+        converged: first.converged && second.converged,
+    })
 }
 
 #[cfg(test)]

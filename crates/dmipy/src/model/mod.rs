@@ -48,7 +48,7 @@ mod tortuosity;
 mod turnkey;
 mod vectors;
 
-pub use amico::{AmicoOptions, MAX_AMICO_ATOMS, fit_model_amico};
+pub use amico::{AmicoOptions, AmicoWeights, MAX_AMICO_ATOMS, amico_weights, fit_model_amico};
 pub use component::ModelComponent;
 pub use distributed::DistributedModel;
 pub(crate) use distributed::axial_dispatch;

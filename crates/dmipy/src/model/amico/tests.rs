@@ -435,3 +435,35 @@ fn agrees_with_dmipys_amico_on_its_own_problem() {
         );
     }
 }
+
+#[test]
+fn the_dictionary_solve_alone_equals_the_model_fit() {
+    // amico_weights on the atoms fit_model_amico builds (here: the fixed-orientation NODDI
+    // dictionary, bound once) gives the same weights: the model fit's estimates are their sums
+    // and weighted means.
+    let scheme = hcp();
+    let mut model = noddi();
+    model
+        .set_fixed_parameter(MU, ParameterValue::Constant(vec![0.4, -0.8]))
+        .unwrap();
+    let data = simulate(&model, &scheme, &[vec![0.33, 0.61, 0.27, 0.73]], 1.0);
+    let options = AmicoOptions {
+        lambda_1: vec![0.0, 1e-4],
+        lambda_2: vec![0.0, 1e-7],
+        ..AmicoOptions::default()
+    };
+    let dictionary = Dictionary::new(&model, &scheme, &options).unwrap();
+    let bound = dictionary.bind(0, None).unwrap();
+    let n = dictionary.atoms();
+    let l1: Vec<f64> = dictionary.lambda.iter().map(|l| l.0).collect();
+    let l2: Vec<f64> = dictionary.lambda.iter().map(|l| l.1).collect();
+    let w = amico_weights(&bound.signals, &data, scheme.b0_mask(), &l1, &l2, 1e-4).unwrap();
+    assert!(w.converged && w.weights.len() == n);
+    let total: f64 = w.weights.iter().sum();
+    let ball = w.weights[0] / total;
+    let fit = fit_model_amico(&model, &scheme, &data, &options, &FitControl::default()).unwrap();
+    assert!((value(&fit, 0, "partial_volume_0") - ball).abs() < 1e-12);
+    // Lengths are checked.
+    assert!(amico_weights(&bound.signals, &data[1..], scheme.b0_mask(), &l1, &l2, 1e-4).is_err());
+    assert!(amico_weights(&bound.signals, &data, scheme.b0_mask(), &l1[1..], &l2, 1e-4).is_err());
+}
