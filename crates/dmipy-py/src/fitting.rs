@@ -57,7 +57,7 @@ fn options(settings: &FitSettings) -> FitOptions {
 }
 
 /// A rayon pool of `threads` threads (all cores when `None`).
-fn thread_pool(threads: Option<usize>) -> PyResult<rayon::ThreadPool> {
+pub(crate) fn thread_pool(threads: Option<usize>) -> PyResult<rayon::ThreadPool> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         if n == 0 {

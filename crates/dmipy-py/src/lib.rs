@@ -30,6 +30,9 @@
 //! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
 //!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
 //!
+//! - `sh_model` — `sh_fit`, multi-compartment spherical deconvolution of voxels (Dmipy's
+//!   `MultiCompartmentSphericalHarmonicsModel.fit`), and `ShFit`, its FODs, fractions and
+//!   predictions.
 //! - `simulation` — `simulate_chunks` (sums of chunks of walkers of a `dmipy_sim` run, GIL
 //!   released), `combine_chunks` (their signal, bit-identical to one run) and `chunk_count`.
 //! - `tracking` — `track_streamlines` (a `dmipy_track::TrackingJob` over seeds, in stretches
@@ -51,6 +54,7 @@ mod multi;
 mod multi_extras;
 mod scheme;
 mod settings;
+mod sh_model;
 mod simulation;
 mod tracking;
 
@@ -65,6 +69,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<distributed::PyDistributed>()?;
     m.add_class::<multi::PyMultiModel>()?;
     m.add_class::<fitting::PyModelFit>()?;
+    m.add_class::<sh_model::PyShFit>()?;
+    m.add_function(wrap_pyfunction!(sh_model::sh_fit, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_bvalues, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_qvalues, m)?)?;
     m.add_function(wrap_pyfunction!(scheme::scheme_from_gradient_strengths, m)?)?;

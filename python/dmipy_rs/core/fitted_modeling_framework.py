@@ -1,9 +1,13 @@
 """Fitted multi-compartment models (Dmipy 1.x ``core.fitted_modeling_framework``): parameter maps
 shaped like the data's voxel grid, predictions, and goodness of fit."""
 
+from collections import OrderedDict
+
 import numpy as np
 
-__all__ = ["FittedMultiCompartmentModel"]
+from .._core import ParameterError
+
+__all__ = ["FittedMultiCompartmentModel", "FittedMultiCompartmentSphericalHarmonicsModel"]
 
 
 def _s0(scheme, rows):
@@ -288,3 +292,90 @@ class FittedMultiCompartmentModel:
             r2 = 1 - ss_res / ss_tot
         r2[~self.mask] = 0
         return r2
+
+
+class FittedMultiCompartmentSphericalHarmonicsModel:
+    """The result of ``MultiCompartmentSphericalHarmonicsModel.fit``, as Dmipy's: ``S0``,
+    ``mask``, ``fitted_parameters`` (``sh_coeff`` and the volume fractions; fixed kernel
+    parameters broadcast), ``fod(vertices)``, ``fod_sh()``, ``anisotropy_index()``,
+    ``norm_of_laplacian_fod()``, ``predict()``, ``mean_squared_error(data)`` and
+    ``R2_coefficient_of_determination(data)``. Values outside the mask are 0."""
+
+    def __init__(self, model, acquisition_scheme, core_fit, mask):
+        self.model = model
+        self.acquisition_scheme = acquisition_scheme
+        self.core_fit = core_fit
+        self.mask = mask
+        self._shape = mask.shape
+
+    def _shaped(self, rows):
+        """(V, ...) core values as voxels + (...), 0 outside the mask."""
+        rows = np.array(rows, dtype=float)
+        rows[~self.mask.reshape(-1)] = 0
+        return rows.reshape(self._shape + rows.shape[1:])
+
+    @property
+    def S0(self):
+        return self._shaped(self.core_fit.s0)
+
+    @property
+    def fitted_parameters(self):
+        out = OrderedDict()
+        fractions = self._shaped(self.core_fit.fractions)
+        for name, card in self.model.parameter_cardinality.items():
+            if name == "sh_coeff":
+                out[name] = self.fod_sh()
+            elif name.startswith("partial_volume_"):
+                out[name] = fractions[..., int(name.rsplit("_", 1)[1])]
+            else:
+                value = self.model._fixed.get(name)
+                if value is None:
+                    prefix = next(p for p in self.model.model_names if name.startswith(p))
+                    model = self.model.models[self.model.model_names.index(prefix)]
+                    value = np.atleast_1d(getattr(model, name[len(prefix):]))
+                value = np.broadcast_to(value, self._shape + (card,))
+                out[name] = value[..., 0] if card == 1 else value
+        return out
+
+    @property
+    def fitted_parameters_vector(self):
+        return np.concatenate(
+            [np.asarray(v).reshape(self._shape + (-1,)) for v in self.fitted_parameters.values()],
+            axis=-1,
+        )
+
+    def fod_sh(self):
+        """FOD coefficients, voxels + ((L+1)(L+2)/2,), Dmipy's basis."""
+        return self._shaped(self.core_fit.fod_sh)
+
+    def fod(self, vertices, visual_odi_lower_bound=0.0):
+        """The FOD (1/sr) at the unit vectors ``vertices`` (n, 3): voxels + (n,).
+        ``visual_odi_lower_bound`` is Dmipy's visualisation argument of parametric FODs and has
+        no effect on an SH FOD."""
+        vertices = np.ascontiguousarray(np.asarray(vertices, dtype=float).reshape(-1, 3))
+        return self._shaped(self.core_fit.fod(vertices))
+
+    def anisotropy_index(self):
+        return self._shaped(self.core_fit.anisotropy_index())
+
+    def norm_of_laplacian_fod(self):
+        return self._shaped(self.core_fit.norm_of_laplacian_fod())
+
+    def predict(self, acquisition_scheme=None, S0=None, mask=None):
+        """The fitted signal on the fitted scheme, voxels + (N,), times S0 (each voxel's mean
+        b0, or ``S0`` when given)."""
+        if acquisition_scheme is not None and acquisition_scheme is not self.acquisition_scheme:
+            raise ParameterError("an SH fit predicts on the scheme it was fitted on")
+        signal = self._shaped(self.core_fit.predict())
+        if S0 is not None:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                signal = signal / self.S0[..., None] * np.asarray(S0, dtype=float)[..., None]
+        return signal
+
+    def mean_squared_error(self, data=None):
+        """Mean squared error of the normalised signal per voxel (the fit's own data)."""
+        return self._shaped(self.core_fit.mse)
+
+    def R2_coefficient_of_determination(self, data=None):
+        """R² of the normalised signal per voxel (the fit's own data)."""
+        return self._shaped(self.core_fit.r2)

@@ -29,7 +29,11 @@ from ..distributions.distribute_models import DistributedModel
 from ..signal_models._base import CompartmentModel, _scaled
 from .acquisition_scheme import AcquisitionScheme
 
-__all__ = ["MultiCompartmentModel", "MultiCompartmentSphericalMeanModel"]
+__all__ = [
+    "MultiCompartmentModel",
+    "MultiCompartmentSphericalMeanModel",
+    "MultiCompartmentSphericalHarmonicsModel",
+]
 
 
 def _core_scheme(acquisition_scheme):
@@ -56,6 +60,11 @@ class _MultiCompartmentBase:
                     f"got {type(model).__name__}"
                 )
         _check_components(type(self).__name__, models, self._spherical_mean)
+        if not any("orientation" in m.parameter_types.values() for m in models):
+            raise ParameterError(
+                "MultiCompartmentSphericalHarmonicsModel must at least have one anisotropic "
+                "kernel input model."
+            )
         if S0_tissue_responses is not None and len(S0_tissue_responses) != len(models):
             raise ParameterError(
                 f"{type(self).__name__}: {len(S0_tissue_responses)} S0 tissue responses for "
@@ -483,3 +492,135 @@ class MultiCompartmentSphericalMeanModel(_MultiCompartmentBase):
     of every compartment; orientation parameters are not in the parameter list."""
 
     _spherical_mean = True
+
+
+class MultiCompartmentSphericalHarmonicsModel:
+    """Dmipy's ``MultiCompartmentSphericalHarmonicsModel(models, S0_tissue_responses=None,
+    sh_order=8)``: multi-compartment spherical deconvolution (MC-CSD, MT-CSD). The FOD is a real
+    SH series (Dmipy's basis) convolved with the kernel of each compartment, whose parameters
+    other than the orientation must be fixed (``set_fixed_parameter`` or the compartment's
+    constructor), as Dmipy requires; volume fractions are fitted unless all are fixed.
+
+    Parameters, in Dmipy's order: each compartment's non-orientation parameters (prefixed as in
+    ``MultiCompartmentModel``), ``partial_volume_i`` (several compartments), ``sh_coeff``.
+    """
+
+    def __init__(self, models, S0_tissue_responses=None, sh_order=8):
+        _check_components("MultiCompartmentSphericalHarmonicsModel", models, False)
+        for model in models:
+            if not isinstance(model, CompartmentModel):
+                raise ParameterError(
+                    "MultiCompartmentSphericalHarmonicsModel takes compartment models (their "
+                    f"kernels are convolved with the FOD), got {type(model).__name__}"
+                )
+        if not any("orientation" in m.parameter_types.values() for m in models):
+            raise ParameterError(
+                "MultiCompartmentSphericalHarmonicsModel must at least have one anisotropic "
+                "kernel input model."
+            )
+        if S0_tissue_responses is not None and len(S0_tissue_responses) != len(models):
+            raise ParameterError(
+                f"Number of S0_tissue responses {len(S0_tissue_responses)} must be same as "
+                f"number of input models {len(models)}."
+            )
+        self.models = list(models)
+        self.N_models = len(models)
+        self.S0_tissue_responses = (
+            None if S0_tissue_responses is None else [float(s) for s in S0_tissue_responses]
+        )
+        self.sh_order = int(sh_order)
+        self._fixed = {}
+
+    model_names = _MultiCompartmentBase.model_names
+    partial_volume_names = _MultiCompartmentBase.partial_volume_names
+
+    @property
+    def parameter_cardinality(self):
+        """Number of values of every parameter, in Dmipy's order."""
+        out = OrderedDict()
+        for prefix, model in zip(self.model_names, self.models):
+            for name, card in model.parameter_cardinality.items():
+                if model.parameter_types[name] != "orientation":
+                    out[prefix + name] = card
+        for name in self.partial_volume_names:
+            out[name] = 1
+        out["sh_coeff"] = (self.sh_order + 1) * (self.sh_order + 2) // 2
+        return out
+
+    @property
+    def parameter_names(self):
+        return list(self.parameter_cardinality)
+
+    def set_fixed_parameter(self, parameter_name, value):
+        """Fixes a kernel parameter or a volume fraction to one value (SI)."""
+        if parameter_name not in self.parameter_cardinality or parameter_name == "sh_coeff":
+            raise ParameterError(
+                f"MultiCompartmentSphericalHarmonicsModel: '{parameter_name}' is not a kernel "
+                f"parameter or volume fraction; expected one of "
+                f"{', '.join(n for n in self.parameter_names if n != 'sh_coeff')}"
+            )
+        array = np.asarray(value, dtype=float)
+        if array.size != self.parameter_cardinality[parameter_name]:
+            raise ParameterError(
+                f"{parameter_name}: voxel-varying kernels are not available in dmipy_rs; give "
+                "one value"
+            )
+        self._fixed[parameter_name] = array.ravel()
+
+    def _kernels(self):
+        """(core compartment, full parameter vector) of every kernel; orientations are 0."""
+        kernels = []
+        for prefix, model in zip(self.model_names, self.models):
+            params = []
+            for name, card in model.parameter_cardinality.items():
+                if model.parameter_types[name] == "orientation":
+                    params.extend([0.0] * card)
+                    continue
+                value = self._fixed.get(prefix + name, getattr(model, name))
+                if value is None:
+                    raise ParameterError(f"Kernel parameter {prefix + name} is not fixed.")
+                params.extend(np.atleast_1d(np.asarray(value, dtype=float)).tolist())
+            kernels.append((model._core, params))
+        return kernels
+
+    def fit(self, acquisition_scheme, data, mask=None, solver="csd", lambda_lb=1e-5,
+            unity_constraint="kernel_dependent", use_parallel_processing=True,
+            number_of_processors=None, verbose=True):
+        """Fits the FOD (and the volume fractions unless all are fixed) of every voxel of
+        ``data`` (..., N), raw signals with b0s. ``solver``: ``'csd'`` (Tournier 2007 when the
+        fractions are fixed or there is one kernel, else the exact constrained solve, as Dmipy
+        picks), ``'csd_tournier07'`` or ``'csd_cvxpy'`` (FOD ≥ 0 on a dense sphere, solved exactly
+        where Dmipy calls CVXPY). ``lambda_lb``: Laplace–Beltrami smoothing weight;
+        ``unity_constraint``: ``'kernel_dependent'`` (Dmipy's default), True or False. Voxels
+        outside ``mask`` are not fitted. One voxel's data (N,) give results shaped (1, ...), as
+        in Dmipy."""
+        from .fitted_modeling_framework import FittedMultiCompartmentSphericalHarmonicsModel
+
+        volumes = [n for n in self.partial_volume_names if n in self._fixed]
+        if volumes and len(volumes) != len(self.partial_volume_names):
+            raise ParameterError("fix every partial volume or none of them")
+        fixed_fractions = [float(self._fixed[n][0]) for n in volumes] or None
+        if unity_constraint == "kernel_dependent":
+            unity = None
+        elif isinstance(unity_constraint, (bool, np.bool_)):
+            unity = bool(unity_constraint)
+        else:
+            raise ParameterError(
+                f"unity_constraint must be 'kernel_dependent', True or False, got {unity_constraint!r}"
+            )
+        data = np.atleast_2d(np.asarray(data, dtype=float))  # one voxel is (1, N), as in Dmipy
+        shape = data.shape[:-1]
+        rows = np.array(data.reshape(-1, data.shape[-1]), dtype=float, order="C")
+        fit_mask = np.ones(len(rows), dtype=bool)
+        if mask is not None:
+            fit_mask &= np.broadcast_to(np.asarray(mask, dtype=bool), shape).ravel()
+        rows[~fit_mask] = np.nan
+        core = _core.sh_fit(
+            _core_scheme(acquisition_scheme), self._kernels(), rows, self.sh_order,
+            s0_responses=self.S0_tissue_responses, fixed_fractions=fixed_fractions,
+            solver=solver, lambda_lb=float(lambda_lb), unity_constraint=unity,
+            threads=(number_of_processors if use_parallel_processing else 1),
+        )
+        fit_mask &= core.flags <= 1
+        return FittedMultiCompartmentSphericalHarmonicsModel(
+            self, acquisition_scheme, core, fit_mask.reshape(shape))

@@ -1,0 +1,178 @@
+//! `sh_fit`: multi-compartment spherical deconvolution (Dmipy's `MultiCompartmentSphericalHarmonicsModel.fit`) of voxels given from Python, and `ShFit`, its frozen result.
+
+use crate::errors::{CoreError, ParameterError};
+use crate::fitting::thread_pool;
+use crate::model::PyModel;
+use crate::scheme::PyScheme;
+use dmipy::{
+    BoundShModel, ConvolutionKernel, MultiCompartmentSphericalHarmonicsModel, ShDeconvolutionFit,
+    ShFitOptions, ShSolver, ShVoxelFlag, TournierOptions, fit_sh_deconvolution,
+};
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
+use pyo3::prelude::*;
+
+/// A fit of a multi-compartment SH model to V voxels: FOD coefficients (Dmipy's basis), fractions
+/// and diagnostics, voxel-major; voxels not fitted hold NaN.
+#[pyclass(frozen, module = "dmipy_rs._core", name = "ShFit")]
+pub struct PyShFit {
+    fit: ShDeconvolutionFit,
+    bound: BoundShModel,
+}
+
+/// Fits `data` (V, N: raw signals with b0s) with the kernels of `kernels` (each a compartment
+/// and its full parameter vector, orientation ignored) up to `sh_order`. `solver`: Dmipy's
+/// `'csd'` (Tournier 2007 when the fractions are fixed or there is one kernel, else the exact
+/// constrained solve), `'csd_tournier07'` or `'csd_cvxpy'` (the exact constrained solve).
+#[pyfunction]
+#[pyo3(signature = (scheme, kernels, data, sh_order, s0_responses=None, fixed_fractions=None, solver="csd", lambda_lb=1e-5, unity_constraint=None, threads=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn sh_fit(
+    py: Python<'_>,
+    scheme: &Bound<'_, PyScheme>,
+    kernels: Vec<(PyRef<'_, PyModel>, Vec<f64>)>,
+    data: PyReadonlyArray2<'_, f64>,
+    sh_order: usize,
+    s0_responses: Option<Vec<f64>>,
+    fixed_fractions: Option<Vec<f64>>,
+    solver: &str,
+    lambda_lb: f64,
+    unity_constraint: Option<bool>,
+    threads: Option<usize>,
+) -> PyResult<PyShFit> {
+    let scheme = &scheme.get().inner;
+    let view = data.as_array();
+    if view.ncols() != scheme.len() {
+        return Err(ParameterError::new_err(format!(
+            "data have {} values per voxel but the scheme has {} measurements",
+            view.ncols(),
+            scheme.len()
+        )));
+    }
+    let data: Vec<f64> = view.iter().copied().collect();
+    let kernels = kernels
+        .iter()
+        .map(|(model, params)| {
+            ConvolutionKernel::from_compartment(&model.inner, params, scheme, sh_order)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CoreError)?;
+    let mut model = MultiCompartmentSphericalHarmonicsModel::new(kernels, s0_responses, sh_order)
+        .map_err(CoreError)?;
+    if let Some(f) = &fixed_fractions {
+        model.set_fixed_fractions(f).map_err(CoreError)?;
+    }
+    let solver = match solver {
+        "csd" if model.volume_fractions_fixed() => ShSolver::Tournier07(TournierOptions::default()),
+        "csd" | "csd_cvxpy" => ShSolver::Constrained,
+        "csd_tournier07" => ShSolver::Tournier07(TournierOptions::default()),
+        other => {
+            return Err(ParameterError::new_err(format!(
+                "solver '{other}' is not available; use 'csd', 'csd_tournier07' or 'csd_cvxpy'"
+            )));
+        }
+    };
+    let options = ShFitOptions {
+        solver,
+        unity_constraint,
+        lambda_lb,
+        ..ShFitOptions::default()
+    };
+    let bound = model.bind(scheme, &options).map_err(CoreError)?;
+    let pool = thread_pool(threads)?;
+    let fit = py
+        .detach(|| pool.install(|| fit_sh_deconvolution(&bound, &data)))
+        .map_err(CoreError)?;
+    Ok(PyShFit { fit, bound })
+}
+
+/// A (V, width) array from a voxel-major vector.
+fn matrix<'py>(
+    py: Python<'py>,
+    values: Vec<f64>,
+    rows: usize,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let width = values.len().checked_div(rows).unwrap_or(0);
+    PyArray1::from_vec(py, values).reshape([rows, width])
+}
+
+#[pymethods]
+impl PyShFit {
+    /// FOD coefficients (V, (L+1)(L+2)/2), Dmipy's real SH basis.
+    #[getter]
+    fn fod_sh<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        matrix(py, self.fit.fod_sh.clone(), self.fit.voxels)
+    }
+
+    /// Volume fractions (V, kernels).
+    #[getter]
+    fn fractions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        matrix(py, self.fit.fractions.clone(), self.fit.voxels)
+    }
+
+    /// The signal normalisation per voxel (mean b0, or the largest S0 response).
+    #[getter]
+    fn s0<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        PyArray1::from_vec(py, self.fit.s0.clone())
+    }
+
+    /// Mean squared error of the normalised signal per voxel.
+    #[getter]
+    fn mse<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        PyArray1::from_vec(py, self.fit.mse.clone())
+    }
+
+    /// R² of the normalised signal per voxel.
+    #[getter]
+    fn r2<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        PyArray1::from_vec(py, self.fit.r2.clone())
+    }
+
+    /// Per voxel: 0 fitted, 1 fitted at the iteration limit, 2 bad data, 3 solver failed.
+    #[getter]
+    fn flags<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u8>> {
+        let code = |f: &ShVoxelFlag| match f {
+            ShVoxelFlag::Ok => 0u8,
+            ShVoxelFlag::IterationLimit => 1,
+            ShVoxelFlag::BadData => 2,
+            ShVoxelFlag::SolverFailed => 3,
+        };
+        PyArray1::from_vec(py, self.fit.flags.iter().map(code).collect())
+    }
+
+    /// The FOD (1/sr) of every voxel at the unit vectors `vertices` (n, 3): (V, n).
+    fn fod<'py>(
+        &self,
+        py: Python<'py>,
+        vertices: PyReadonlyArray2<'_, f64>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let view = vertices.as_array();
+        if view.ncols() != 3 {
+            return Err(ParameterError::new_err(format!(
+                "vertices must be (n, 3), got {} columns",
+                view.ncols()
+            )));
+        }
+        let v: Vec<[f64; 3]> = view
+            .rows()
+            .into_iter()
+            .map(|r| [r[0], r[1], r[2]])
+            .collect();
+        let values = self.fit.fod(&v).map_err(CoreError)?;
+        matrix(py, values, self.fit.voxels)
+    }
+
+    /// The anisotropy index per voxel.
+    fn anisotropy_index<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        PyArray1::from_vec(py, self.fit.anisotropy_index())
+    }
+
+    /// The squared norm of the FOD's Laplace–Beltrami operator per voxel.
+    fn norm_of_laplacian_fod<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        PyArray1::from_vec(py, self.fit.norm_of_laplacian_fod())
+    }
+
+    /// The predicted signal (V, N), times each voxel's S0.
+    fn predict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        matrix(py, self.bound.predict(&self.fit), self.fit.voxels)
+    }
+}
