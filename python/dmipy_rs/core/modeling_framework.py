@@ -60,11 +60,6 @@ class _MultiCompartmentBase:
                     f"got {type(model).__name__}"
                 )
         _check_components(type(self).__name__, models, self._spherical_mean)
-        if not any("orientation" in m.parameter_types.values() for m in models):
-            raise ParameterError(
-                "MultiCompartmentSphericalHarmonicsModel must at least have one anisotropic "
-                "kernel input model."
-            )
         if S0_tissue_responses is not None and len(S0_tissue_responses) != len(models):
             raise ParameterError(
                 f"{type(self).__name__}: {len(S0_tissue_responses)} S0 tissue responses for "
