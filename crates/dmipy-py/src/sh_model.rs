@@ -20,9 +20,8 @@ pub struct PyShFit {
 }
 
 /// Fits `data` (V, N: raw signals with b0s) with the kernels of `kernels` (each a compartment
-/// and its full parameter vector, orientation ignored) up to `sh_order`. `solver`: Dmipy's
-/// `'csd'` (Tournier 2007 when the fractions are fixed or there is one kernel, else the exact
-/// constrained solve), `'csd_tournier07'` or `'csd_cvxpy'` (the exact constrained solve).
+/// and its full parameter vector, orientation ignored) up to `sh_order`. `solver`: `'csd'` or
+/// `'csd_cvxpy'` (the exact constrained solve, the core's default), or `'csd_tournier07'`.
 #[pyfunction]
 #[pyo3(signature = (scheme, kernels, data, sh_order, s0_responses=None, fixed_fractions=None, solver="csd", lambda_lb=1e-5, unity_constraint=None, threads=None))]
 #[allow(clippy::too_many_arguments)]
@@ -62,7 +61,6 @@ pub fn sh_fit(
         model.set_fixed_fractions(f).map_err(CoreError)?;
     }
     let solver = match solver {
-        "csd" if model.volume_fractions_fixed() => ShSolver::Tournier07(TournierOptions::default()),
         "csd" | "csd_cvxpy" => ShSolver::Constrained,
         "csd_tournier07" => ShSolver::Tournier07(TournierOptions::default()),
         other => {

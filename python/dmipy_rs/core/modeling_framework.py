@@ -582,10 +582,11 @@ class MultiCompartmentSphericalHarmonicsModel:
             unity_constraint="kernel_dependent", use_parallel_processing=True,
             number_of_processors=None, verbose=True):
         """Fits the FOD (and the volume fractions unless all are fixed) of every voxel of
-        ``data`` (..., N), raw signals with b0s. ``solver``: ``'csd'`` (Tournier 2007 when the
-        fractions are fixed or there is one kernel, else the exact constrained solve, as Dmipy
-        picks), ``'csd_tournier07'`` or ``'csd_cvxpy'`` (FOD ≥ 0 on a dense sphere, solved exactly
-        where Dmipy calls CVXPY). ``lambda_lb``: Laplace–Beltrami smoothing weight;
+        ``data`` (..., N), raw signals with b0s. ``solver``: ``'csd'`` or ``'csd_cvxpy'`` (least
+        squares with the FOD ≥ 0 on a dense sphere, solved exactly where Dmipy calls CVXPY), or
+        ``'csd_tournier07'`` (Tournier 2007's iterative CSD). Dmipy's ``'csd'`` picks Tournier 2007
+        when the fractions are fixed; here it is always the exact solve, which is the constrained
+        least-squares optimum and also the faster of the two. ``lambda_lb``: Laplace–Beltrami smoothing weight;
         ``unity_constraint``: ``'kernel_dependent'`` (Dmipy's default), True or False. Voxels
         outside ``mask`` are not fitted. One voxel's data (N,) give results shaped (1, ...), as
         in Dmipy."""

@@ -196,15 +196,14 @@ impl ShDeconvolutionFit {
             let (theta, phi) = polar_angles(v);
             real_sh_mrtrix(self.sh_order, theta, phi, row)?;
         }
-        let mut out = Vec::with_capacity(self.voxels * vertices.len());
-        for v in 0..self.voxels {
-            let sh = self.fod_sh_of(v);
-            out.extend(
-                basis
-                    .chunks_exact(c)
-                    .map(|row| row.iter().zip(sh).map(|(a, b)| a * b).sum::<f64>()),
-            );
-        }
+        let mut out = vec![0.0; self.voxels * vertices.len()];
+        out.par_chunks_mut(vertices.len().max(1))
+            .zip(self.fod_sh.par_chunks(c))
+            .for_each(|(values, sh)| {
+                for (value, row) in values.iter_mut().zip(basis.chunks_exact(c)) {
+                    *value = row.iter().zip(sh).map(|(a, b)| a * b).sum::<f64>();
+                }
+            });
         Ok(out)
     }
 
