@@ -111,29 +111,28 @@ impl TournierSolver {
         // Mean amplitude of the initial FOD: Y₀₀ c₀₀ = c₀₀ / (2√π).
         let threshold = self.options.tau * c[0] / (2.0 * PI.sqrt());
         let mut below = self.below(c, threshold);
+        // The penalised normal matrix is kept across iterations and updated only for the
+        // directions that changed side (usually a few); only its lower triangle is read.
+        let lambda2 = self.options.lambda_pos * self.options.lambda_pos;
+        let rows = |k: usize| &self.positivity[k * p..(k + 1) * p];
+        let mut penalised = self.normal.clone();
+        for k in (0..below.len()).filter(|&k| below[k]) {
+            add_outer_lower(&mut penalised, rows(k), lambda2);
+        }
         let mut q = vec![0.0; p * p];
         let mut info = NnlsInfo::default();
         for _ in 0..self.options.max_iter {
             info.iterations += 1;
-            q.copy_from_slice(&self.normal);
-            let lambda2 = self.options.lambda_pos * self.options.lambda_pos;
-            for (row, _) in self
-                .positivity
-                .chunks_exact(p)
-                .zip(&below)
-                .filter(|(_, b)| **b)
-            {
-                for i in 0..p {
-                    for j in 0..p {
-                        q[i * p + j] += lambda2 * row[i] * row[j];
-                    }
-                }
-            }
+            q.copy_from_slice(&penalised);
             self.solve_normal(&mut q, &aty, c00, c)?;
             let next = self.below(c, threshold);
             if next == below {
                 info.converged = true;
                 break;
+            }
+            for k in (0..next.len()).filter(|&k| next[k] != below[k]) {
+                let w = if next[k] { lambda2 } else { -lambda2 };
+                add_outer_lower(&mut penalised, rows(k), w);
             }
             below = next;
         }
@@ -178,5 +177,16 @@ impl TournierSolver {
             .chunks_exact(self.p)
             .map(|row| row.iter().zip(c).map(|(a, b)| a * b).sum::<f64>() < threshold)
             .collect()
+    }
+}
+
+/// $Q \mathrel{+}= w\,rr^\top$ on the lower triangle of the row-major `q` (p × p).
+fn add_outer_lower(q: &mut [f64], r: &[f64], w: f64) {
+    let p = r.len();
+    for (i, &ri) in r.iter().enumerate() {
+        let wi = w * ri;
+        for (qij, &rj) in q[i * p..=i * p + i].iter_mut().zip(r) {
+            *qij += wi * rj;
+        }
     }
 }
