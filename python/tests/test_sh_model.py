@@ -51,6 +51,24 @@ def test_two_kernel_csd_recovers_the_fractions_and_the_signal(hcp):
     fod = fit.fod(np.vstack([axis, others]))
     assert np.all(fod[:, 0] >= fod[:, 1:].max(axis=1))
     assert np.all(fit.anisotropy_index() > 0.5)
+    # One peak per voxel (single bundle), on the axis: refined on the default sphere to the
+    # FOD's maximum, and on a given sphere (the random directions plus the axis, neighbours by
+    # the 6 nearest) at its best vertex, the axis itself.
+    directions, values, _ = fit.peaks_directions()
+    assert np.all(values[:, 1:] == 0)
+    np.testing.assert_allclose(np.abs(directions[:, 0] @ axis), 1, atol=1e-4)
+    vertices = np.vstack([axis, others])
+    near = np.argsort(-np.abs(vertices @ vertices.T), axis=1)[:, 1:7]
+    edges = np.array([[a, b] for a in range(len(vertices)) for b in near[a] if a < b])
+
+    class Sphere:
+        pass
+
+    sphere = Sphere()
+    sphere.vertices, sphere.edges = vertices, edges
+    directions, values, indices = fit.peaks_directions(sphere, max_peaks=3)
+    assert directions.shape == (2, 3, 3) and np.all(indices[:, 0] == 0)
+    np.testing.assert_allclose(values[:, 0], fod[:, 0])
 
 
 def test_unfixed_kernels_and_bad_settings_are_refused(hcp):

@@ -5,8 +5,9 @@ use crate::fitting::thread_pool;
 use crate::model::PyModel;
 use crate::scheme::PyScheme;
 use dmipy::{
-    BoundShModel, ConvolutionKernel, MultiCompartmentSphericalHarmonicsModel, ShDeconvolutionFit,
-    ShFitOptions, ShSolver, ShVoxelFlag, TournierOptions, fit_sh_deconvolution,
+    BoundShModel, ConvolutionKernel, GeodesicSphere, MultiCompartmentSphericalHarmonicsModel,
+    PeakFinder, PeakOptions, ShDeconvolutionFit, ShFitOptions, ShSolver, ShVoxelFlag,
+    TournierOptions, fit_sh_deconvolution,
 };
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -82,6 +83,13 @@ pub fn sh_fit(
         .map_err(CoreError)?;
     Ok(PyShFit { fit, bound })
 }
+
+/// Peak directions, values and vertex indices of every voxel.
+type PeakArrays<'py> = (
+    Bound<'py, numpy::PyArray3<f64>>,
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray2<i64>>,
+);
 
 /// A (V, width) array from a voxel-major vector.
 fn matrix<'py>(
@@ -167,6 +175,74 @@ impl PyShFit {
     /// The squared norm of the FOD's Laplace–Beltrami operator per voxel.
     fn norm_of_laplacian_fod<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
         PyArray1::from_vec(py, self.fit.norm_of_laplacian_fod())
+    }
+
+    /// FOD peaks (DIPY's `peak_directions` rules): directions (V, max_peaks, 3), values and
+    /// vertex indices (V, max_peaks), zero-padded (index −1). On the sphere `vertices` (n, 3) with
+    /// its `edges` (m, 2) at its vertices (`refine` false, as Dmipy's `peaks_directions`), or
+    /// without them on a geodesic sphere of 2562 directions with each maximum refined.
+    #[pyo3(signature = (max_peaks, relative_peak_threshold, min_separation_angle, vertices=None, edges=None))]
+    fn peaks<'py>(
+        &self,
+        py: Python<'py>,
+        max_peaks: usize,
+        relative_peak_threshold: f64,
+        min_separation_angle: f64,
+        vertices: Option<PyReadonlyArray2<'_, f64>>,
+        edges: Option<PyReadonlyArray2<'_, i64>>,
+    ) -> PyResult<PeakArrays<'py>> {
+        let mut options = PeakOptions {
+            max_peaks,
+            relative_peak_threshold,
+            min_separation_angle,
+            refine: true,
+        };
+        let finder = match (vertices, edges) {
+            (Some(v), Some(e)) => {
+                options.refine = false;
+                let (v, e) = (v.as_array(), e.as_array());
+                if v.ncols() != 3 || e.ncols() != 2 || e.iter().any(|&i| i < 0) {
+                    return Err(ParameterError::new_err(
+                        "a sphere needs vertices (n, 3) and edges (m, 2) of vertex indices",
+                    ));
+                }
+                let vertices = v.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
+                let edges: Vec<[usize; 2]> = e
+                    .rows()
+                    .into_iter()
+                    .map(|r| [r[0] as usize, r[1] as usize])
+                    .collect();
+                PeakFinder::on_mesh(self.fit.sh_order, vertices, &edges, options)
+            }
+            (None, None) => GeodesicSphere::new(4)
+                .and_then(|sphere| PeakFinder::new(self.fit.sh_order, sphere, options)),
+            _ => {
+                return Err(ParameterError::new_err(
+                    "give both the vertices and the edges of the sphere, or neither",
+                ));
+            }
+        }
+        .map_err(CoreError)?;
+        let voxels = self.fit.voxels;
+        let (mut directions, mut values) = (
+            vec![0.0; voxels * max_peaks * 3],
+            vec![0.0; voxels * max_peaks],
+        );
+        let mut indices = vec![-1i64; voxels * max_peaks];
+        for v in 0..voxels {
+            let peaks = finder.find(self.fit.fod_sh_of(v)).map_err(CoreError)?;
+            for (k, p) in peaks.iter().enumerate().take(max_peaks) {
+                let at = v * max_peaks + k;
+                directions[3 * at..3 * at + 3].copy_from_slice(&p.direction);
+                values[at] = p.value;
+                indices[at] = p.vertex as i64;
+            }
+        }
+        Ok((
+            PyArray1::from_vec(py, directions).reshape([voxels, max_peaks, 3])?,
+            PyArray1::from_vec(py, values).reshape([voxels, max_peaks])?,
+            PyArray1::from_vec(py, indices).reshape([voxels, max_peaks])?,
+        ))
     }
 
     /// The predicted signal (V, N), times each voxel's S0.

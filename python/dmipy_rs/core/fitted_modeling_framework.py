@@ -298,7 +298,8 @@ class FittedMultiCompartmentSphericalHarmonicsModel:
     """The result of ``MultiCompartmentSphericalHarmonicsModel.fit``, as Dmipy's: ``S0``,
     ``mask``, ``fitted_parameters`` (``sh_coeff`` and the volume fractions; fixed kernel
     parameters broadcast), ``fod(vertices)``, ``fod_sh()``, ``anisotropy_index()``,
-    ``norm_of_laplacian_fod()``, ``predict()``, ``mean_squared_error(data)`` and
+    ``norm_of_laplacian_fod()``, ``peaks_directions(sphere)``, ``predict()``,
+    ``mean_squared_error(data)`` and
     ``R2_coefficient_of_determination(data)``. Values outside the mask are 0."""
 
     def __init__(self, model, acquisition_scheme, core_fit, mask):
@@ -357,6 +358,24 @@ class FittedMultiCompartmentSphericalHarmonicsModel:
 
     def anisotropy_index(self):
         return self._shaped(self.core_fit.anisotropy_index())
+
+    def peaks_directions(self, sphere=None, max_peaks=5, relative_peak_threshold=0.5,
+                         min_separation_angle=25):
+        """Dmipy's ``peaks_directions``: (directions voxels + (max_peaks, 3), values and sphere
+        indices voxels + (max_peaks,)), zero-padded, by DIPY's ``peak_directions`` rules (local
+        maxima of ``fod(sphere.vertices)`` over the sphere's edges, relative threshold, minimum
+        separation). ``sphere``: any object with ``vertices`` and ``edges`` (a DIPY Sphere); when
+        omitted, a geodesic sphere of 2562 directions with each maximum refined to the FOD's
+        continuous maximum (indices then refer to that sphere)."""
+        if sphere is None:
+            d, v, i = self.core_fit.peaks(max_peaks, relative_peak_threshold, min_separation_angle)
+        else:
+            d, v, i = self.core_fit.peaks(
+                max_peaks, relative_peak_threshold, min_separation_angle,
+                np.ascontiguousarray(np.asarray(sphere.vertices, dtype=float)),
+                np.ascontiguousarray(np.asarray(sphere.edges, dtype=np.int64)))
+        i = np.maximum(i, 0)  # Dmipy pads with 0
+        return self._shaped(d), self._shaped(v), self._shaped(i).astype(int)
 
     def norm_of_laplacian_fod(self):
         return self._shaped(self.core_fit.norm_of_laplacian_fod())

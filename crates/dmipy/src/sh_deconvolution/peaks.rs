@@ -37,13 +37,15 @@ pub struct Peak {
     pub direction: [f64; 3],
     /// FOD value there (1/sr).
     pub value: f64,
+    /// Index of the sphere vertex of the discrete maximum it was found at.
+    pub vertex: usize,
 }
 
 /// Finds peaks of SH FODs of one order on one sphere; the basis on the sphere is computed once.
 #[derive(Debug, Clone)]
 pub struct PeakFinder {
     sh_order: usize,
-    sphere: GeodesicSphere,
+    vertices: Vec<[f64; 3]>,
     basis: Vec<f64>,
     neighbours: Vec<Vec<usize>>,
     options: PeakOptions,
@@ -56,20 +58,55 @@ impl PeakFinder {
         sphere: GeodesicSphere,
         options: PeakOptions,
     ) -> Result<Self, Error> {
+        Self::on_mesh(
+            sh_order,
+            sphere.vertices().to_vec(),
+            sphere.edges(),
+            options,
+        )
+    }
+
+    /// A finder on any tessellation of the sphere given by its unit `vertices` and the vertex
+    /// pairs of its `edges` (e.g. DIPY's `Sphere.vertices` and `Sphere.edges`, as Dmipy's
+    /// `peaks_directions` takes). Errors for an odd order, a vertex that is not a finite
+    /// non-zero vector (vertices are normalised) or an edge naming a vertex that does not exist.
+    pub fn on_mesh(
+        sh_order: usize,
+        mut vertices: Vec<[f64; 3]>,
+        edges: &[[usize; 2]],
+        options: PeakOptions,
+    ) -> Result<Self, Error> {
+        let invalid = |reason: String| Error::InvalidArgument {
+            what: "sphere of the peak search".into(),
+            reason,
+        };
+        for v in vertices.iter_mut() {
+            let n = dot(v, v).sqrt();
+            if !(n > 0.0 && n.is_finite()) {
+                return Err(invalid(format!("vertex {v:?} is not a direction")));
+            }
+            *v = [v[0] / n, v[1] / n, v[2] / n];
+        }
         let c = real_sh_count(sh_order);
-        let mut basis = vec![0.0; sphere.vertices().len() * c];
-        for (row, v) in basis.chunks_exact_mut(c).zip(sphere.vertices()) {
+        let mut basis = vec![0.0; vertices.len() * c];
+        for (row, v) in basis.chunks_exact_mut(c).zip(&vertices) {
             let (theta, phi) = polar_angles(v);
             real_sh_mrtrix(sh_order, theta, phi, row)?;
         }
-        let mut neighbours = vec![Vec::new(); sphere.vertices().len()];
-        for &[a, b] in sphere.edges() {
+        let mut neighbours = vec![Vec::new(); vertices.len()];
+        for &[a, b] in edges {
+            if a >= vertices.len() || b >= vertices.len() {
+                return Err(invalid(format!(
+                    "edge [{a}, {b}] names a vertex beyond the {} given",
+                    vertices.len()
+                )));
+            }
             neighbours[a].push(b);
             neighbours[b].push(a);
         }
         Ok(Self {
             sh_order,
-            sphere,
+            vertices,
             basis,
             neighbours,
             options,
@@ -105,13 +142,14 @@ impl PeakFinder {
                 values[i] > odf_min && self.neighbours[i].iter().all(|&j| values[i] >= values[j])
             })
             .map(|i| {
-                let v = self.sphere.vertices()[i];
+                let v = self.vertices[i];
                 if self.options.refine {
-                    self.refine(sh, v, values[i])
+                    self.refine(sh, i, values[i])
                 } else {
                     Peak {
                         direction: v,
                         value: values[i],
+                        vertex: i,
                     }
                 }
             })
@@ -138,10 +176,10 @@ impl PeakFinder {
         Ok(kept)
     }
 
-    /// The local maximum near `start` by a compass (pattern) search on the tangent plane:
+    /// The local maximum near vertex `vertex` by a compass (pattern) search on the tangent plane:
     /// steps of the vertex spacing along ±u, ±v, halved when no step improves, until 1e-9 rad
     /// (Kolda, Lewis & Torczon 2003, SIAM Rev. 45:385, doi:10.1137/S003614450242889, §3).
-    fn refine(&self, sh: &[f64], start: [f64; 3], value: f64) -> Peak {
+    fn refine(&self, sh: &[f64], vertex: usize, value: f64) -> Peak {
         let c = real_sh_count(self.sh_order);
         let mut y = vec![0.0; c];
         let mut eval = |d: &[f64; 3]| {
@@ -151,8 +189,9 @@ impl PeakFinder {
             y.iter().zip(sh).map(|(a, b)| a * b).sum::<f64>()
         };
         let mut best = Peak {
-            direction: start,
+            direction: self.vertices[vertex],
             value,
+            vertex,
         };
         let mut step = 0.1;
         while step > 1e-9 {
@@ -170,6 +209,7 @@ impl PeakFinder {
                     best = Peak {
                         direction: trial,
                         value: f,
+                        vertex,
                     };
                     improved = true;
                     break;
