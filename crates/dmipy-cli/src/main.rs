@@ -11,6 +11,7 @@ mod model_arg;
 mod models;
 mod params_json;
 mod predict;
+mod response;
 mod sample;
 mod scheme_args;
 mod simulate;
@@ -40,6 +41,9 @@ enum Command {
     Models,
     /// Simulate the signal of a substrate (free, slab, cylinder, sphere, ellipsoid) by Monte Carlo.
     Simulate(simulate::SimulateArgs),
+    /// Estimate tissue responses (Tournier 2013 WM, or Dhollander 2016 WM/GM/CSF) from a DWI;
+    /// write MRtrix3 response files and JSON.
+    Response(response::ResponseArgs),
     /// Track streamlines through a peaks, tensor or SH-FOD volume; write .tck or .trk.
     Track(track::TrackArgs),
     /// Sample the posterior of a model in every voxel (NUTS); write means, SDs, quantiles and diagnostics.
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args, &mut out),
         Command::Simulate(args) => simulate::run(args, &mut out),
         Command::Track(args) => track::run(args, &mut out),
+        Command::Response(args) => response::run(args, &mut out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -142,27 +142,7 @@ fn build(
     data: &[f64],
     n_voxels: usize,
 ) -> Result<(Vec<TissueResponse>, BoundShModel)> {
-    let responses = match kind {
-        CsdKind::Csd => {
-            let options = TournierResponseOptions {
-                voxels: 300.min(n_voxels.div_ceil(3)),
-                ..TournierResponseOptions::default()
-            };
-            vec![tournier_2013(scheme, data, &options).context("Tournier 2013 WM response")?]
-        }
-        CsdKind::MsmtCsd => {
-            if scheme.shells().len() < 3 {
-                bail!(
-                    "msmt_csd separates 3 tissues and needs at least 3 shells (b0 included); \
-                     this scheme has {}: use --model csd",
-                    scheme.shells().len()
-                );
-            }
-            let r = dhollander_2016(scheme, data, &DhollanderOptions::default())
-                .context("Dhollander 2016 responses")?;
-            vec![r.wm, r.gm, r.csf]
-        }
-    };
+    let responses = estimate_responses(kind, scheme, data, n_voxels)?;
     let kernels = responses
         .iter()
         .map(|r| r.kernel(scheme, SH_ORDER))
@@ -173,7 +153,41 @@ fn build(
     Ok((responses, bound))
 }
 
-fn response_json(r: &TissueResponse) -> serde_json::Value {
+/// The tissue responses of `kind` from the masked data (`n_voxels` × measurements): Tournier
+/// 2013's WM response (300 voxels, at most a third of those given), or Dhollander 2016's
+/// WM/GM/CSF responses (at least 3 shells, b0 included).
+pub fn estimate_responses(
+    kind: CsdKind,
+    scheme: &dmipy::AcquisitionScheme,
+    data: &[f64],
+    n_voxels: usize,
+) -> Result<Vec<TissueResponse>> {
+    Ok(match kind {
+        CsdKind::Csd => {
+            let options = TournierResponseOptions {
+                voxels: 300.min(n_voxels.div_ceil(3)),
+                ..TournierResponseOptions::default()
+            };
+            vec![tournier_2013(scheme, data, &options).context("Tournier 2013 WM response")?]
+        }
+        CsdKind::MsmtCsd => {
+            if scheme.shells().len() < 3 {
+                bail!(
+                    "Dhollander 2016 separates 3 tissues and needs at least 3 shells (b0 \
+                     included); this scheme has {}: use the single-tissue response",
+                    scheme.shells().len()
+                );
+            }
+            let r = dhollander_2016(scheme, data, &DhollanderOptions::default())
+                .context("Dhollander 2016 responses")?;
+            vec![r.wm, r.gm, r.csf]
+        }
+    })
+}
+
+/// A response as JSON: name, S0, voxel count, rotational harmonics and axial/radial signal per
+/// shell, and MRtrix3's zonal coefficients.
+pub fn response_json(r: &TissueResponse) -> serde_json::Value {
     json!({
         "name": r.name,
         "isotropic": r.isotropic,
@@ -181,6 +195,7 @@ fn response_json(r: &TissueResponse) -> serde_json::Value {
         "voxels": r.voxels.len(),
         "rotational_harmonics_per_shell": r.rotational_harmonics,
         "axial_radial_signal_per_shell": r.axial_radial(),
+        "mrtrix_zonal_coefficients_per_shell": r.mrtrix_zonal_coefficients(),
     })
 }
 

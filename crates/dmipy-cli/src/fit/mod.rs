@@ -11,6 +11,7 @@ mod summary;
 
 pub use args::composed_model;
 pub use args::{FitArgs, NoiseChoice, S0Choice, SolverChoice};
+pub use csd::{CsdKind, estimate_responses, response_json};
 pub use maps::OutputFolder;
 pub use summary::progress_bar;
 

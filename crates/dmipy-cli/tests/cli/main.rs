@@ -5,6 +5,7 @@ mod demo;
 mod fit;
 mod info;
 mod predict;
+mod response;
 mod sample;
 mod simulate;
 mod track;

@@ -52,6 +52,24 @@ impl TissueResponse {
         )
     }
 
+    /// The response per shell as MRtrix3 writes it (`dwi2response` text files): the zonal SH
+    /// coefficients $c_l$ of the signal in data units, $S(\theta) = \sum_l c_l Y_l^0(\theta)$ with
+    /// the orthonormal $Y_l^0 = \sqrt{(2l+1)/4\pi}\,P_l(\cos\theta)$ (Tournier et al. 2019,
+    /// NeuroImage 202:116137, doi:10.1016/j.neuroimage.2019.116137), so that
+    /// $c_l = S_0\,\lambda_l\sqrt{(2l+1)/4\pi}$ from this response's $\lambda_l$ of the normalised
+    /// signal (on a b0 shell $c_0 = \sqrt{4\pi}\,S_0$).
+    pub fn mrtrix_zonal_coefficients(&self) -> Vec<Vec<f64>> {
+        self.rotational_harmonics
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .enumerate()
+                    .map(|(j, &lam)| self.s0 * lam * ((4 * j + 1) as f64 / (4.0 * PI)).sqrt())
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The response's signal along its axis and across it at each shell, $K(1)$ and $K(0)$,
     /// from $K(t) = \sum_l \lambda_l\frac{2l+1}{4\pi}P_l(t)$.
     pub fn axial_radial(&self) -> Vec<(f64, f64)> {
