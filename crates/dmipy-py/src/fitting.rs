@@ -56,6 +56,23 @@ fn options(settings: &FitSettings) -> FitOptions {
     options
 }
 
+/// The rows of `data` (V, N) as one voxel-major vector, checked against the scheme's length. A
+/// copy: Python may change its array while the GIL is released.
+pub(crate) fn voxel_rows(
+    scheme: &dmipy::AcquisitionScheme,
+    data: &PyReadonlyArray2<'_, f64>,
+) -> PyResult<Vec<f64>> {
+    let view = data.as_array();
+    if view.ncols() != scheme.len() {
+        return Err(ParameterError::new_err(format!(
+            "data have {} values per voxel but the scheme has {} measurements",
+            view.ncols(),
+            scheme.len()
+        )));
+    }
+    Ok(view.iter().copied().collect())
+}
+
 /// A rayon pool of `threads` threads (all cores when `None`).
 pub(crate) fn thread_pool(threads: Option<usize>) -> PyResult<rayon::ThreadPool> {
     let mut builder = rayon::ThreadPoolBuilder::new();
@@ -102,16 +119,7 @@ pub fn fit_rows(
     settings: FitSettings,
 ) -> PyResult<PyModelFit> {
     let scheme = &scheme.get().inner;
-    let view = data.as_array();
-    if view.ncols() != scheme.len() {
-        return Err(ParameterError::new_err(format!(
-            "data have {} values per voxel but the scheme has {} measurements",
-            view.ncols(),
-            scheme.len()
-        )));
-    }
-    // A copy: Python may change its array while the GIL is released.
-    let data: Vec<f64> = view.iter().copied().collect();
+    let data = voxel_rows(scheme, &data)?;
     let options = options(&settings);
     let pool = thread_pool(settings.threads)?;
     let fit = cancellable(py, |cancel| {

@@ -1,7 +1,7 @@
 //! `sh_fit`: multi-compartment spherical deconvolution (Dmipy's `MultiCompartmentSphericalHarmonicsModel.fit`) of voxels given from Python, and `ShFit`, its frozen result.
 
 use crate::errors::{CoreError, ParameterError};
-use crate::fitting::thread_pool;
+use crate::fitting::{thread_pool, voxel_rows};
 use crate::model::PyModel;
 use crate::scheme::PyScheme;
 use dmipy::{
@@ -40,15 +40,7 @@ pub fn sh_fit(
     threads: Option<usize>,
 ) -> PyResult<PyShFit> {
     let scheme = &scheme.get().inner;
-    let view = data.as_array();
-    if view.ncols() != scheme.len() {
-        return Err(ParameterError::new_err(format!(
-            "data have {} values per voxel but the scheme has {} measurements",
-            view.ncols(),
-            scheme.len()
-        )));
-    }
-    let data: Vec<f64> = view.iter().copied().collect();
+    let data = voxel_rows(scheme, &data)?;
     let kernels = kernels
         .iter()
         .map(|(model, params)| {

@@ -31,7 +31,7 @@
 //! atom in every voxel.
 
 use super::MultiCompartmentModel;
-use super::fit::{ModelFit, public_names};
+use super::fit::{ModelFit, data_voxels, public_names};
 use super::parameters::ValueSource;
 use crate::log_linear_dti::log_linear_dti;
 use crate::nnls::{DenseGram, nnls_gram};
@@ -91,21 +91,7 @@ pub fn fit_model_amico(
     control: &FitControl,
 ) -> Result<ModelFit, Error> {
     let m = scheme.len();
-    if m == 0 || !data.len().is_multiple_of(m) {
-        return Err(Error::LengthMismatch {
-            what: "voxel data (voxels × measurements)".into(),
-            expected: (data.len() / m.max(1)) * m,
-            found: data.len(),
-        });
-    }
-    let n_voxels = data.len() / m;
-    if let Some(n) = model.voxel_count().filter(|&n| n != n_voxels) {
-        return Err(Error::LengthMismatch {
-            what: format!("voxels of the per-voxel values of {}", model.description()),
-            expected: n_voxels,
-            found: n,
-        });
-    }
+    let n_voxels = data_voxels(model, scheme, data)?;
     let dictionary = Dictionary::new(model, scheme, options)?;
     let groups = EchoTimeGroups::new(scheme)?;
     let shared = match dictionary.varies {

@@ -144,22 +144,7 @@ pub fn fit_model(
     options: &FitOptions,
     control: &FitControl,
 ) -> Result<ModelFit, Error> {
-    let m = scheme.len();
-    if m == 0 || !data.len().is_multiple_of(m) {
-        return Err(Error::LengthMismatch {
-            what: "voxel data (voxels × measurements)".into(),
-            expected: (data.len() / m.max(1)) * m,
-            found: data.len(),
-        });
-    }
-    let n_voxels = data.len() / m;
-    if let Some(n) = model.voxel_count().filter(|&n| n != n_voxels) {
-        return Err(Error::LengthMismatch {
-            what: format!("voxels of the per-voxel values of {}", model.description()),
-            expected: n_voxels,
-            found: n,
-        });
-    }
+    let n_voxels = data_voxels(model, scheme, data)?;
     let adapter = SolverModel::new(model, scheme, n_voxels)?;
     let mut engine_options = options.clone();
     engine_options.initial = adapter.initial_guesses(&options.initial, n_voxels)?;
@@ -178,6 +163,32 @@ pub fn fit_model(
         std,
         diagnostics,
     })
+}
+
+/// The number of voxels of `data` (voxels × `scheme.len()`), checked against the per-voxel values
+/// of `model`: the first check of every fitting driver.
+pub(super) fn data_voxels(
+    model: &MultiCompartmentModel,
+    scheme: &AcquisitionScheme,
+    data: &[f64],
+) -> Result<usize, Error> {
+    let m = scheme.len();
+    if m == 0 || !data.len().is_multiple_of(m) {
+        return Err(Error::LengthMismatch {
+            what: "voxel data (voxels × measurements)".into(),
+            expected: (data.len() / m.max(1)) * m,
+            found: data.len(),
+        });
+    }
+    let n_voxels = data.len() / m;
+    if let Some(n) = model.voxel_count().filter(|&n| n != n_voxels) {
+        return Err(Error::LengthMismatch {
+            what: format!("voxels of the per-voxel values of {}", model.description()),
+            expected: n_voxels,
+            found: n,
+        });
+    }
+    Ok(n_voxels)
 }
 
 /// A scheme with one measurement per shell of `scheme` (b0 shells at b = 0, the others at their

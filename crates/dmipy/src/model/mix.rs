@@ -23,7 +23,7 @@
 //! not depend on the thread count.
 
 use super::MultiCompartmentModel;
-use super::fit::{ModelFit, fit_model};
+use super::fit::{ModelFit, data_voxels, fit_model};
 use super::parameters::ValueSource;
 use crate::nnls::{DenseGram, nnls_gram};
 use crate::{AcquisitionScheme, EchoTimeGroups, Error, FitControl, FitOptions, InitialGuess, Rng};
@@ -75,13 +75,7 @@ pub fn fit_model_mix(
     control: &FitControl,
 ) -> Result<ModelFit, Error> {
     let m = scheme.len();
-    if m == 0 || !data.len().is_multiple_of(m) {
-        return Err(Error::LengthMismatch {
-            what: "voxel data (voxels × measurements)".into(),
-            expected: (data.len() / m.max(1)) * m,
-            found: data.len(),
-        });
-    }
+    data_voxels(model, scheme, data)?;
     let search = Search::new(model, scheme, mix)?;
     let groups = EchoTimeGroups::new(scheme)?;
     let n_free = model.free_len();
