@@ -29,7 +29,7 @@ fn flag_code(flag: VoxelFlag) -> u8 {
 }
 
 /// A (V, width) array from a voxel-major vector.
-fn matrix<'py>(
+pub(crate) fn matrix<'py>(
     py: Python<'py>,
     values: Vec<f64>,
     n_voxels: usize,

@@ -1,7 +1,7 @@
 //! `sh_fit`: multi-compartment spherical deconvolution (Dmipy's `MultiCompartmentSphericalHarmonicsModel.fit`) of voxels given from Python, and `ShFit`, its frozen result.
 
 use crate::errors::{CoreError, ParameterError};
-use crate::fitting::{thread_pool, voxel_rows};
+use crate::fitting::{matrix, thread_pool, voxel_rows};
 use crate::model::PyModel;
 use crate::scheme::PyScheme;
 use dmipy::{
@@ -82,16 +82,6 @@ type PeakArrays<'py> = (
     Bound<'py, PyArray2<f64>>,
     Bound<'py, PyArray2<i64>>,
 );
-
-/// A (V, width) array from a voxel-major vector.
-fn matrix<'py>(
-    py: Python<'py>,
-    values: Vec<f64>,
-    rows: usize,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let width = values.len().checked_div(rows).unwrap_or(0);
-    PyArray1::from_vec(py, values).reshape([rows, width])
-}
 
 #[pymethods]
 impl PyShFit {
