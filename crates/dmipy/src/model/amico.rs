@@ -412,21 +412,7 @@ impl<'a> Dictionary<'a> {
             let e = model.component_signal(self.scheme, self.component[a], &full, &mut scratch)?;
             column.copy_from_slice(e);
         }
-        let contracted: Vec<f64> = signals
-            .chunks_exact(m)
-            .flat_map(|s| contract(s, &self.b0))
-            .collect();
-        let rows = contracted.len() / n.max(1);
-        let mut gram = vec![0.0; n * n];
-        for i in 0..n {
-            let ci = &contracted[i * rows..(i + 1) * rows];
-            for j in i..n {
-                let cj = &contracted[j * rows..(j + 1) * rows];
-                let q: f64 = ci.iter().zip(cj).map(|(a, b)| a * b).sum();
-                gram[i * n + j] = q;
-                gram[j * n + i] = q;
-            }
-        }
+        let (contracted, gram) = contracted_gram(&signals, m, &self.b0);
         Ok(BoundDictionary {
             signals,
             contracted,
@@ -566,6 +552,28 @@ fn contract(values: &[f64], b0: &[bool]) -> Vec<f64> {
     out
 }
 
+/// The atoms (atom-major, `m` values each) on the contracted rows, and their Gram matrix
+/// $\Phi^\top\Phi$ there (row-major, atoms × atoms).
+fn contracted_gram(atoms: &[f64], m: usize, b0: &[bool]) -> (Vec<f64>, Vec<f64>) {
+    let contracted: Vec<f64> = atoms
+        .chunks_exact(m)
+        .flat_map(|a| contract(a, b0))
+        .collect();
+    let n = atoms.len() / m.max(1);
+    let rows = contracted.len() / n.max(1);
+    let mut gram = vec![0.0; n * n];
+    for i in 0..n {
+        let ci = &contracted[i * rows..(i + 1) * rows];
+        for j in i..n {
+            let cj = &contracted[j * rows..(j + 1) * rows];
+            let q: f64 = ci.iter().zip(cj).map(|(a, b)| a * b).sum();
+            gram[i * n + j] = q;
+            gram[j * n + i] = q;
+        }
+    }
+    (contracted, gram)
+}
+
 /// The atom weights of one AMICO solve (not normalised: their sum is the fitted S0 factor).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AmicoWeights {
@@ -626,21 +634,9 @@ pub fn amico_weights(
             reason: "lambda_1 and lambda_2 must be finite and non-negative".into(),
         });
     }
-    let contracted: Vec<Vec<f64>> = atoms.chunks_exact(rows).map(|a| contract(a, b0)).collect();
+    let (contracted, gram) = contracted_gram(atoms, rows, b0);
     let yc = contract(y, b0);
-    let mut gram = vec![0.0; n * n];
-    for i in 0..n {
-        for j in i..n {
-            let q: f64 = contracted[i]
-                .iter()
-                .zip(&contracted[j])
-                .map(|(a, b)| a * b)
-                .sum();
-            gram[i * n + j] = q;
-            gram[j * n + i] = q;
-        }
-    }
-    let c: Vec<f64> = (contracted.iter())
+    let c: Vec<f64> = (contracted.chunks_exact(yc.len()))
         .map(|a| a.iter().zip(&yc).map(|(s, v)| s * v).sum())
         .collect();
     let lambda: Vec<(f64, f64)> = lambda_1
