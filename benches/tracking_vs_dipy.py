@@ -1,10 +1,13 @@
-"""Deterministic tracking on an SH-FOD phantom: dmipy-track side by side with DIPY's LocalTracking.
+"""Tracking on an SH-FOD phantom: dmipy-track side by side with DIPY's LocalTracking, deterministic
+(ALGORITHM=deterministic, the default) or probabilistic (ALGORITHM=probabilistic).
 
 Usage (from the repository root):  python3 benches/tracking_vs_dipy.py
 It uses the venv of scripts/reference/tracking_dipy_local.py (nibabel, DIPY; made if missing),
 builds the release example `track_sh_nifti` of dmipy-track, and prints streamlines per second of
 both, their ratio, CPU seconds, the load average, and the largest distance between the two
-tractograms' corresponding points (the same field, sphere, seeds, step, angle and mask).
+tractograms' corresponding points (the same field, sphere, seeds, step, angle and mask). The
+probabilistic runs draw different random streams, so they are compared by their streamline
+lengths (mean ± standard error) instead of point by point.
 Environment: SEEDS (3000), SIZE (grid side, 48), THREADS (rayon threads for dmipy-track,
 default: all cores; DIPY runs on one core, as it does).
 
@@ -27,6 +30,7 @@ sys.path.insert(0, str(ROOT / "scripts/reference"))
 import tracking_dipy_local as ref  # noqa: E402
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+ALGORITHM = os.environ.get("ALGORITHM", "deterministic")
 
 
 def children_cpu():
@@ -59,6 +63,7 @@ def main():
         nib.save(nib.Nifti1Image(sh, affine), str(tmp / "sh.nii.gz"))
         nib.save(nib.Nifti1Image(mask, affine), str(tmp / "mask.nii.gz"))
         spec = {"seeds": seeds.tolist(), "sphere": default_sphere.vertices.tolist(),
+                "algorithm": ALGORITHM,
                 "step_mm": ref.SETTINGS["step_mm"], "max_angle_deg": ref.SETTINGS["max_angle_deg"],
                 "pmf_threshold": ref.SETTINGS["pmf_threshold"]}
         (tmp / "seeds.json").write_text(json.dumps(spec))
@@ -71,7 +76,8 @@ def main():
         ours_lines = list(nib.streamlines.load(str(tmp / "ours.tck")).streamlines)
 
     t0, c0 = time.perf_counter(), time.process_time()
-    dipy_lines = list(ref.dipy_tracking(sh, mask, seeds, affine))
+    dipy_lines = list(ref.dipy_tracking(sh, mask, seeds, affine,
+                                        probabilistic=ALGORITHM == "probabilistic"))
     dipy_s, dipy_cpu = time.perf_counter() - t0, time.process_time() - c0
 
     worst, differ = 0.0, 0
@@ -84,12 +90,18 @@ def main():
         worst = max(worst, float(np.abs(a - b).max()))
     rate_ours = ours["streamlines"] / ours["seconds"]
     rate_dipy = len(dipy_lines) / dipy_s
-    print(f"phantom {size}x{size}x6, {n_seeds} seeds; load average {os.getloadavg()}")
+    print(f"{ALGORITHM}, phantom {size}x{size}x6, {n_seeds} seeds; load average {os.getloadavg()}")
     print(f"dmipy-track ({threads} threads): {ours['streamlines']} streamlines in {ours['seconds']:.3f} s "
           f"= {rate_ours:.0f}/s (process CPU {ours_cpu:.2f} s, including file I/O)")
     print(f"DIPY LocalTracking (1 core):  {len(dipy_lines)} streamlines in {dipy_s:.3f} s "
           f"= {rate_dipy:.0f}/s (CPU {dipy_cpu:.2f} s)")
     print(f"ratio (streamlines/s): {rate_ours / rate_dipy:.1f}x")
+    if ALGORITHM == "probabilistic":
+        for name, lines in (("dmipy-track", ours_lines), ("DIPY", dipy_lines)):
+            lengths = np.array([np.linalg.norm(np.diff(a, axis=0), axis=1).sum() for a in lines])
+            print(f"{name} lengths: mean {lengths.mean():.2f} ± {lengths.std() / len(lengths) ** 0.5:.2f} mm "
+                  f"(SE), median {np.median(lengths):.2f} mm")
+        return
     print(f"same streamlines: {len(ours_lines)} vs {len(dipy_lines)}; point counts differ on {differ}; "
           f"largest point distance where they agree {worst:.2e} mm (float32 .tck)")
 

@@ -63,16 +63,18 @@ def phantom(shape, corner):
     return sh.astype(np.float32), mask
 
 
-def dipy_tracking(sh, mask, seeds, affine):
-    """DIPY's deterministic-maximum LocalTracking with SETTINGS, streamlines in world mm."""
+def dipy_tracking(sh, mask, seeds, affine, probabilistic=False):
+    """DIPY's deterministic-maximum (or probabilistic) LocalTracking with SETTINGS, streamlines in
+    world mm."""
     import numpy as np
     from dipy.data import default_sphere
-    from dipy.direction import DeterministicMaximumDirectionGetter
+    from dipy.direction import DeterministicMaximumDirectionGetter, ProbabilisticDirectionGetter
     from dipy.tracking.local_tracking import LocalTracking
     from dipy.tracking.stopping_criterion import BinaryStoppingCriterion
     from dipy.tracking.streamline import Streamlines
 
-    getter = DeterministicMaximumDirectionGetter.from_shcoeff(
+    kind = ProbabilisticDirectionGetter if probabilistic else DeterministicMaximumDirectionGetter
+    getter = kind.from_shcoeff(
         sh.astype(np.float64), max_angle=SETTINGS["max_angle_deg"], sphere=default_sphere,
         pmf_threshold=SETTINGS["pmf_threshold"], basis_type="descoteaux07", legacy=False)
     tracking = LocalTracking(getter, BinaryStoppingCriterion(mask > 0), seeds, affine,

@@ -1,14 +1,16 @@
-//! Deterministic-maximum tracking of an SH NIfTI with a mask, for `benches/tracking_vs_dipy.py`.
+//! Deterministic-maximum or probabilistic tracking of an SH NIfTI with a mask, for
+//! `benches/tracking_vs_dipy.py`.
 //!
 //! Run: `cargo run --release -p dmipy-track --example track_sh_nifti -- SH.nii.gz MASK.nii.gz
-//! SEEDS.json OUT.tck` where SEEDS.json holds `seeds` (world mm), `sphere` (unit vectors) and
-//! `step_mm`, `max_angle_deg`, `pmf_threshold`. Prints the tracking time (file I/O excluded) as
+//! SEEDS.json OUT.tck` where SEEDS.json holds `seeds` (world mm), `sphere` (unit vectors),
+//! `step_mm`, `max_angle_deg`, `pmf_threshold` and optionally `algorithm` ("deterministic", the
+//! default, or "probabilistic", seeded with 1). Prints the tracking time (file I/O excluded) as
 //! JSON. Threads: `RAYON_NUM_THREADS`.
 
 use dmipy_io::{Tractogram, read_nifti, write_tck};
 use dmipy_track::{
-    DeterministicMaximum, Euler, Frame, Grid, MaskStop, ShBasis, ShField, StoppingCriterion,
-    TrackingSettings, track_all,
+    DeterministicMaximum, Euler, Frame, Grid, MaskStop, Probabilistic, ShBasis, ShField,
+    StoppingCriterion, TrackingSettings, track_all,
 };
 use std::path::Path;
 
@@ -42,17 +44,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Frame::World,
         vectors(&spec["sphere"])?,
     )?;
-    let getter =
-        DeterministicMaximum::new(field, number("max_angle_deg")?, number("pmf_threshold")?);
+    let (angle, threshold) = (number("max_angle_deg")?, number("pmf_threshold")?);
     let stop = MaskStop::new(grid, mask.data().iter().map(|&m| m > 0.0).collect())?;
     let criteria: [&dyn StoppingCriterion<f64>; 1] = [&stop];
     let settings = TrackingSettings {
         step_mm: number("step_mm")?,
+        seed: 1,
         ..Default::default()
     };
     let seeds = vectors(&spec["seeds"])?;
     let start = std::time::Instant::now();
-    let lines = track_all(&getter, &Euler, &criteria, &seeds, &settings, &|_| {})?;
+    let lines = match spec["algorithm"].as_str().unwrap_or("deterministic") {
+        "deterministic" => {
+            let getter = DeterministicMaximum::new(field, angle, threshold);
+            track_all(&getter, &Euler, &criteria, &seeds, &settings, &|_| {})?
+        }
+        "probabilistic" => {
+            let getter = Probabilistic::new(field, angle, threshold);
+            track_all(&getter, &Euler, &criteria, &seeds, &settings, &|_| {})?
+        }
+        other => return Err(format!("unknown algorithm {other}").into()),
+    };
     let seconds = start.elapsed().as_secs_f64();
     let tractogram = Tractogram {
         streamlines: lines
