@@ -31,7 +31,7 @@ echo "test-python: built and installed dmipy_rs ($profile) in $(( $(date +%s) - 
 
 if [[ -z "${DMIPY_CLI:-}" ]]; then
     cargo build --quiet -p dmipy-cli
-    export DMIPY_CLI="$root/target/debug/dmipy"
+    export DMIPY_CLI="${CARGO_TARGET_DIR:-$root/target}/debug/dmipy"
 fi
 start=$(date +%s)
 "$venv/bin/python" -m pytest -q python/tests "$@"
