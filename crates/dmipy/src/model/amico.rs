@@ -31,8 +31,7 @@
 //! atom in every voxel.
 
 use super::MultiCompartmentModel;
-use super::fit::{ModelFit, data_voxels, public_names};
-use super::parameters::ValueSource;
+use super::fit::{ModelFit, data_voxels, model_outputs, public_names};
 use crate::log_linear_dti::log_linear_dti;
 use crate::nnls::{DenseGram, nnls_gram};
 use crate::{
@@ -263,26 +262,7 @@ impl<'a> Dictionary<'a> {
         let kinds = model.free_kinds();
         let bounds = model.free_bounds();
         let mut base: Vec<f64> = bounds.iter().map(|(lo, hi)| 0.5 * (lo + hi)).collect();
-        let mut volumes = Vec::new();
-        for &i in &model.partial_volumes {
-            let p = &model.params[i];
-            let position = model.free_offsets.iter().position(|&o| o == p.offset());
-            match (position, &p.source) {
-                (Some(k), ValueSource::Free) => volumes.push(k),
-                _ => {
-                    return Err(invalid(format!(
-                        "{} is not free; AMICO estimates every partial volume",
-                        p.name()
-                    )));
-                }
-            }
-        }
-        if let Some(name) = model.link_reading_partial_volumes() {
-            return Err(invalid(format!(
-                "{name} is computed from partial volumes (set_tortuous_parameter); AMICO's atoms \
-                 are single compartments, so it cannot fit this model (use solver brute2fine)"
-            )));
-        }
+        let volumes = model.separable_partial_volumes("AMICO")?;
         // Each remaining free scalar is gridded in the one component whose signal reads it.
         let mut own: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut orientations = Vec::new();
@@ -435,11 +415,7 @@ impl<'a> Dictionary<'a> {
             out.flag = flag;
             return Ok(());
         }
-        if self.model.is_spherical_mean() {
-            let mut means = vec![0.0; self.outputs];
-            self.scheme.spherical_means(&y, &mut means)?;
-            y = means;
-        }
+        let y = model_outputs(self.model, self.scheme, y)?;
         let own;
         let bound = match shared {
             Some(b) => b,
@@ -454,13 +430,8 @@ impl<'a> Dictionary<'a> {
             }
         };
         let n = self.atoms();
-        let yc = contract(&y, &self.b0);
         let m = self.outputs;
-        let c: Vec<f64> = bound
-            .contracted
-            .chunks_exact(yc.len())
-            .map(|s| s.iter().zip(&yc).map(|(s, v)| s * v).sum())
-            .collect();
+        let c = projections(&bound.contracted, &y, &self.b0);
         let weights = two_stage(&bound.gram, &c, &self.lambda, self.threshold)?;
         let mut x = weights.weights;
         out.iterations = weights.iterations;
@@ -574,6 +545,15 @@ fn contracted_gram(atoms: &[f64], m: usize, b0: &[bool]) -> (Vec<f64>, Vec<f64>)
     (contracted, gram)
 }
 
+/// $c = \Phi^\top y$ on the contracted rows, from the contracted atoms (atom-major) and the
+/// uncontracted data `y`.
+fn projections(contracted: &[f64], y: &[f64], b0: &[bool]) -> Vec<f64> {
+    let yc = contract(y, b0);
+    (contracted.chunks_exact(yc.len()))
+        .map(|a| a.iter().zip(&yc).map(|(s, v)| s * v).sum())
+        .collect()
+}
+
 /// The atom weights of one AMICO solve (not normalised: their sum is the fitted S0 factor).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AmicoWeights {
@@ -635,10 +615,7 @@ pub fn amico_weights(
         });
     }
     let (contracted, gram) = contracted_gram(atoms, rows, b0);
-    let yc = contract(y, b0);
-    let c: Vec<f64> = (contracted.chunks_exact(yc.len()))
-        .map(|a| a.iter().zip(&yc).map(|(s, v)| s * v).sum())
-        .collect();
+    let c = projections(&contracted, y, b0);
     let lambda: Vec<(f64, f64)> = lambda_1
         .iter()
         .copied()

@@ -191,6 +191,22 @@ pub(super) fn data_voxels(
     Ok(n_voxels)
 }
 
+/// What a model's output is compared with, from one voxel's normalised data (one value per
+/// measurement): the data themselves, or for a spherical-mean model their per-shell means
+/// ([`AcquisitionScheme::spherical_means`]). For the solvers that normalise voxel by voxel.
+pub(super) fn model_outputs(
+    model: &MultiCompartmentModel,
+    scheme: &AcquisitionScheme,
+    normalised: Vec<f64>,
+) -> Result<Vec<f64>, Error> {
+    if !model.is_spherical_mean() {
+        return Ok(normalised);
+    }
+    let mut means = vec![0.0; model.output_len(scheme)];
+    scheme.spherical_means(&normalised, &mut means)?;
+    Ok(means)
+}
+
 /// A scheme with one measurement per shell of `scheme` (b0 shells at b = 0, the others at their
 /// mean b-value, no timing: the engine reads only its length and b0 mask) and the per-shell
 /// spherical mean of every voxel's data ([`AcquisitionScheme::spherical_means`], an SH fit).

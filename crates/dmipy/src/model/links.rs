@@ -83,11 +83,29 @@ impl Link {
 }
 
 impl MultiCompartmentModel {
-    /// The name of a parameter whose link reads a top-level partial volume (a tortuosity set on
-    /// the model itself), if any: solvers that separate the fractions from the other parameters
-    /// (AMICO, MIX) cannot fit such a model.
-    pub(crate) fn link_reading_partial_volumes(&self) -> Option<&str> {
-        self.links.iter().find_map(|link| match link {
+    /// The free-vector positions of the partial volumes (one per component; none for one
+    /// component), for solvers that fit the volume fractions apart from the other parameters
+    /// (`solver`: AMICO, MIX). Errors, naming `solver`, when a partial volume is not free or a
+    /// link reads one (a tortuosity set on the model itself), as Dmipy's MIX refuses.
+    pub(crate) fn separable_partial_volumes(&self, solver: &str) -> Result<Vec<usize>, Error> {
+        let invalid = |reason: String| Error::InvalidArgument {
+            what: format!("{solver} fit of {}", self.description()),
+            reason,
+        };
+        let mut positions = Vec::with_capacity(self.partial_volumes.len());
+        for &i in &self.partial_volumes {
+            let p = &self.params[i];
+            match self.free_offsets.iter().position(|&o| o == p.offset()) {
+                Some(k) if p.source == ValueSource::Free => positions.push(k),
+                _ => {
+                    return Err(invalid(format!(
+                        "{} is not free; {solver} estimates every partial volume",
+                        p.name()
+                    )));
+                }
+            }
+        }
+        let coupled = self.links.iter().find_map(|link| match link {
             Link::Tortuous {
                 out,
                 vf_intra,
@@ -99,7 +117,15 @@ impl MultiCompartmentModel {
                 Some(self.params[*out].name())
             }
             _ => None,
-        })
+        });
+        if let Some(name) = coupled {
+            return Err(invalid(format!(
+                "{name} is computed from partial volumes (set_tortuous_parameter); {solver} fits \
+                 the fractions apart from the other parameters, so it cannot fit this model, as \
+                 Dmipy's MIX refuses it (use solver brute2fine)"
+            )));
+        }
+        Ok(positions)
     }
 
     /// Dmipy's `set_fixed_parameter(name, value)`. A [`ParameterValue::Constant`] removes the

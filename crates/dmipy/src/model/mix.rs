@@ -23,8 +23,7 @@
 //! not depend on the thread count.
 
 use super::MultiCompartmentModel;
-use super::fit::{ModelFit, data_voxels, fit_model};
-use super::parameters::ValueSource;
+use super::fit::{ModelFit, data_voxels, fit_model, model_outputs};
 use crate::nnls::{DenseGram, nnls_gram};
 use crate::{AcquisitionScheme, EchoTimeGroups, Error, FitControl, FitOptions, InitialGuess, Rng};
 use rayon::prelude::*;
@@ -113,32 +112,7 @@ impl<'a> Search<'a> {
         scheme: &'a AcquisitionScheme,
         options: &'a MixOptions,
     ) -> Result<Self, Error> {
-        let mut volumes = Vec::new();
-        for &i in &model.partial_volumes {
-            let p = &model.params[i];
-            match model.free_offsets.iter().position(|&o| o == p.offset()) {
-                Some(k) if p.source == ValueSource::Free => volumes.push(k),
-                _ => {
-                    return Err(Error::InvalidArgument {
-                        what: format!("MIX fit of {}", model.description()),
-                        reason: format!(
-                            "{} is not free; MIX estimates every partial volume",
-                            p.name()
-                        ),
-                    });
-                }
-            }
-        }
-        if let Some(name) = model.link_reading_partial_volumes() {
-            return Err(Error::InvalidArgument {
-                what: format!("MIX fit of {}", model.description()),
-                reason: format!(
-                    "{name} is computed from partial volumes (set_tortuous_parameter); MIX fits \
-                     the fractions apart from the other parameters, so it refuses this model, as \
-                     Dmipy does (use solver brute2fine)"
-                ),
-            });
-        }
+        let volumes = model.separable_partial_volumes("MIX")?;
         let searched = (model.free_bounds().into_iter().enumerate())
             .filter(|(k, _)| !volumes.contains(k))
             .collect();
@@ -165,11 +139,7 @@ impl<'a> Search<'a> {
         if groups.normalise(raw, &mut y, &mut s0).is_err() {
             return Ok(());
         }
-        if model.is_spherical_mean() {
-            let mut means = vec![0.0; model.output_len(scheme)];
-            scheme.spherical_means(&y, &mut means)?;
-            y = means;
-        }
+        let y = model_outputs(model, scheme, y)?;
         let mut cost = Cost {
             search: self,
             y: &y,
