@@ -43,6 +43,8 @@ mod predict;
 #[cfg(test)]
 mod reference_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 mod tortuosity;
 mod turnkey;

@@ -1,21 +1,12 @@
 //! Tests of the multi-compartment model: vector maps, fractions, per-voxel values, Jacobians, errors and model files.
 
-use super::{
-    ModelComponent, MultiCompartmentModel, ParameterValue, SolverModel, tortuous_lambda_perp,
-};
+use super::test_support::model;
+use super::{MultiCompartmentModel, ParameterValue, SolverModel, tortuous_lambda_perp};
 use crate::FitModel;
 use crate::compartments::reference_fixtures;
 use crate::{AcquisitionScheme, Error};
 use num_dual::Dual64;
 use proptest::prelude::*;
-
-fn model(names: &[&str]) -> MultiCompartmentModel {
-    let comps = names
-        .iter()
-        .map(|n| ModelComponent::by_name(n).unwrap())
-        .collect();
-    MultiCompartmentModel::new(comps).unwrap()
-}
 
 /// Stick + zeppelin + ball with NODDI-like links and a fractional parameter.
 fn linked() -> MultiCompartmentModel {

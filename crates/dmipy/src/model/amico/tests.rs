@@ -1,50 +1,18 @@
 //! Tests of AMICO: exact recovery of dictionary atoms, Dmipy's off-grid NODDI test against the known truth, orientations from the tensor fit, the L1 weight, spherical means and refusals.
 
 use super::*;
+use crate::ParameterValue;
 use crate::fit::test_models::TestRng;
-use crate::{ModelComponent, ParameterValue};
+use crate::model::test_support::{hcp, model, simulate, spherical_mean_model};
 
 const MU: &str = "SD1WatsonDistributed_1_SD1Watson_1_mu";
 const ODI: &str = "SD1WatsonDistributed_1_SD1Watson_1_odi";
 const F_INTRA: &str = "SD1WatsonDistributed_1_partial_volume_0";
 
-fn hcp() -> AcquisitionScheme {
-    AcquisitionScheme::hcp_wu_minn().unwrap()
-}
-
-fn model(names: &[&str], spherical_mean: bool) -> MultiCompartmentModel {
-    let comps = names
-        .iter()
-        .map(|n| ModelComponent::by_name(n).unwrap())
-        .collect();
-    match spherical_mean {
-        false => MultiCompartmentModel::new(comps).unwrap(),
-        true => MultiCompartmentModel::spherical_mean(comps).unwrap(),
-    }
-}
-
 /// Dmipy's AMICO test model (`create_noddi_watson_model` of dmipy/optimizers/tests): NODDI-Watson
 /// with the ball at 3e-9 and λ∥ at 1.7e-9 m²/s.
 fn noddi() -> MultiCompartmentModel {
     MultiCompartmentModel::turnkey("noddi_watson").unwrap()
-}
-
-/// Raw signals (S0 = `s0`) of `model` at public parameter rows `rows`.
-fn simulate(
-    model: &MultiCompartmentModel,
-    scheme: &AcquisitionScheme,
-    rows: &[Vec<f64>],
-    s0: f64,
-) -> Vec<f64> {
-    let mut full = vec![0.0; model.full_len()];
-    let mut out = Vec::new();
-    for row in rows {
-        model.full_from_parameters(row, &mut full).unwrap();
-        let mut e = vec![0.0; model.output_len(scheme)];
-        model.signal(scheme, &full, &mut e).unwrap();
-        out.extend(e.iter().map(|v| s0 * v));
-    }
-    out
 }
 
 fn value(fit: &ModelFit, voxel: usize, name: &str) -> f64 {
@@ -82,7 +50,7 @@ fn a_mixture_of_dictionary_atoms_is_recovered_exactly() {
             other => panic!("unexpected parameter {other}"),
         })
         .collect();
-    let data = simulate(&model, &scheme, &[row], 250.0);
+    let data = simulate(&model, &scheme, &row, &[250.0]);
     let fit = fit_model_amico(
         &model,
         &scheme,
@@ -138,7 +106,7 @@ fn dmipy_test_case(n: usize, seed: u64) -> (MultiCompartmentModel, Vec<Vec<f64>>
 fn dmipys_noddi_test_recovers_the_truth_within_the_grid_resolution() {
     let scheme = hcp();
     let (model, rows) = dmipy_test_case(40, 123);
-    let data = simulate(&model, &scheme, &rows, 1.0);
+    let data = simulate(&model, &scheme, &rows.concat(), &vec![1.0; rows.len()]);
     let options = AmicoOptions {
         lambda_1: vec![0.0, 1e-4],
         lambda_2: vec![0.0, 1e-7],
@@ -171,11 +139,11 @@ fn free_orientations_come_from_the_tensor_fit() {
     // bundle's axis to within a few degrees, and the fractions follow.
     let scheme = hcp();
     let model = noddi();
-    let rows = vec![
+    let rows = [
         vec![0.9, 0.4, 0.1, 0.6, 0.2, 0.8],
         vec![2.0, -1.2, 0.15, 0.5, 0.1, 0.9],
     ];
-    let data = simulate(&model, &scheme, &rows, 1.0);
+    let data = simulate(&model, &scheme, &rows.concat(), &vec![1.0; rows.len()]);
     let fit = fit_model_amico(
         &model,
         &scheme,
@@ -212,14 +180,14 @@ fn a_large_l1_weight_removes_a_component() {
     // stick above its correlation with the data, its stage-1 weight is 0, it is dropped, and the
     // refit is the ball alone: x = ⟨φ, y⟩ / ⟨φ, φ⟩ on the contracted rows.
     let scheme = hcp();
-    let mut m = model(&["G1Ball", "C1Stick"], false);
+    let mut m = model(&["G1Ball", "C1Stick"]);
     m.set_fixed_parameter("G1Ball_1_lambda_iso", 1.5e-9)
         .unwrap();
     m.set_fixed_parameter("C1Stick_1_lambda_par", 1.7e-9)
         .unwrap();
     m.set_fixed_parameter("C1Stick_1_mu", ParameterValue::Constant(vec![0.0, 0.0]))
         .unwrap();
-    let data = simulate(&m, &scheme, &[vec![0.5, 0.5]], 1.0);
+    let data = simulate(&m, &scheme, &[0.5, 0.5], &[1.0]);
     let fit_with = |lambda_1: Vec<f64>| {
         let options = AmicoOptions {
             lambda_1,
@@ -257,7 +225,11 @@ fn a_spherical_mean_model_gets_one_dictionary_for_all_voxels() {
     // exactly. (More grid points than shells would make the answer non-unique.)
     let scheme = hcp();
     let build = |spherical_mean| {
-        let mut m = model(&["G1Ball", "G1Ball"], spherical_mean);
+        let names = ["G1Ball", "G1Ball"];
+        let mut m = match spherical_mean {
+            false => model(&names),
+            true => spherical_mean_model(&names),
+        };
         m.set_fixed_parameter("G1Ball_2_lambda_iso", 2.2e-9)
             .unwrap();
         m
@@ -279,7 +251,12 @@ fn a_spherical_mean_model_gets_one_dictionary_for_all_voxels() {
         .iter()
         .map(|&(i, f)| vec![grid(&m, "G1Ball_1_lambda_iso", i, 3), f, 1.0 - f])
         .collect();
-    let data = simulate(&build(false), &scheme, &rows, 1.0);
+    let data = simulate(
+        &build(false),
+        &scheme,
+        &rows.concat(),
+        &vec![1.0; rows.len()],
+    );
     let fit = fit_model_amico(&m, &scheme, &data, &options, &FitControl::default()).unwrap();
     for (v, row) in rows.iter().enumerate() {
         for (k, name) in m.parameter_names().iter().enumerate() {
@@ -395,7 +372,7 @@ fn agrees_with_dmipys_amico_on_its_own_problem() {
             row
         })
         .collect();
-    let exact = simulate(&model, &scheme, &rows, 1.0);
+    let exact = simulate(&model, &scheme, &rows.concat(), &vec![1.0; rows.len()]);
     let signal_gap = exact
         .iter()
         .zip(&data)
@@ -446,7 +423,7 @@ fn the_dictionary_solve_alone_equals_the_model_fit() {
     model
         .set_fixed_parameter(MU, ParameterValue::Constant(vec![0.4, -0.8]))
         .unwrap();
-    let data = simulate(&model, &scheme, &[vec![0.33, 0.61, 0.27, 0.73]], 1.0);
+    let data = simulate(&model, &scheme, &[0.33, 0.61, 0.27, 0.73], &[1.0]);
     let options = AmicoOptions {
         lambda_1: vec![0.0, 1e-4],
         lambda_2: vec![0.0, 1e-7],

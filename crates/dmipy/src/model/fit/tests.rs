@@ -2,20 +2,9 @@
 
 use super::*;
 use crate::fit::test_models::{BallStick, TestRng};
+use crate::model::test_support::{hcp, model, simulate};
 use crate::{ModelComponent, ParameterValue, VoxelFlag, axis_angle, fit_voxels};
 use std::f64::consts::PI;
-
-fn hcp() -> AcquisitionScheme {
-    AcquisitionScheme::hcp_wu_minn().unwrap()
-}
-
-fn model(names: &[&str]) -> MultiCompartmentModel {
-    let comps = names
-        .iter()
-        .map(|n| ModelComponent::by_name(n).unwrap())
-        .collect();
-    MultiCompartmentModel::new(comps).unwrap()
-}
 
 fn ball_stick() -> MultiCompartmentModel {
     model(&["C1Stick", "G1Ball"])
@@ -58,26 +47,6 @@ fn truths(m: &MultiCompartmentModel, rng: &mut TestRng, count: usize) -> Vec<f64
         }
     }
     out
-}
-
-/// Raw signals S0 · E of public parameter rows.
-fn simulate(
-    m: &MultiCompartmentModel,
-    scheme: &AcquisitionScheme,
-    rows: &[f64],
-    s0: &[f64],
-) -> Vec<f64> {
-    let width: usize = m.parameter_cardinality().iter().map(|c| c.1).sum();
-    let (n, out_len) = (scheme.len(), m.output_len(scheme));
-    let mut full = vec![0.0; m.full_len()];
-    let mut data = vec![0.0; s0.len() * n];
-    let mut e = vec![0.0; out_len];
-    for ((row, d), &s) in rows.chunks(width).zip(data.chunks_mut(n)).zip(s0) {
-        m.full_from_parameters(row, &mut full).unwrap();
-        m.signal(scheme, &full, &mut e).unwrap();
-        d.iter_mut().zip(&e).for_each(|(d, e)| *d = s * e);
-    }
-    data
 }
 
 /// Orientations as axes to `angle_tol` rad, everything else to `rel_tol` relative.

@@ -1,35 +1,8 @@
 //! Tests of MIX: Dmipy's two MIX tests (ball + zeppelin, a single stick) recovered exactly, the global search alone near the truth, a crossing, thread independence and refusals.
 
 use super::*;
-use crate::{ModelComponent, ParameterValue, unit_vector};
-
-fn hcp() -> AcquisitionScheme {
-    AcquisitionScheme::hcp_wu_minn().unwrap()
-}
-
-fn model(names: &[&str]) -> MultiCompartmentModel {
-    let comps = names
-        .iter()
-        .map(|n| ModelComponent::by_name(n).unwrap())
-        .collect();
-    MultiCompartmentModel::new(comps).unwrap()
-}
-
-fn simulate(
-    model: &MultiCompartmentModel,
-    scheme: &AcquisitionScheme,
-    rows: &[Vec<f64>],
-) -> Vec<f64> {
-    let mut full = vec![0.0; model.full_len()];
-    let mut out = Vec::new();
-    for row in rows {
-        model.full_from_parameters(row, &mut full).unwrap();
-        let mut e = vec![0.0; model.output_len(scheme)];
-        model.signal(scheme, &full, &mut e).unwrap();
-        out.extend(e.iter().map(|v| 100.0 * v));
-    }
-    out
-}
+use crate::model::test_support::{hcp, model, simulate};
+use crate::{ParameterValue, unit_vector};
 
 fn mix_fit(model: &MultiCompartmentModel, data: &[f64]) -> ModelFit {
     let mix = MixOptions {
@@ -94,7 +67,7 @@ fn dmipys_ball_and_zeppelin_test_is_recovered_exactly() {
         0.2,
         0.8,
     ];
-    let fit = mix_fit(&m, &simulate(&m, &hcp(), std::slice::from_ref(&truth)));
+    let fit = mix_fit(&m, &simulate(&m, &hcp(), &truth, &[100.0]));
     assert!(
         worst_error(&m, &fit.parameters, &truth) < 1e-6,
         "{:?}",
@@ -110,7 +83,7 @@ fn dmipys_single_stick_test_is_recovered_exactly() {
         std::f64::consts::FRAC_PI_2,
         1.7e-9,
     ];
-    let fit = mix_fit(&m, &simulate(&m, &hcp(), std::slice::from_ref(&truth)));
+    let fit = mix_fit(&m, &simulate(&m, &hcp(), &truth, &[100.0]));
     assert!(
         worst_error(&m, &fit.parameters, &truth) < 1e-6,
         "{:?}",
@@ -126,7 +99,7 @@ fn the_global_search_alone_lands_near_the_truth() {
     let m = model(&["C1Stick", "C1Stick", "G1Ball"]);
     let truth = vec![0.4, 0.3, 1.8e-9, 1.6, -1.2, 1.5e-9, 2.5e-9, 0.45, 0.35, 0.2];
     let scheme = hcp();
-    let data = simulate(&m, &scheme, std::slice::from_ref(&truth));
+    let data = simulate(&m, &scheme, &truth, &[100.0]);
     let options = MixOptions::default();
     let search = Search::new(&m, &scheme, &options).unwrap();
     let mut guess = vec![0.0; m.free_len()];
@@ -159,7 +132,7 @@ fn results_do_not_depend_on_the_thread_count() {
             ]
         })
         .collect();
-    let data = simulate(&m, &hcp(), &rows);
+    let data = simulate(&m, &hcp(), &rows.concat(), &vec![100.0; rows.len()]);
     let run = |threads| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
