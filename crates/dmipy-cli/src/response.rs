@@ -61,10 +61,7 @@ pub fn run(args: &ResponseArgs, out: &mut dyn Write) -> Result<()> {
         ResponseAlgorithm::Tournier => CsdKind::Csd,
         ResponseAlgorithm::Dhollander => CsdKind::MsmtCsd,
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .context("cannot start the worker threads")?;
+    let pool = crate::fit::rayon_pool(args.threads)?;
     let responses = pool.install(|| estimate_responses(kind, &scheme, &data, n_voxels))?;
     let shells: Vec<f64> = scheme.shells().iter().map(|s| s.bvalue).collect();
     let shell_list = shells

@@ -164,10 +164,7 @@ pub fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<()> {
     let bar = progress_bar(n_voxels as u64, args.quiet);
     let done = AtomicUsize::new(0);
     let finished = AtomicBool::new(false);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .context("cannot start the worker threads")?;
+    let pool = crate::fit::rayon_pool(args.threads)?;
     let start = Instant::now();
     let result = std::thread::scope(|s| {
         s.spawn(|| {

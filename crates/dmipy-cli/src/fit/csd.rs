@@ -64,10 +64,7 @@ pub fn run(args: &FitArgs, kind: CsdKind, out: &mut dyn Write) -> Result<()> {
     if n_voxels == 0 {
         bail!("the mask selects no voxel");
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .context("cannot start the worker threads")?;
+    let pool = super::rayon_pool(args.threads)?;
     let start = Instant::now();
     let (responses, bound) = pool.install(|| build(kind, &scheme, &data, n_voxels))?;
     let response_seconds = start.elapsed().as_secs_f64();

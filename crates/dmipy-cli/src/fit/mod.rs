@@ -58,8 +58,7 @@ pub fn run(args: &FitArgs, out: &mut dyn Write) -> Result<()> {
         progress: Some(&progress),
         cancel: Some(&cancel),
     };
-    let threads = args.threads.unwrap_or(0);
-    let pool = rayon_pool(threads)?;
+    let pool = rayon_pool(args.threads)?;
     let start = Instant::now();
     let options = args.fit_options();
     let fit = pool.install(|| match args.solver {
@@ -115,9 +114,10 @@ fn check_model_runs_on(
         })
 }
 
-fn rayon_pool(threads: usize) -> Result<rayon::ThreadPool> {
+/// A rayon pool of `threads` workers (all cores when `None`), for the commands' `--threads`.
+pub fn rayon_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(threads.unwrap_or(0))
         .build()
         .context("cannot start the worker threads")
 }
