@@ -103,10 +103,20 @@ pub struct FitSettings {
     pub uncertainties: bool,
     /// Threads (all cores when `None`).
     pub threads: Option<usize>,
-    /// AMICO's settings when the solver is AMICO.
-    pub amico: Option<AmicoOptions>,
-    /// MIX's settings when the solver is MIX (neither: brute2fine).
-    pub mix: Option<MixOptions>,
+    /// The solver and its own settings.
+    pub solver: Solver,
+}
+
+/// Dmipy's `solver` of a parametric fit.
+#[derive(Debug, Clone, Default)]
+pub enum Solver {
+    /// Brute-force start, then bounded Levenberg–Marquardt.
+    #[default]
+    Brute2fine,
+    /// MIX's global search, then the same refinement.
+    Mix(MixOptions),
+    /// AMICO's dictionary and non-negative least squares.
+    Amico(AmicoOptions),
 }
 
 /// Fits `model` to every row of `data` (V, N: raw signals, b0 included). Rows with a non-finite
@@ -127,10 +137,10 @@ pub fn fit_rows(
             progress: None,
             cancel: Some(cancel),
         };
-        pool.install(|| match (&settings.amico, &settings.mix) {
-            (Some(amico), _) => fit_model_amico(model, scheme, &data, amico, &control),
-            (None, Some(mix)) => fit_model_mix(model, scheme, &data, mix, &options, &control),
-            (None, None) => fit_model(model, scheme, &data, &options, &control),
+        pool.install(|| match &settings.solver {
+            Solver::Brute2fine => fit_model(model, scheme, &data, &options, &control),
+            Solver::Mix(mix) => fit_model_mix(model, scheme, &data, mix, &options, &control),
+            Solver::Amico(amico) => fit_model_amico(model, scheme, &data, amico, &control),
         })
     })?;
     Ok(PyModelFit {

@@ -2,7 +2,7 @@
 
 use crate::distributed::PyDistributed;
 use crate::errors::{CoreError, ParameterError, over_voxels};
-use crate::fitting::{FitSettings, PyModelFit, fit_rows};
+use crate::fitting::{FitSettings, PyModelFit, Solver, fit_rows};
 use crate::model::{PyModel, kind_name};
 use crate::scheme::PyScheme;
 use dmipy::{
@@ -240,19 +240,19 @@ impl PyMultiModel {
         lambda_2: Option<Vec<f64>>,
         maxiter: usize,
     ) -> PyResult<PyModelFit> {
-        let mix = (solver == "mix").then(|| MixOptions {
-            max_iterations: maxiter,
-            ..MixOptions::default()
-        });
-        let amico = match solver {
-            "brute2fine" | "mix" => None,
+        let solver = match solver {
+            "brute2fine" => Solver::Brute2fine,
+            "mix" => Solver::Mix(MixOptions {
+                max_iterations: maxiter,
+                ..MixOptions::default()
+            }),
             "amico" if uncertainties || starts.is_some() => {
                 return Err(ParameterError::new_err(
                     "uncertainties and starts are not available with solver='amico' (a linear \
                      solve over a dictionary)",
                 ));
             }
-            "amico" => Some(AmicoOptions {
+            "amico" => Solver::Amico(AmicoOptions {
                 grid_points: amico_grid_points,
                 lambda_1: lambda_1.unwrap_or_default(),
                 lambda_2: lambda_2.unwrap_or_default(),
@@ -270,8 +270,7 @@ impl PyMultiModel {
             starts,
             uncertainties,
             threads,
-            amico,
-            mix,
+            solver,
         };
         fit_rows(py, &self.inner, scheme, data, settings)
     }
