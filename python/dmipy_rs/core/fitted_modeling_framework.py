@@ -310,8 +310,9 @@ class FittedMultiCompartmentSphericalHarmonicsModel:
         self._shape = mask.shape
 
     def _shaped(self, rows):
-        """(V, ...) core values as voxels + (...), 0 outside the mask."""
-        rows = np.array(rows, dtype=float)
+        """(V, ...) core values as voxels + (...), 0 outside the mask. The core hands out a new
+        array on every call, so it is changed in place rather than copied (FODs can be large)."""
+        rows = np.asarray(rows, dtype=float)
         rows[~self.mask.reshape(-1)] = 0
         return rows.reshape(self._shape + rows.shape[1:])
 
@@ -329,12 +330,7 @@ class FittedMultiCompartmentSphericalHarmonicsModel:
             elif name.startswith("partial_volume_"):
                 out[name] = fractions[..., int(name.rsplit("_", 1)[1])]
             else:
-                value = self.model._fixed.get(name)
-                if value is None:
-                    prefix = next(p for p in self.model.model_names if name.startswith(p))
-                    model = self.model.models[self.model.model_names.index(prefix)]
-                    value = np.atleast_1d(getattr(model, name[len(prefix):]))
-                value = np.broadcast_to(value, self._shape + (card,))
+                value = np.broadcast_to(self.model._kernel_parameter(name), self._shape + (card,))
                 out[name] = value[..., 0] if card == 1 else value
         return out
 

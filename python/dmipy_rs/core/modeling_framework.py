@@ -387,8 +387,9 @@ class _MultiCompartmentBase:
         orientations from a tensor fit, and non-negative least squares with per-compartment L1
         and L2 weights ``lambda_1`` and ``lambda_2`` (lists, one per compartment; default 0).
         ``number_of_processors`` threads run in parallel with the GIL released
-        (``use_parallel_processing=False``: one); Ctrl-C cancels. Not in Dmipy: ``starts`` (solver starts from the best
-        grid points) and ``uncertainties`` (Cramér–Rao standard deviations, ``fitted.std``).
+        (``use_parallel_processing=False``: one); Ctrl-C cancels. Not in Dmipy: ``starts``
+        (solver starts from the best grid points) and ``uncertainties`` (Cramér–Rao standard
+        deviations, ``fitted.std``).
 
         ``data`` may be a Dask array: the fit then runs block by block (``map_blocks``) on the
         Dask scheduler, and the result is gathered into NumPy arrays.
@@ -562,6 +563,16 @@ class MultiCompartmentSphericalHarmonicsModel:
             )
         self._fixed[parameter_name] = array.ravel()
 
+    def _kernel_parameter(self, name):
+        """The fixed value (1-D array) of kernel parameter ``name`` (prefixed): set on this model,
+        else by the compartment's constructor; an error when neither fixed it."""
+        prefix = next(p for p in self.model_names if name.startswith(p))
+        model = self.models[self.model_names.index(prefix)]
+        value = self._fixed.get(name, getattr(model, name[len(prefix):]))
+        if value is None:
+            raise ParameterError(f"Kernel parameter {name} is not fixed.")
+        return np.atleast_1d(np.asarray(value, dtype=float))
+
     def _kernels(self):
         """(core compartment, full parameter vector) of every kernel; orientations are 0."""
         kernels = []
@@ -570,11 +581,8 @@ class MultiCompartmentSphericalHarmonicsModel:
             for name, card in model.parameter_cardinality.items():
                 if model.parameter_types[name] == "orientation":
                     params.extend([0.0] * card)
-                    continue
-                value = self._fixed.get(prefix + name, getattr(model, name))
-                if value is None:
-                    raise ParameterError(f"Kernel parameter {prefix + name} is not fixed.")
-                params.extend(np.atleast_1d(np.asarray(value, dtype=float)).tolist())
+                else:
+                    params.extend(self._kernel_parameter(prefix + name).tolist())
             kernels.append((model._core, params))
         return kernels
 
