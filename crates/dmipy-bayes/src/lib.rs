@@ -19,6 +19,8 @@
 //!   preconditioning, chains per voxel in parallel, [`SampleResult`] / [`VoxelPosterior`].
 //! - `summary` — means, SDs, quantiles; orientation axes ([`OrientationSummary`]: mean dyadic
 //!   tensor, cone95, sign-aligned diagnostics).
+//! - `inference_data` — [`DrawsStore`] / [`write_draws`]: the draws and NUTS statistics as an
+//!   ArviZ InferenceData in a Zarr store (`arviz.from_zarr`), written block by block.
 //! - `diagnostics` — rank-normalised split R-hat, bulk and tail ESS (Vehtari et al. 2021),
 //!   checked against ArviZ.
 //!
@@ -34,6 +36,7 @@
 
 pub mod diagnostics;
 mod error;
+mod inference_data;
 mod posterior;
 mod precondition;
 mod prior;
@@ -42,11 +45,12 @@ pub mod summary;
 mod transform;
 
 pub use error::BayesError;
+pub use inference_data::{DrawsStore, write_draws};
 pub use posterior::{EvaluationError, LogPosterior, Preconditioner};
 pub use precondition::laplace_preconditioner;
 pub use prior::{PRIOR_NAMES, Prior, Priors};
 pub use sampler::{
-    NoiseKind, SampleControl, SampleOptions, SampleResult, VoxelPosterior, VoxelStatus,
+    DrawStats, NoiseKind, SampleControl, SampleOptions, SampleResult, VoxelPosterior, VoxelStatus,
     sample_voxels,
 };
 pub use summary::{OrientationSummary, ScalarDiagnostics};

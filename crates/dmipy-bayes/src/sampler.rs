@@ -63,8 +63,13 @@ pub struct SampleOptions {
     pub jitter: f64,
     /// Quantiles to report (default 0.05, 0.5, 0.95), each in [0, 1].
     pub quantiles: Vec<f64>,
-    /// Keep the draws of the public parameters (default false).
+    /// Keep the draws of the public parameters and their per-draw sampler statistics
+    /// (default false).
     pub keep_draws: bool,
+    /// The key of each voxel in the seed streams, one per voxel (default `None`: the voxel's
+    /// row in the data). A caller that samples a volume in blocks gives every voxel its index
+    /// in the whole volume, so that the numbers do not depend on the blocking.
+    pub voxel_keys: Option<Vec<u64>>,
 }
 
 impl Default for SampleOptions {
@@ -81,6 +86,7 @@ impl Default for SampleOptions {
             jitter: 1.0,
             quantiles: vec![0.05, 0.5, 0.95],
             keep_draws: false,
+            voxel_keys: None,
         }
     }
 }
@@ -194,6 +200,29 @@ pub struct VoxelPosterior {
     pub start: Vec<f64>,
     /// Draws of the public parameters, `chains × draws × width`, if kept.
     pub draws: Option<Vec<f64>>,
+    /// The sampler's statistics of each kept draw, if kept.
+    pub draw_stats: Option<DrawStats>,
+}
+
+/// NUTS's statistics of every kept draw, each `chains × draws`, chain-major (ArviZ's
+/// `sample_stats` names).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DrawStats {
+    /// Log density of the draw in the sampler's coordinates (posterior and log-Jacobian of the
+    /// unconstrained, preconditioned vector, up to a constant).
+    pub lp: Vec<f64>,
+    /// Hamiltonian (potential plus kinetic energy) at the draw.
+    pub energy: Vec<f64>,
+    /// Mean Metropolis acceptance probability over the draw's trajectory.
+    pub acceptance_rate: Vec<f64>,
+    /// Leapfrog step size.
+    pub step_size: Vec<f64>,
+    /// Depth of the trajectory's tree.
+    pub tree_depth: Vec<u64>,
+    /// Leapfrog steps of the trajectory.
+    pub n_steps: Vec<u64>,
+    /// Whether the trajectory diverged.
+    pub diverging: Vec<bool>,
 }
 
 /// The result of [`sample_voxels`].
@@ -220,9 +249,9 @@ impl SampleResult {
 
 /// The seed of chain `chain` of voxel `voxel` (SplitMix64 finaliser of a combination; Steele,
 /// Lea & Flood 2014, OOPSLA, doi:10.1145/2660193.2660195).
-fn chain_seed(seed: u64, voxel: usize, chain: usize) -> u64 {
+fn chain_seed(seed: u64, voxel: u64, chain: usize) -> u64 {
     let mut z = seed
-        ^ (voxel as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ voxel.wrapping_mul(0x9E37_79B9_7F4A_7C15)
         ^ (chain as u64).wrapping_mul(0xD1B5_4A32_D192_ED03);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -260,6 +289,16 @@ pub fn sample_voxels(
         .into());
     }
     let n_voxels = data.len() / m;
+    if let Some(keys) = &options.voxel_keys
+        && keys.len() != n_voxels
+    {
+        return Err(dmipy::Error::LengthMismatch {
+            what: "voxel keys (one per voxel)".into(),
+            expected: n_voxels,
+            found: keys.len(),
+        }
+        .into());
+    }
     let solver = SolverModel::new(model, scheme, n_voxels)?;
     let transform = Parametrisation::new(model, &solver, priors)?;
     let groups = EchoTimeGroups::new(scheme)?;
@@ -304,6 +343,7 @@ pub fn sample_voxels(
                     .unwrap_or((fit.mse[v] * m as f64 / dof).sqrt());
                 let voxel = Voxel {
                     index: v,
+                    key: options.voxel_keys.as_ref().map_or(v as u64, |k| k[v]),
                     raw,
                     x0,
                     sigma,
@@ -343,6 +383,8 @@ impl Layout<'_> {
 /// One voxel's inputs.
 struct Voxel<'a> {
     index: usize,
+    /// Key of the voxel's seed streams.
+    key: u64,
     raw: &'a [f64],
     x0: &'a [f64],
     sigma: f64,
@@ -381,6 +423,7 @@ impl VoxelPosterior {
             sigma: f64::NAN,
             start: vec![f64::NAN; w],
             draws: None,
+            draw_stats: None,
         }
     }
 }
@@ -443,8 +486,9 @@ fn sample_voxel(
     let (chains, draws) = (options.chains, options.draws as usize);
     let mut z_draws = Vec::with_capacity(chains * draws * d);
     let (mut divergences, mut depth_hits, mut accept, mut gradients) = (0, 0, 0.0, 0);
+    let mut stats_kept = DrawStats::default();
     for c in 0..chains {
-        let mut rng = ChaCha8Rng::seed_from_u64(chain_seed(options.seed, voxel.index, c));
+        let mut rng = ChaCha8Rng::seed_from_u64(chain_seed(options.seed, voxel.key, c));
         let settings = DiagNutsSettings {
             num_tune: options.warmup,
             num_draws: options.draws,
@@ -470,6 +514,17 @@ fn sample_voxel(
                 divergences += usize::from(progress.diverging);
                 depth_hits += usize::from(stats.maxdepth_reached);
                 accept += stats.adapt.step_size.mean_tree_accept;
+                if options.keep_draws {
+                    let kept = &mut stats_kept;
+                    kept.lp.push(stats.point.logp);
+                    kept.energy.push(stats.point.energy);
+                    kept.acceptance_rate
+                        .push(stats.adapt.step_size.mean_tree_accept);
+                    kept.step_size.push(progress.step_size);
+                    kept.tree_depth.push(stats.depth);
+                    kept.n_steps.push(progress.num_steps);
+                    kept.diverging.push(progress.diverging);
+                }
             }
         }
     }
@@ -493,6 +548,7 @@ fn sample_voxel(
     out.start = start;
     if options.keep_draws {
         out.draws = Some(public);
+        out.draw_stats = Some(stats_kept);
     }
     Ok(out)
 }

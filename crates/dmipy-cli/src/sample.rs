@@ -11,7 +11,8 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use dmipy::ParameterKind;
 use dmipy_bayes::{
-    NoiseKind, Priors, SampleControl, SampleOptions, SampleResult, VoxelStatus, sample_voxels,
+    DrawsStore, NoiseKind, Priors, SampleControl, SampleOptions, SampleResult, VoxelStatus,
+    sample_voxels,
 };
 use dmipy_io::{NiftiHeader, NiftiImage, scatter};
 use serde_json::json;
@@ -79,6 +80,11 @@ pub struct SampleArgs {
     /// Start NUTS with the identity instead of the Laplace (Cramér–Rao) covariance at the fit.
     #[arg(long)]
     pub no_precondition: bool,
+    /// Also write every draw and NUTS's per-draw statistics to FILE, a Zarr store in ArviZ's
+    /// InferenceData layout (`arviz.from_zarr(FILE)`, `xarray.open_zarr(FILE, group=
+    /// "posterior")`); refused if FILE exists.
+    #[arg(long, value_name = "FILE")]
+    pub save_draws: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -158,6 +164,46 @@ pub fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<()> {
     if n_voxels == 0 {
         bail!("the mask selects no voxel");
     }
+    // The draws store is started (and its target refused if it exists) before sampling.
+    let mut draws = match &args.save_draws {
+        Some(path) => {
+            let names = result_names(&model);
+            let kinds: Vec<ParameterKind> = names
+                .iter()
+                .map(|(n, _)| {
+                    model
+                        .parameter(n)
+                        .map_or(ParameterKind::Other, |p| p.kind())
+                })
+                .collect();
+            let block = DrawsStore::suggested_block(&names, options.chains, options.draws as usize);
+            let ijk: Vec<[usize; 3]> = dmipy_io::masked_indices(&mask)
+                .map(|v| {
+                    [
+                        v % shape[0],
+                        (v / shape[0]) % shape[1],
+                        v / (shape[0] * shape[1]),
+                    ]
+                })
+                .collect();
+            let mut attrs = serde_json::Map::new();
+            attrs.insert("model".into(), json!(model.description()));
+            attrs.insert("priors".into(), priors.to_json());
+            attrs.insert("options".into(), options_json(args, &options));
+            let store = DrawsStore::create(
+                path,
+                &names,
+                &kinds,
+                (options.chains, options.draws as usize),
+                n_voxels,
+                block,
+                Some(&ijk),
+                attrs,
+            )?;
+            Some(store)
+        }
+        None => None,
+    };
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&cancel);
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
@@ -177,8 +223,14 @@ pub fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<()> {
             done: Some(&done),
             cancel: Some(&cancel),
         };
-        let result =
-            pool.install(|| sample_voxels(&model, &scheme, &data, &priors, &options, control));
+        let result = pool.install(|| match draws.as_mut() {
+            None => Ok(sample_voxels(
+                &model, &scheme, &data, &priors, &options, control,
+            )?),
+            Some(store) => {
+                sample_in_blocks(store, (&model, &scheme, &data, &priors), &options, control)
+            }
+        });
         finished.store(true, Ordering::Relaxed);
         result
     })?;
@@ -189,6 +241,9 @@ pub fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<()> {
     }
     let grid = (&header, &shape[..]);
     let written = write_maps(&output, grid, &mask, &result, &options)?;
+    if let Some(store) = draws {
+        store.finish()?;
+    }
     let report = report(args, &model, &priors, &options, &result, seconds, &written);
     output.write_json("sample.json", &report)?;
     let summary = &report["diagnostics"];
@@ -294,6 +349,74 @@ fn write_maps(
     Ok(written)
 }
 
+/// The sampling options as `sample.json` and the draws store record them.
+fn options_json(args: &SampleArgs, options: &SampleOptions) -> serde_json::Value {
+    json!({
+        "chains": options.chains,
+        "warmup": options.warmup,
+        "draws": options.draws,
+        "seed": options.seed,
+        "max_depth": options.max_depth,
+        "noise": format!("{:?}", options.noise).to_lowercase(),
+        "sigma": options.sigma.map_or(json!("per voxel from the least-squares residuals"), |s| json!(s)),
+        "precondition": options.precondition,
+        "quantiles": options.quantiles,
+        "threads": args.threads,
+        "sampler": "NUTS (nuts-rs 0.19, diagonal mass-matrix adaptation)",
+    })
+}
+
+/// The public parameters and their cardinalities, as [`SampleResult::names`] holds them.
+fn result_names(model: &dmipy::MultiCompartmentModel) -> Vec<(String, usize)> {
+    (model.parameter_cardinality().into_iter())
+        .map(|(n, c)| (n.to_string(), c))
+        .collect()
+}
+
+/// Samples the voxels a few draws-store blocks at a time, writing each group's draws to
+/// `store` and keeping only the summaries: memory holds one group's draws, not the volume's.
+/// Each voxel's seed key is its row in `data`, so the numbers equal those of one call.
+fn sample_in_blocks(
+    store: &mut DrawsStore,
+    (model, scheme, data, priors): (
+        &dmipy::MultiCompartmentModel,
+        &dmipy::AcquisitionScheme,
+        &[f64],
+        &Priors,
+    ),
+    options: &SampleOptions,
+    control: SampleControl,
+) -> Result<SampleResult> {
+    let m = scheme.len();
+    let n_voxels = data.len() / m;
+    // At least 256 voxels per call, so that every thread has work.
+    let group = store.block() * 256usize.div_ceil(store.block());
+    let mut all: Option<SampleResult> = None;
+    for first in (0..n_voxels).step_by(group) {
+        let last = (first + group).min(n_voxels);
+        let block_options = SampleOptions {
+            keep_draws: true,
+            voxel_keys: Some((first as u64..last as u64).collect()),
+            ..options.clone()
+        };
+        let rows = &data[first * m..last * m];
+        let mut result = sample_voxels(model, scheme, rows, priors, &block_options, control)?;
+        if control.cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
+            return Ok(result);
+        }
+        store.write(&result.voxels)?;
+        for v in &mut result.voxels {
+            v.draws = None;
+            v.draw_stats = None;
+        }
+        match all.as_mut() {
+            None => all = Some(result),
+            Some(a) => a.voxels.append(&mut result.voxels),
+        }
+    }
+    all.context("no voxel to sample")
+}
+
 fn report(
     args: &SampleArgs,
     model: &dmipy::MultiCompartmentModel,
@@ -322,19 +445,8 @@ fn report(
         "parameters": result.names.iter().map(|(n, c)| json!({"name": n, "cardinality": c})).collect::<Vec<_>>(),
         "priors": priors.to_json(),
         "default_priors": "scalars uniform on their parameter ranges; orientations uniform on the sphere; volume fractions uniform on the simplex",
-        "options": {
-            "chains": options.chains,
-            "warmup": options.warmup,
-            "draws": options.draws,
-            "seed": options.seed,
-            "max_depth": options.max_depth,
-            "noise": format!("{:?}", options.noise).to_lowercase(),
-            "sigma": options.sigma.map_or(json!("per voxel from the least-squares residuals"), |s| json!(s)),
-            "precondition": options.precondition,
-            "quantiles": options.quantiles,
-            "threads": args.threads,
-            "sampler": "NUTS (nuts-rs 0.19, diagonal mass-matrix adaptation)",
-        },
+        "options": options_json(args, options),
+        "draws_file": args.save_draws.as_ref().map(|p| p.display().to_string()),
         "seconds": seconds,
         "voxels": {
             "in_mask": result.voxels.len(),

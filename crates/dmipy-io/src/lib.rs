@@ -32,6 +32,8 @@
 //! - [`Tractogram`] — streamlines in world RAS mm: [`read_tck`]/[`write_tck`] (MRtrix) and
 //!   [`read_trk`]/[`write_trk`] (TrackVis) and [`read_trx`]/[`write_trx`] (TRX zip or directory),
 //!   both with a [`TractogramReference`] grid and per-streamline properties; [`invert_affine`], [`apply_affine`] and [`axis_codes`] for voxel ↔ world.
+//! - [`ZarrWriter`] (`zarr.rs`) — an uncompressed Zarr v2 store with consolidated metadata,
+//!   built in a temporary folder and renamed when finished (posterior draws for ArviZ/xarray).
 //! - [`Error`] — every failure names the file and the problem (line and column for text).
 //!
 //! ## Example
@@ -63,6 +65,7 @@ mod png_map;
 mod scheme;
 mod tractogram;
 mod volume;
+mod zarr;
 
 pub use affine::{apply_affine, axis_codes, invert_affine};
 pub use dwi::{check_matches_scheme, read_dwi, read_dwi_masked, read_dwi_raw};
@@ -85,3 +88,4 @@ pub use tractogram::{
 pub use volume::{
     first_volume_positive, gather, masked_indices, masked_signals, read_mask, scatter,
 };
+pub use zarr::{ChunkValues, ZarrArray, ZarrType, ZarrWriter};

@@ -22,6 +22,20 @@ pub enum ParameterKind {
     Other,
 }
 
+impl ParameterKind {
+    /// The SI unit of a quantity of this kind (`""` when dimensionless or not known from the
+    /// kind alone).
+    pub fn si_unit(self) -> &'static str {
+        match self {
+            ParameterKind::Orientation | ParameterKind::PeriodicAngle => "rad",
+            ParameterKind::Diffusivity => "m^2/s",
+            ParameterKind::Size => "m",
+            ParameterKind::Time => "s",
+            ParameterKind::Fraction | ParameterKind::Dispersion | ParameterKind::Other => "",
+        }
+    }
+}
+
 /// One parameter of a compartment: name, unit, SI bounds per component, scale, kind.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParameterSpec {
