@@ -51,7 +51,7 @@ pub use precondition::laplace_preconditioner;
 pub use prior::{PRIOR_NAMES, Prior, Priors};
 pub use sampler::{
     DrawStats, NoiseKind, SampleControl, SampleOptions, SampleResult, VoxelPosterior, VoxelStatus,
-    sample_voxels,
+    public_parameters, sample_voxels,
 };
 pub use summary::{OrientationSummary, ScalarDiagnostics};
 pub use transform::{Parametrisation, RADIAL_SD};

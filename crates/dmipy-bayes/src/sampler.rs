@@ -247,6 +247,24 @@ impl SampleResult {
     }
 }
 
+/// The public parameters of `model` (Dmipy names and cardinalities, as `dmipy fit` writes
+/// them) and their kinds: the layout of [`SampleResult`] and of the draws store.
+pub fn public_parameters(
+    model: &MultiCompartmentModel,
+) -> (Vec<(String, usize)>, Vec<ParameterKind>) {
+    let names: Vec<(String, usize)> = (model.parameter_cardinality().into_iter())
+        .map(|(n, c)| (n.to_string(), c))
+        .collect();
+    let kinds = (names.iter())
+        .map(|(n, _)| {
+            model
+                .parameter(n)
+                .map_or(ParameterKind::Other, |p| p.kind())
+        })
+        .collect();
+    (names, kinds)
+}
+
 /// The seed of chain `chain` of voxel `voxel` (SplitMix64 finaliser of a combination; Steele,
 /// Lea & Flood 2014, OOPSLA, doi:10.1145/2660193.2660195).
 fn chain_seed(seed: u64, voxel: u64, chain: usize) -> u64 {
@@ -309,16 +327,7 @@ pub fn sample_voxels(
         &FitOptions::default(),
         &FitControl::default(),
     )?;
-    let names: Vec<(String, usize)> = (model.parameter_cardinality().into_iter())
-        .map(|(n, c)| (n.to_string(), c))
-        .collect();
-    let kinds: Vec<ParameterKind> = (names.iter())
-        .map(|(n, _)| {
-            model
-                .parameter(n)
-                .map_or(ParameterKind::Other, |p| p.kind())
-        })
-        .collect();
+    let (names, kinds) = public_parameters(model);
     let layout = Layout {
         names: &names,
         kinds: &kinds,

@@ -159,7 +159,6 @@ pub fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<()> {
         mask,
         data,
     } = dmipy_io::read_dwi_masked(&args.dwi, &scheme, args.mask.as_deref())?;
-    let output = OutputFolder::prepare(&args.out)?;
     let n_voxels = mask.iter().filter(|&&m| m).count();
     if n_voxels == 0 {
         bail!("the mask selects no voxel");
@@ -167,15 +166,7 @@ pub fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<()> {
     // The draws store is started (and its target refused if it exists) before sampling.
     let mut draws = match &args.save_draws {
         Some(path) => {
-            let names = result_names(&model);
-            let kinds: Vec<ParameterKind> = names
-                .iter()
-                .map(|(n, _)| {
-                    model
-                        .parameter(n)
-                        .map_or(ParameterKind::Other, |p| p.kind())
-                })
-                .collect();
+            let (names, kinds) = dmipy_bayes::public_parameters(&model);
             let block = DrawsStore::suggested_block(&names, options.chains, options.draws as usize);
             let ijk: Vec<[usize; 3]> = dmipy_io::masked_indices(&mask)
                 .map(|v| {
@@ -204,6 +195,7 @@ pub fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<()> {
         }
         None => None,
     };
+    let output = OutputFolder::prepare(&args.out)?;
     let cancel = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&cancel);
     let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
@@ -364,13 +356,6 @@ fn options_json(args: &SampleArgs, options: &SampleOptions) -> serde_json::Value
         "threads": args.threads,
         "sampler": "NUTS (nuts-rs 0.19, diagonal mass-matrix adaptation)",
     })
-}
-
-/// The public parameters and their cardinalities, as [`SampleResult::names`] holds them.
-fn result_names(model: &dmipy::MultiCompartmentModel) -> Vec<(String, usize)> {
-    (model.parameter_cardinality().into_iter())
-        .map(|(n, c)| (n.to_string(), c))
-        .collect()
 }
 
 /// Samples the voxels a few draws-store blocks at a time, writing each group's draws to

@@ -179,14 +179,66 @@ fn ball_stick_volume_is_sampled() {
     assert_eq!(report["options"]["seed"], 0);
     assert_eq!(report["voxels"]["sampled"], 3);
     assert_eq!(report["voxels"]["non_finite"], 1);
+    assert_eq!(report["draws_file"], Value::Null);
     let out1 = dir.join("out1");
-    ok(sample(&dwi, &out1, &["--threads", "1"]));
-    // Same seed, one thread: the same numbers (bits; the NaN voxel is NaN in both).
+    let store = dir.join("draws.zarr");
+    let store_arg = store.to_str().unwrap();
+    ok(sample(
+        &dwi,
+        &out1,
+        &["--threads", "1", "--save-draws", store_arg],
+    ));
+    // Same seed, one thread, sampled in draws-store blocks: the same numbers (bits; the NaN
+    // voxel is NaN in both).
     let bits = |p: &Path| read(p).iter().map(|v| v.to_bits()).collect::<Vec<_>>();
     for name in ["C1Stick_1_lambda_par_mean", "C1Stick_1_mu_cone95", "rhat"] {
         let file = format!("{name}.nii.gz");
         assert_eq!(bits(&out.join(&file)), bits(&out1.join(&file)), "{name}");
     }
+    // The store's draws (one chunk: chain × draw × voxel) average to the mean map.
+    let chunk = std::fs::read(store.join("posterior/C1Stick_1_lambda_par/0.0.0")).unwrap();
+    let draws: Vec<f64> = chunk
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    assert_eq!(draws.len(), 2 * 200 * 4);
+    let mean = read(&out.join("C1Stick_1_lambda_par_mean.nii.gz"));
+    for v in 0..3 {
+        let m = (0..400).map(|s| draws[s * 4 + v]).sum::<f64>() / 400.0;
+        assert!(
+            (m - mean[v]).abs() < 1e-6 * mean[v],
+            "voxel {v}: {m} vs {}",
+            mean[v]
+        );
+    }
+    assert!(draws[3].is_nan(), "the flagged voxel has no draws");
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(store.join(".zmetadata")).unwrap()).unwrap();
+    let attrs = &meta["metadata"]["posterior/C1Stick_1_lambda_par/.zattrs"];
+    assert_eq!(
+        attrs["_ARRAY_DIMENSIONS"],
+        serde_json::json!(["chain", "draw", "voxel"])
+    );
+    assert_eq!(attrs["units"], "m^2/s");
+    assert_eq!(meta["metadata"][".zattrs"]["options"]["draws"], 200);
+    let j = std::fs::read(store.join("posterior/voxel_j/0")).unwrap();
+    let j: Vec<i64> = j
+        .chunks_exact(8)
+        .map(|b| i64::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    assert_eq!(
+        j,
+        [0, 0, 1, 1],
+        "grid index j of the voxels of a 2 × 2 × 1 grid"
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out1.join("sample.json")).unwrap()).unwrap();
+    assert_eq!(report["draws_file"], store_arg);
+    // An existing store is refused before sampling; nothing else is written.
+    let out2 = dir.join("out2");
+    let e = fails(sample(&dwi, &out2, &["--save-draws", store_arg]));
+    assert!(e.contains("draws.zarr") && e.contains("exists"), "{e}");
+    assert!(!out2.exists());
 }
 
 /// Bad options and priors are refused before any image is read; nothing is written.
