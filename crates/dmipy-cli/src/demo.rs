@@ -166,6 +166,12 @@ fn posterior(args: &DemoArgs, inputs: &Path, phantom: &Phantom, out: &mut dyn Wr
         &mask_path,
         &NiftiImage::new(header, vec![SIDE, SIDE, 1], mask)?,
     )?;
+    // `--save-draws` refuses an existing store; a re-run of the demo replaces its own.
+    let store = args.out.join("sample").join("draws.zarr");
+    if store.join(".zmetadata").is_file() {
+        std::fs::remove_dir_all(&store)
+            .with_context(|| format!("cannot replace {}", store.display()))?;
+    }
     let path = |p: &Path| p.to_string_lossy().into_owned();
     let mut flags = vec![
         "sample".to_string(),
@@ -187,6 +193,8 @@ fn posterior(args: &DemoArgs, inputs: &Path, phantom: &Phantom, out: &mut dyn Wr
         "1".into(),
         "--out".into(),
         path(&args.out.join("sample")),
+        "--save-draws".into(),
+        path(&store),
     ];
     if args.quiet {
         flags.push("--quiet".into());

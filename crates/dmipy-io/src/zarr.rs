@@ -6,7 +6,7 @@
 //! `.zgroup` (`{"zarr_format": 2}`) and `.zattrs`; an array is a folder with `.zarray` (shape,
 //! chunks, dtype, `compressor: null`, fill value, C order) and its chunks, one file per chunk
 //! named by its grid index joined with `.` (`0.3.0`), each holding the whole chunk (edge chunks
-//! padded with the fill value) as raw little-endian values in C order. xarray names an array's
+//! padded: NaN for floats, zero bytes otherwise) as raw little-endian values in C order. xarray names an array's
 //! dimensions by the attribute `_ARRAY_DIMENSIONS`. `.zmetadata` at the root repeats every
 //! metadata document (Zarr's consolidated metadata), so a reader lists the store in one read.
 //!
@@ -27,9 +27,9 @@ use std::path::{Path, PathBuf};
 pub enum ZarrType {
     /// 64-bit float (`<f8`), fill NaN.
     F64,
-    /// 64-bit signed integer (`<i8`), fill 0.
+    /// 64-bit signed integer (`<i8`), padded with 0.
     I64,
-    /// Boolean (`|b1`, one byte), fill false.
+    /// Boolean (`|b1`, one byte), padded with false.
     Bool,
 }
 
@@ -42,11 +42,13 @@ impl ZarrType {
         }
     }
 
+    /// The fill value recorded in `.zarray`. Integers and booleans record none (`null`):
+    /// xarray reads a recorded fill value as "missing" and would turn every 0 of an integer
+    /// coordinate into NaN. Padding bytes are zero either way.
     fn fill_value(self) -> Value {
         match self {
             ZarrType::F64 => json!("NaN"),
-            ZarrType::I64 => json!(0),
-            ZarrType::Bool => json!(false),
+            ZarrType::I64 | ZarrType::Bool => Value::Null,
         }
     }
 }
@@ -117,7 +119,8 @@ pub struct ZarrWriter {
 
 impl ZarrWriter {
     /// Starts a store that [`finish`](Self::finish) will put at `path`, whose root group has the
-    /// attributes `attrs`. Refused if `path` exists (nothing is overwritten).
+    /// attributes `attrs`; its parent folder is created if missing. Refused if `path` exists
+    /// (nothing is overwritten).
     pub fn create(path: &Path, attrs: Map<String, Value>) -> Result<Self, Error> {
         let write_err = |source| Error::Write {
             path: path.to_path_buf(),
@@ -137,6 +140,7 @@ impl ZarrWriter {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        std::fs::create_dir_all(dir).map_err(write_err)?;
         let staging = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".part")
@@ -159,8 +163,8 @@ impl ZarrWriter {
     }
 
     /// Declares the array `name` (a path inside a group, e.g. `posterior/mu`); its chunks are
-    /// then written with [`write_chunk`](Self::write_chunk). Chunks never written read as the
-    /// fill value.
+    /// then written with [`write_chunk`](Self::write_chunk). Float chunks never written read as
+    /// NaN; integer and boolean arrays have no fill value, so write all their chunks.
     pub fn array(&mut self, name: &str, array: ZarrArray) -> Result<(), Error> {
         let rank = array.shape.len();
         if array.chunks.len() != rank || array.dims.len() != rank || array.chunks.contains(&0) {
@@ -189,7 +193,7 @@ impl ZarrWriter {
 
     /// Writes chunk `index` (its position in the chunk grid) of array `name`. `values` are the
     /// chunk's elements that lie inside the array, in C order over that part; an edge chunk is
-    /// padded with the fill value to the full chunk shape.
+    /// padded to the full chunk shape (NaN for floats, zero bytes otherwise).
     pub fn write_chunk(
         &self,
         name: &str,

@@ -25,6 +25,8 @@ fn demo_fits_the_bundled_data_and_recovers_the_phantom() {
         "dti/Tensor_1_lambda_1.nii.gz",
         "dti/fit.json",
         "noddi/SD1WatsonDistributed_1_SD1Watson_1_odi.png",
+        "sample/draws.zarr/.zmetadata",
+        "sample/draws.zarr/posterior/C1Stick_1_mu/.zarray",
     ] {
         assert!(dir.join(file).exists(), "{file} missing");
     }
