@@ -1,11 +1,15 @@
 //! Throughput and convergence of `sample_voxels` on simulated HCP-scheme voxels at SNR 20.
 //!
-//! `cargo run --release -p dmipy-bayes --example hcp_throughput -- MODEL VOXELS [--no-precondition] [--warmup N] [--draws N]`
+//! `cargo run --release -p dmipy-bayes --example hcp_throughput -- MODEL VOXELS [--no-precondition] [--warmup N] [--draws N] [--dump DIR]`
 //! with MODEL `ball_stick` or `noddi_watson`. Truths: orientation uniform, diffusivities
 //! U(1.5, 2.8) µm²/ms (the ball's U(2.5, 3.0)), ODI U(0.05, 0.5), intra-bundle fraction
 //! U(0.3, 0.8), ball fraction U(0.1, 0.5); Gaussian noise σ = 0.05 (SNR 20 at S0 = 1) on every
 //! measurement, b0s included; the sampler gets σ. Prints voxels/s, the distribution of the
 //! smallest bulk ESS per voxel, and the fraction of voxels with R-hat ≤ 1.01 and bulk ESS ≥ 400.
+//! `--dump DIR` also writes what `benches/nuts_vs_blackjax.py` runs a peer on: `data.f64`
+//! (voxels × measurements, raw little-endian), `truths.f64` (public rows), and `run.json`
+//! (scheme, parameter bounds, options, wall seconds, threads, and per voxel the smallest bulk
+//! ESS over the scalar parameters, R-hat and gradient evaluations).
 
 use dmipy::{AcquisitionScheme, MultiCompartmentModel, ParameterKind};
 use dmipy_bayes::{Priors, SampleControl, SampleOptions, VoxelStatus, sample_voxels};
@@ -79,6 +83,18 @@ fn main() {
     )
     .unwrap();
     let seconds = start.elapsed().as_secs_f64();
+    if let Some(i) = args.iter().position(|a| a == "--dump") {
+        dump(
+            std::path::Path::new(&args[i + 1]),
+            &m,
+            &scheme,
+            &data,
+            &truths,
+            &options,
+            &result,
+            seconds,
+        );
+    }
     let sampled: Vec<_> = result
         .voxels
         .iter()
@@ -148,4 +164,71 @@ fn main() {
         sampled.len() * options.chains * options.draws as usize,
         ess.iter().sum::<f64>() / seconds
     );
+}
+
+/// Writes the inputs and our per-voxel results for the side-by-side bench.
+#[allow(clippy::too_many_arguments)]
+fn dump(
+    dir: &std::path::Path,
+    m: &MultiCompartmentModel,
+    scheme: &AcquisitionScheme,
+    data: &[f64],
+    truths: &[f64],
+    options: &SampleOptions,
+    result: &dmipy_bayes::SampleResult,
+    seconds: f64,
+) {
+    std::fs::create_dir_all(dir).unwrap();
+    let raw = |v: &[f64]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    std::fs::write(dir.join("data.f64"), raw(data)).unwrap();
+    std::fs::write(dir.join("truths.f64"), raw(truths)).unwrap();
+    let mut scalar = Vec::new();
+    let mut j = 0;
+    for ((_, card), kind) in result.names.iter().zip(&result.kinds) {
+        if *kind != ParameterKind::Orientation {
+            scalar.extend(j..j + card);
+        }
+        j += card;
+    }
+    let voxels: Vec<serde_json::Value> = (result.voxels.iter())
+        .map(|v| {
+            let ess = (scalar.iter())
+                .map(|&c| v.diagnostics[c].ess_bulk)
+                .filter(|e| e.is_finite())
+                .fold(f64::INFINITY, f64::min);
+            serde_json::json!({
+                "min_scalar_ess_bulk": ess,
+                "ess_bulk": v.ess_bulk,
+                "rhat": v.rhat,
+                "gradients": v.gradient_evaluations,
+                "divergences": v.divergences,
+            })
+        })
+        .collect();
+    let bounds: serde_json::Map<String, serde_json::Value> = (m.parameter_cardinality().iter())
+        .map(|(n, _)| {
+            (
+                n.to_string(),
+                serde_json::json!(m.parameter(n).unwrap().bounds()),
+            )
+        })
+        .collect();
+    let run = serde_json::json!({
+        "names": result.names,
+        "bounds": bounds,
+        "bvalues": scheme.bvalues(),
+        "directions": scheme.directions(),
+        "sigma": options.sigma,
+        "chains": options.chains,
+        "warmup": options.warmup,
+        "draws": options.draws,
+        "seconds": seconds,
+        "threads": rayon::current_num_threads(),
+        "voxels": voxels,
+    });
+    std::fs::write(
+        dir.join("run.json"),
+        serde_json::to_vec_pretty(&run).unwrap(),
+    )
+    .unwrap();
 }
