@@ -350,3 +350,87 @@ fn gradient_descent_moves_a_seed_so_the_streamline_ends_in_the_target() {
     assert!(loss < 1e-8, "loss {loss}");
     assert!((x0 - 10.0).abs() < 1e-3, "x0 {x0}");
 }
+
+/// A PMF field seen only through `sphere`, `pmf` and `contains`: `pmf_subset` takes the trait's
+/// default, which evaluates the whole sphere and tests thresholds against its exact maximum.
+struct WholeSphere<F>(F);
+
+impl<F: PmfField<f64>> PmfField<f64> for WholeSphere<F> {
+    fn sphere(&self) -> &[[f64; 3]] {
+        self.0.sphere()
+    }
+    fn pmf(&self, point: &[f64; 3], out: &mut [f64]) -> bool {
+        self.0.pmf(point, out)
+    }
+    fn contains(&self, point: &[f64; 3]) -> bool {
+        self.0.contains(point)
+    }
+}
+
+/// Interpolating only the cone's directions, with the thresholds decided on an upper bound of
+/// the sphere's maximum where it suffices, gives exactly the tractograms of evaluating the whole
+/// sphere every step, for both getters and thresholds that do and do not bite, on an order-4
+/// field with irregular lobes (crossings, negative amplitudes).
+#[test]
+fn cone_only_evaluation_gives_the_whole_sphere_tractograms() {
+    let g = Grid::new([N, N, 3], base_affine()).unwrap();
+    let n = N * N * 3;
+    let coefficients: Vec<f64> = (0..n * 15)
+        .map(|i| {
+            let (v, c) = (i % n, i / n);
+            if c == 0 {
+                1.0
+            } else {
+                0.8 * ((v * 31 + c * 17) as f64 * 0.7).sin()
+            }
+        })
+        .collect();
+    let field = || {
+        ShField::from_volume(
+            g.clone(),
+            &coefficients,
+            15,
+            ShBasis::Descoteaux07,
+            Frame::World,
+            hemisphere(362),
+        )
+        .unwrap()
+    };
+    let seeds: Vec<[f64; 3]> = (0..40)
+        .map(|i| [-9.0 + 0.45 * i as f64, -8.0 + 0.4 * i as f64, 0.3])
+        .collect();
+    let settings = TrackingSettings {
+        step_mm: 0.5,
+        max_length_mm: 25.0,
+        seed: 3,
+        ..Default::default()
+    };
+    let mut lengths = Vec::new();
+    for threshold in [0.1, 0.6, 0.85] {
+        let det = {
+            let getter = DeterministicMaximum::new(field(), 35.0, threshold);
+            track_all(&getter, &Euler, &[], &seeds, &settings, &|_| {}).unwrap()
+        };
+        let det_whole = {
+            let getter = DeterministicMaximum::new(WholeSphere(field()), 35.0, threshold);
+            track_all(&getter, &Euler, &[], &seeds, &settings, &|_| {}).unwrap()
+        };
+        assert!(det == det_whole, "deterministic, threshold {threshold}");
+        let prob = {
+            let getter = Probabilistic::new(field(), 35.0, threshold);
+            track_all(&getter, &Euler, &[], &seeds, &settings, &|_| {}).unwrap()
+        };
+        let prob_whole = {
+            let getter = Probabilistic::new(WholeSphere(field()), 35.0, threshold);
+            track_all(&getter, &Euler, &[], &seeds, &settings, &|_| {}).unwrap()
+        };
+        assert!(prob == prob_whole, "probabilistic, threshold {threshold}");
+        let points = |t: &[Streamline<f64>]| t.iter().map(|s| s.points.len()).sum::<usize>();
+        lengths.push((points(&det), points(&prob)));
+    }
+    // The thresholds bite: the strictest one shortens the tractograms.
+    assert!(
+        lengths[2].0 < lengths[0].0 && lengths[2].1 < lengths[0].1,
+        "{lengths:?}"
+    );
+}

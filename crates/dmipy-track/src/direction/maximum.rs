@@ -1,6 +1,6 @@
 //! `DeterministicMaximum`: the FOD's largest amplitude within the cone (DIPY's DeterministicMaximumDirectionGetter).
 
-use super::{DirectionGetter, cone_candidates, strongest_in_cone};
+use super::{DirectionGetter, cone, cone_candidates, sphere_maximum};
 use crate::Rng;
 use crate::field::PmfField;
 use dmipy::Scalar;
@@ -54,15 +54,28 @@ impl<D: Scalar, P: PmfField<D>> DirectionGetter<D> for DeterministicMaximum<P> {
         pmf_peaks(&self.field, seed, self.relative_threshold)
     }
 
+    /// Only the cone's directions are interpolated. The strongest of them (the last of equal
+    /// ones, NaN skipped) does not depend on the rest of the sphere; its relative threshold is
+    /// tested first against the field's upper bound of the sphere's maximum, and against the
+    /// exact maximum (the whole sphere) only when that test fails: the same choice as testing
+    /// the exact maximum every step.
     fn direction(&self, point: &[D; 3], incoming: &[D; 3], _rng: &mut Rng) -> Option<[D; 3]> {
         let sphere = self.field.sphere();
-        let mut pmf = vec![D::zero(); sphere.len()];
-        if !self.field.pmf(point, &mut pmf) {
-            return None;
+        let (indices, signs) = cone(sphere, &incoming.map(|x| x.re()), self.cos_min);
+        let mut pmf = vec![D::zero(); indices.len()];
+        let bound = self.field.pmf_subset(point, &indices, &mut pmf)?;
+        let mut best = None::<(usize, f64)>;
+        for (k, p) in pmf.iter().enumerate() {
+            let a = p.re();
+            if !a.is_nan() && best.is_none_or(|b| a >= b.1) {
+                best = Some((k, a));
+            }
         }
-        let inc = incoming.map(|x| x.re());
-        let (i, s) = strongest_in_cone(sphere, &pmf, &inc, self.cos_min, self.relative_threshold)?;
-        Some(sphere[i].map(|x| D::from(x * s)))
+        let (k, a) = best?;
+        let relative = self.relative_threshold;
+        let strong = a > 0.0
+            && (a >= relative * bound || a >= relative * sphere_maximum(&self.field, point));
+        strong.then(|| sphere[indices[k]].map(|x| D::from(x * signs[k])))
     }
 
     fn contains(&self, point: &[D; 3]) -> bool {

@@ -9,6 +9,7 @@ pub use maximum::DeterministicMaximum;
 pub use probabilistic::Probabilistic;
 
 use crate::Rng;
+use crate::field::PmfField;
 use dmipy::Scalar;
 
 /// Picks directions: at a seed (initial directions) and along a streamline (the next step).
@@ -47,26 +48,28 @@ pub(crate) fn cone_candidates<D: Scalar>(
         .collect()
 }
 
-/// The strongest candidate of [`cone_candidates`] in one pass and without allocating: the
-/// direction with the largest amplitude within the cone (the last of equal ones, as
-/// `Iterator::max_by`), or `None` when it lies below `relative` × the maximum over the sphere
-/// (then every cone direction does).
-pub(crate) fn strongest_in_cone<D: Scalar>(
+/// The sphere directions within the cone of `incoming` (|cos| ≥ `cos_min`), in sphere order,
+/// with the sign (±1) that aligns each with `incoming`.
+pub(crate) fn cone(
     sphere: &[[f64; 3]],
-    pmf: &[D],
     incoming: &[f64; 3],
     cos_min: f64,
-    relative: f64,
-) -> Option<(usize, f64)> {
-    let (mut max, mut best) = (0.0f64, None::<(usize, f64, f64)>);
-    for (i, (u, p)) in sphere.iter().zip(pmf).enumerate() {
-        let a = p.re();
-        max = max.max(a);
+) -> (Vec<usize>, Vec<f64>) {
+    let (mut indices, mut signs) = (Vec::new(), Vec::new());
+    for (i, u) in sphere.iter().enumerate() {
         let c = u[0] * incoming[0] + u[1] * incoming[1] + u[2] * incoming[2];
-        if !a.is_nan() && c.abs() >= cos_min && best.is_none_or(|b| a >= b.1) {
-            best = Some((i, a, c.signum()));
+        if c.abs() >= cos_min {
+            indices.push(i);
+            signs.push(c.signum());
         }
     }
-    let (i, a, s) = best?;
-    (max > 0.0 && a > 0.0 && a >= relative * max).then_some((i, s))
+    (indices, signs)
+}
+
+/// The largest amplitude over the whole sphere at `point` (0 when none is positive; NaN
+/// amplitudes are skipped).
+pub(crate) fn sphere_maximum<D: Scalar, P: PmfField<D>>(field: &P, point: &[D; 3]) -> f64 {
+    let mut all = vec![D::zero(); field.sphere().len()];
+    field.pmf(point, &mut all);
+    all.iter().map(|a| a.re()).fold(0.0, f64::max)
 }

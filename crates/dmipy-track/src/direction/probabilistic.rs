@@ -1,7 +1,7 @@
 //! `Probabilistic`: a direction drawn from the FOD within the cone (DIPY's ProbabilisticDirectionGetter, MRtrix iFOD1-like).
 
 use super::maximum::pmf_peaks;
-use super::{DirectionGetter, cone_candidates};
+use super::{DirectionGetter, cone, sphere_maximum};
 use crate::Rng;
 use crate::field::PmfField;
 use dmipy::Scalar;
@@ -38,26 +38,45 @@ impl<D: Scalar, P: PmfField<D>> DirectionGetter<D> for Probabilistic<P> {
         pmf_peaks(&self.field, seed, self.relative_threshold)
     }
 
+    /// Only the cone's directions are interpolated. A direction is a candidate when its
+    /// amplitude is ≥ the relative threshold × the sphere's maximum; with the field's upper
+    /// bound B of that maximum and the cone's own maximum C (a lower bound), amplitudes ≥ t·B
+    /// are in and those < t·C are out, so the exact maximum (the whole sphere) is computed only
+    /// when an amplitude lies between: the same candidates, in the same order, as testing the
+    /// exact maximum every step.
     fn direction(&self, point: &[D; 3], incoming: &[D; 3], rng: &mut Rng) -> Option<[D; 3]> {
         let sphere = self.field.sphere();
-        let mut pmf = vec![D::zero(); sphere.len()];
-        if !self.field.pmf(point, &mut pmf) {
-            return None;
-        }
-        let inc = incoming.map(|x| x.re());
-        let c = cone_candidates(sphere, &pmf, &inc, self.cos_min, self.relative_threshold);
-        let total: f64 = c.iter().map(|x| x.1).sum();
+        let (indices, signs) = cone(sphere, &incoming.map(|x| x.re()), self.cos_min);
+        let mut pmf = vec![D::zero(); indices.len()];
+        let bound = self.field.pmf_subset(point, &indices, &mut pmf)?;
+        let t = self.relative_threshold;
+        let cone_max = pmf.iter().map(|p| p.re()).fold(0.0, f64::max);
+        let undecided =
+            (pmf.iter().map(|p| p.re())).any(|a| a > 0.0 && a < t * bound && a >= t * cone_max);
+        let cut = if undecided {
+            t * sphere_maximum(&self.field, point)
+        } else {
+            t * bound
+        };
+        let candidate = |a: f64| a > 0.0 && a >= cut;
+        let total: f64 = (pmf.iter().map(|p| p.re())).filter(|&a| candidate(a)).sum();
         if total.is_nan() || total <= 0.0 {
             return None;
         }
         let mut u = rng.uniform() * total;
-        for &(i, a, s) in &c {
+        let mut last = None;
+        for (k, p) in pmf.iter().enumerate() {
+            let a = p.re();
+            if !candidate(a) {
+                continue;
+            }
             if u < a {
-                return Some(sphere[i].map(|x| D::from(x * s)));
+                return Some(sphere[indices[k]].map(|x| D::from(x * signs[k])));
             }
             u -= a;
+            last = Some(k);
         }
-        c.last().map(|&(i, _, s)| sphere[i].map(|x| D::from(x * s)))
+        last.map(|k| sphere[indices[k]].map(|x| D::from(x * signs[k])))
     }
 
     fn contains(&self, point: &[D; 3]) -> bool {

@@ -46,8 +46,32 @@ pub trait PmfField<D: Scalar>: Sync {
     /// The interpolated amplitudes at `point` (world mm), one per sphere direction; `false`
     /// outside the field.
     fn pmf(&self, point: &[D; 3], out: &mut [D]) -> bool;
+    /// The interpolated amplitudes at `point` of the sphere directions `indices` only (into
+    /// `out`, one per index) and an upper bound of the largest amplitude over the whole sphere;
+    /// `None` outside the field. The default evaluates the whole sphere (its bound is exact).
+    fn pmf_subset(&self, point: &[D; 3], indices: &[usize], out: &mut [D]) -> Option<f64> {
+        subset_of_whole_sphere(self, point, indices, out)
+    }
     /// Whether the point lies inside the field's image.
     fn contains(&self, point: &[D; 3]) -> bool;
+}
+
+/// [`PmfField::pmf_subset`] by evaluating the whole sphere: the amplitudes picked from it and
+/// its exact maximum (≥ 0).
+pub(crate) fn subset_of_whole_sphere<D: Scalar, P: PmfField<D> + ?Sized>(
+    field: &P,
+    point: &[D; 3],
+    indices: &[usize],
+    out: &mut [D],
+) -> Option<f64> {
+    let mut all = vec![D::zero(); field.sphere().len()];
+    if !field.pmf(point, &mut all) {
+        return None;
+    }
+    for (o, &i) in out.iter_mut().zip(indices) {
+        *o = all[i];
+    }
+    Some(all.iter().map(|a| a.re()).fold(0.0, f64::max))
 }
 
 /// Dot product.

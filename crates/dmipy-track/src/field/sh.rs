@@ -1,7 +1,7 @@
 //! `ShField`: SH-coefficient FODs on a grid, evaluated on a fixed hemisphere of directions.
 
 use super::sh_basis::{ShBasis, real_sh_basis, sh_order_of_count};
-use super::{Frame, PmfField};
+use super::{Frame, PmfField, subset_of_whole_sphere};
 use crate::{Error, Grid};
 use dmipy::Scalar;
 
@@ -37,8 +37,11 @@ pub struct ShField<D> {
 enum Values<D> {
     /// Amplitudes on the sphere (voxel-major), when voxels × directions ≤ [`PRECOMPUTED_VALUES`]:
     /// a step interpolates 8 × |sphere| amplitudes instead of evaluating |sphere| × C products
-    /// (DIPY's `sh_to_pmf=True`; the same linear map).
-    Amplitudes(Vec<D>),
+    /// (DIPY's `sh_to_pmf=True`; the same linear map), with each voxel's largest amplitude.
+    Amplitudes {
+        amplitudes: Vec<D>,
+        maxima: Vec<f64>,
+    },
     /// C coefficients (voxel-major) and the |sphere| × C basis matrix, for larger fields.
     Coefficients {
         count: usize,
@@ -122,7 +125,13 @@ impl<D: Scalar> ShField<D> {
             for (c, out) in coefficients.chunks(count).zip(a.chunks_mut(ns.max(1))) {
                 project(&matrix, c, out);
             }
-            Values::Amplitudes(a)
+            let maxima = (a.chunks(ns.max(1)))
+                .map(|v| v.iter().map(|x| x.re()).fold(0.0, f64::max))
+                .collect();
+            Values::Amplitudes {
+                amplitudes: a,
+                maxima,
+            }
         } else {
             Values::Coefficients {
                 count,
@@ -148,7 +157,7 @@ impl<D: Scalar> PmfField<D> for ShField<D> {
             return false;
         };
         match &self.values {
-            Values::Amplitudes(amplitudes) => {
+            Values::Amplitudes { amplitudes, .. } => {
                 let ns = self.sphere.len();
                 out.iter_mut().for_each(|o| *o = D::zero());
                 for &(voxel, w) in &corners {
@@ -173,6 +182,27 @@ impl<D: Scalar> PmfField<D> for ShField<D> {
             }
         }
         true
+    }
+
+    /// With precomputed amplitudes: only the asked directions are interpolated, and the bound
+    /// is Σₖ wₖ maxᵤ aₖ(u) over the 8 corners, which bounds maxᵤ Σₖ wₖ aₖ(u) because the
+    /// trilinear weights are ≥ 0.
+    fn pmf_subset(&self, point: &[D; 3], indices: &[usize], out: &mut [D]) -> Option<f64> {
+        let Values::Amplitudes { amplitudes, maxima } = &self.values else {
+            return subset_of_whole_sphere(self, point, indices, out);
+        };
+        let corners = self.grid.trilinear(point)?;
+        let ns = self.sphere.len();
+        out.iter_mut().for_each(|o| *o = D::zero());
+        let mut bound = 0.0;
+        for &(voxel, w) in &corners {
+            let at = &amplitudes[voxel * ns..(voxel + 1) * ns];
+            for (o, &i) in out.iter_mut().zip(indices) {
+                *o += w * at[i];
+            }
+            bound += w.re() * maxima[voxel];
+        }
+        Some(bound)
     }
 
     fn contains(&self, point: &[D; 3]) -> bool {
@@ -210,7 +240,7 @@ mod tests {
             .unwrap()
         };
         let (pre, per_step) = (build(usize::MAX), build(0));
-        assert!(matches!(pre.values, Values::Amplitudes(_)));
+        assert!(matches!(pre.values, Values::Amplitudes { .. }));
         assert!(matches!(per_step.values, Values::Coefficients { .. }));
         let (mut a, mut b) = (vec![0.0; 50], vec![0.0; 50]);
         let point = [0.7, 0.4, 0.9];
