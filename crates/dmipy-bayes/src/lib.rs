@@ -50,8 +50,8 @@ pub use posterior::{EvaluationError, LogPosterior, Preconditioner};
 pub use precondition::laplace_preconditioner;
 pub use prior::{PRIOR_NAMES, Prior, Priors};
 pub use sampler::{
-    DrawStats, NoiseKind, SampleControl, SampleOptions, SampleResult, VoxelPosterior, VoxelStatus,
-    public_parameters, sample_voxels,
+    DrawStats, NoiseKind, SIGMA_NAME, SampleControl, SampleOptions, SampleResult, VoxelPosterior,
+    VoxelStatus, public_parameters, sample_voxels,
 };
 pub use summary::{OrientationSummary, ScalarDiagnostics};
-pub use transform::{Parametrisation, RADIAL_SD};
+pub use transform::{Parametrisation, RADIAL_SD, SIGMA_RANGE};

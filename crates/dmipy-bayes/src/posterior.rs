@@ -127,25 +127,32 @@ impl<'a> LogPosterior<'a> {
     /// $\ln p(u\mid y)$ (up to a constant) and its gradient with respect to u.
     pub fn log_density_u(&mut self, u: &[f64], grad_u: &mut [f64]) -> Result<f64, BayesError> {
         self.transform.to_x(u, &mut self.x);
-        let ll = self
+        if let Some(sigma) = self.transform.sigma(u) {
+            self.likelihood.set_sigma(sigma)?;
+        }
+        let (ll, slope) = self
             .likelihood
-            .log_likelihood_and_gradient(&self.x, &mut self.grad_x)?;
+            .log_likelihood_gradient_and_sigma_slope(&self.x, &mut self.grad_x)?;
         let prior = self
             .transform
-            .pull_back(u, &mut self.x, &self.grad_x, grad_u);
+            .pull_back(u, &mut self.x, (&self.grad_x, slope), grad_u);
         Ok(ll + prior)
     }
 
     /// $\ln p(u\mid y)$ without gradient.
     pub fn log_density_u_value(&mut self, u: &[f64]) -> Result<f64, BayesError> {
         let prior = self.transform.to_x(u, &mut self.x);
+        if let Some(sigma) = self.transform.sigma(u) {
+            self.likelihood.set_sigma(sigma)?;
+        }
         Ok(self.likelihood.log_likelihood(&self.x)? + prior)
     }
 
-    /// The solver vector at z.
-    pub fn x_at_z(&mut self, z: &[f64], x: &mut [f64]) {
+    /// The solver vector at z; returns σ there when σ is sampled.
+    pub fn x_at_z(&mut self, z: &[f64], x: &mut [f64]) -> Option<f64> {
         self.preconditioner.to_u(z, &mut self.u);
         self.transform.to_x(&self.u, x);
+        self.transform.sigma(&self.u)
     }
 }
 

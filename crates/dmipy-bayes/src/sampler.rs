@@ -55,8 +55,13 @@ pub struct SampleOptions {
     pub max_depth: u64,
     /// Noise distribution (default Gaussian).
     pub noise: NoiseKind,
-    /// σ relative to S0 (> 0), or `None` for the voxel's least-squares residual estimate.
+    /// σ relative to S0 (> 0), or `None` for the voxel's least-squares residual estimate
+    /// (or, with `sample_sigma`, sampled).
     pub sigma: Option<f64>,
+    /// Sample σ as one more parameter, `sigma` in the results (log-uniform prior on
+    /// [`SIGMA_RANGE`](crate::SIGMA_RANGE); chains start at the residual estimate). Default
+    /// false; not with a given `sigma`.
+    pub sample_sigma: bool,
     /// Precondition with the Laplace covariance at the least-squares start (default true).
     pub precondition: bool,
     /// Half-width of the uniform start jitter, in preconditioned units (default 1).
@@ -82,6 +87,7 @@ impl Default for SampleOptions {
             max_depth: 10,
             noise: NoiseKind::Gaussian,
             sigma: None,
+            sample_sigma: false,
             precondition: true,
             jitter: 1.0,
             quantiles: vec![0.05, 0.5, 0.95],
@@ -111,6 +117,12 @@ impl SampleOptions {
             && !(s > 0.0 && s.is_finite())
         {
             return fail("sigma", format!("must be positive and finite, found {s}"));
+        }
+        if self.sample_sigma && self.sigma.is_some() {
+            return fail(
+                "sigma",
+                "is either given or sampled (sample_sigma), not both".into(),
+            );
         }
         if !(self.jitter >= 0.0 && self.jitter.is_finite()) {
             return fail(
@@ -194,7 +206,7 @@ pub struct VoxelPosterior {
     pub mean_accept: f64,
     /// Gradient evaluations of all chains, warm-up included (the sampler's cost).
     pub gradient_evaluations: u64,
-    /// σ used (relative to S0).
+    /// σ used (relative to S0); its posterior mean when σ is sampled.
     pub sigma: f64,
     /// The least-squares start, public layout.
     pub start: Vec<f64>,
@@ -248,13 +260,18 @@ impl SampleResult {
 }
 
 /// The public parameters of `model` (Dmipy names and cardinalities, as `dmipy fit` writes
-/// them) and their kinds: the layout of [`SampleResult`] and of the draws store.
+/// them), then `sigma` when it is sampled, and their kinds: the layout of [`SampleResult`] and
+/// of the draws store.
 pub fn public_parameters(
     model: &MultiCompartmentModel,
+    options: &SampleOptions,
 ) -> (Vec<(String, usize)>, Vec<ParameterKind>) {
-    let names: Vec<(String, usize)> = (model.parameter_cardinality().into_iter())
+    let mut names: Vec<(String, usize)> = (model.parameter_cardinality().into_iter())
         .map(|(n, c)| (n.to_string(), c))
         .collect();
+    if options.sample_sigma {
+        names.push((SIGMA_NAME.to_string(), 1));
+    }
     let kinds = (names.iter())
         .map(|(n, _)| {
             model
@@ -264,6 +281,9 @@ pub fn public_parameters(
         .collect();
     (names, kinds)
 }
+
+/// The name of σ among the public parameters when it is sampled.
+pub const SIGMA_NAME: &str = "sigma";
 
 /// The seed of chain `chain` of voxel `voxel` (SplitMix64 finaliser of a combination; Steele,
 /// Lea & Flood 2014, OOPSLA, doi:10.1145/2660193.2660195).
@@ -318,7 +338,10 @@ pub fn sample_voxels(
         .into());
     }
     let solver = SolverModel::new(model, scheme, n_voxels)?;
-    let transform = Parametrisation::new(model, &solver, priors)?;
+    let mut transform = Parametrisation::new(model, &solver, priors)?;
+    if options.sample_sigma {
+        transform = transform.with_sampled_sigma();
+    }
     let groups = EchoTimeGroups::new(scheme)?;
     let fit = fit_voxels_with(
         &solver,
@@ -327,7 +350,7 @@ pub fn sample_voxels(
         &FitOptions::default(),
         &FitControl::default(),
     )?;
-    let (names, kinds) = public_parameters(model);
+    let (names, kinds) = public_parameters(model, options);
     let layout = Layout {
         names: &names,
         kinds: &kinds,
@@ -487,6 +510,7 @@ fn sample_voxel(
     let d = transform.dim();
     let mut u0 = vec![0.0; d];
     transform.from_x(voxel.x0, &mut u0);
+    transform.sigma_to_u(voxel.sigma, &mut u0);
     let preconditioner = if options.precondition {
         laplace_preconditioner(&mut posterior(Preconditioner::identity(u0.clone()))?, &u0)
     } else {
@@ -537,23 +561,33 @@ fn sample_voxel(
             }
         }
     }
-    // Public parameters of every draw.
+    // Public parameters of every draw (σ last when sampled).
     let width = layout.width();
+    let model_width = width - usize::from(options.sample_sigma);
     let mut public = vec![0.0; chains * draws * width];
     let mut post = posterior(preconditioner)?;
     let mut x = vec![0.0; transform.n_x()];
+    let mut sigma_sum = 0.0;
     for (z, row) in z_draws.chunks_exact(d).zip(public.chunks_exact_mut(width)) {
-        post.x_at_z(z, &mut x);
-        solver.public_from_x(&x, voxel.index, row)?;
+        let sigma = post.x_at_z(z, &mut x);
+        solver.public_from_x(&x, voxel.index, &mut row[..model_width])?;
+        if let Some(s) = sigma {
+            row[model_width] = s;
+            sigma_sum += s;
+        }
     }
-    let mut start = vec![0.0; width];
-    solver.public_from_x(voxel.x0, voxel.index, &mut start)?;
+    let mut start = vec![voxel.sigma; width];
+    solver.public_from_x(voxel.x0, voxel.index, &mut start[..model_width])?;
     let mut out = summarise(&public, chains, layout, options);
     out.divergences = divergences;
     out.max_depth_hits = depth_hits;
     out.mean_accept = accept / (chains * draws) as f64;
     out.gradient_evaluations = gradients;
-    out.sigma = voxel.sigma;
+    out.sigma = if options.sample_sigma {
+        sigma_sum / (chains * draws) as f64
+    } else {
+        voxel.sigma
+    };
     out.start = start;
     if options.keep_draws {
         out.draws = Some(public);

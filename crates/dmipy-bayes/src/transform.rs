@@ -29,6 +29,11 @@
 //!   with $g_\theta, g_\phi$ the likelihood's derivatives,
 //!   $\nabla_n = g_\theta e_\theta + g_\phi e_\phi/\sin\theta$ and
 //!   $\nabla_v = (I - nn^\top)\nabla_n/|v| - (|v| - 1)\,n/s^2$.
+//! - **Noise σ**, when sampled ([`Parametrisation::with_sampled_sigma`]): the last coordinate,
+//!   $\ln\sigma = \ln a + (\ln b - \ln a)\,\sigma(u)$ with [a, b] = [`SIGMA_RANGE`], a prior
+//!   uniform in ln σ (log-uniform: Jeffreys' scale-invariant prior $\pi(\sigma) \propto 1/\sigma$,
+//!   made proper by the range; Jeffreys 1961, *Theory of Probability*, §3.1), so the log density
+//!   adds the logit's log-Jacobian only.
 //! - **Periodic angle** ψ ∈ [a, b) (Bingham's ψ, period b − a): a 2-vector w with the same
 //!   radial density, $\psi = a + (b-a)(\mathrm{atan2}(w_2, w_1) + \pi)/(2\pi)$: uniform over
 //!   the period, no seam.
@@ -40,6 +45,9 @@ use std::f64::consts::PI;
 /// SD of the radial density of orientation and periodic-angle vectors (see the module
 /// documentation).
 pub const RADIAL_SD: f64 = 0.1;
+
+/// The range of σ (relative to S0) when it is sampled, log-uniform: SNR from 1 to 1000.
+pub const SIGMA_RANGE: (f64, f64) = (1e-3, 1.0);
 
 /// Margin (relative to the box) by which a start at or beyond a bound is moved inside.
 const START_MARGIN: f64 = 1e-3;
@@ -70,6 +78,8 @@ pub struct Parametrisation {
     dim: usize,
     n_x: usize,
     labels: Vec<String>,
+    /// The coordinate of ln σ when σ is sampled.
+    sigma_at: Option<usize>,
 }
 
 fn softplus(a: f64) -> f64 {
@@ -189,7 +199,34 @@ impl Parametrisation {
             dim,
             n_x: labels.len(),
             labels: names,
+            sigma_at: None,
         })
+    }
+
+    /// The same parametrisation with the noise σ as one more coordinate, the last (see the
+    /// module documentation).
+    pub fn with_sampled_sigma(mut self) -> Self {
+        if self.sigma_at.is_none() {
+            self.sigma_at = Some(self.dim);
+            self.dim += 1;
+            self.labels.push("log_sigma".into());
+        }
+        self
+    }
+
+    /// σ at u, when σ is sampled.
+    pub fn sigma(&self, u: &[f64]) -> Option<f64> {
+        let (a, b) = (SIGMA_RANGE.0.ln(), SIGMA_RANGE.1.ln());
+        self.sigma_at.map(|o| (a + (b - a) * logistic(u[o])).exp())
+    }
+
+    /// Writes the coordinate of σ (moved inside its range by 0.1 %) into u, when σ is sampled.
+    pub fn sigma_to_u(&self, sigma: f64, u: &mut [f64]) {
+        if let Some(o) = self.sigma_at {
+            let (a, b) = (SIGMA_RANGE.0.ln(), SIGMA_RANGE.1.ln());
+            let p = (sigma.ln() - a) / (b - a);
+            u[o] = logit(p.clamp(START_MARGIN, 1.0 - START_MARGIN));
+        }
     }
 
     /// Dimension d of the unconstrained vector.
@@ -211,18 +248,39 @@ impl Parametrisation {
     /// Writes x(u) and returns the log prior density of x plus the log-Jacobian, as a function
     /// of u (up to a constant).
     pub fn to_x(&self, u: &[f64], x: &mut [f64]) -> f64 {
-        self.forward(u, x, None)
+        self.forward(u, x, None, 0.0)
     }
 
-    /// [`to_x`](Self::to_x), and with `grad_x` = ∇ₓ of the likelihood at x(u), writes
-    /// ∇ᵤ of (likelihood + log prior + log-Jacobian) to `grad_u`. Call [`to_x`](Self::to_x)
-    /// first for x; this recomputes it (cheap).
-    pub fn pull_back(&self, u: &[f64], x: &mut [f64], grad_x: &[f64], grad_u: &mut [f64]) -> f64 {
-        self.forward(u, x, Some((grad_x, grad_u)))
+    /// [`to_x`](Self::to_x), and with `grad_x` = ∇ₓ of the likelihood at x(u) and
+    /// `sigma_slope` = ∂(likelihood)/∂ ln σ (used only when σ is sampled), writes ∇ᵤ of
+    /// (likelihood + log prior + log-Jacobian) to `grad_u`. Call [`to_x`](Self::to_x) first for
+    /// x; this recomputes it (cheap).
+    pub fn pull_back(
+        &self,
+        u: &[f64],
+        x: &mut [f64],
+        (grad_x, sigma_slope): (&[f64], f64),
+        grad_u: &mut [f64],
+    ) -> f64 {
+        self.forward(u, x, Some((grad_x, grad_u)), sigma_slope)
     }
 
-    fn forward(&self, u: &[f64], x: &mut [f64], mut grad: Option<(&[f64], &mut [f64])>) -> f64 {
+    fn forward(
+        &self,
+        u: &[f64],
+        x: &mut [f64],
+        mut grad: Option<(&[f64], &mut [f64])>,
+        sigma_slope: f64,
+    ) -> f64 {
         let mut total = 0.0;
+        if let Some(o) = self.sigma_at {
+            let (a, b) = (SIGMA_RANGE.0.ln(), SIGMA_RANGE.1.ln());
+            let s = logistic(u[o]);
+            total += (b - a).ln() - softplus(-u[o]) - softplus(u[o]);
+            if let Some((_, gu)) = grad.as_mut() {
+                gu[o] = sigma_slope * (b - a) * s * (1.0 - s) + (1.0 - 2.0 * s);
+            }
+        }
         for (slot, o) in &self.slots {
             let o = *o;
             match *slot {

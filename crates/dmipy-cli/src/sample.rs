@@ -58,10 +58,11 @@ pub struct SampleArgs {
     /// Noise distribution of the likelihood.
     #[arg(long, value_enum, default_value_t = NoiseChoice::Gaussian)]
     pub noise: NoiseChoice,
-    /// Noise σ relative to S0 (e.g. 0.05 for SNR 20). Default: per voxel from the residuals of
-    /// the least-squares fit, √(RSS/(m − n)).
-    #[arg(long, value_name = "SIGMA")]
-    pub sigma: Option<f64>,
+    /// Noise σ relative to S0 (e.g. 0.05 for SNR 20), or `sample` to sample it (log-uniform
+    /// prior on [0.001, 1]; maps `sigma_mean`, `sigma_std`, quantiles). Default: per voxel from
+    /// the residuals of the least-squares fit, √(RSS/(m − n)).
+    #[arg(long, value_name = "SIGMA|sample", value_parser = parse_sigma)]
+    pub sigma: Option<SigmaArg>,
     /// Chains per voxel.
     #[arg(long, default_value_t = 4)]
     pub chains: usize,
@@ -93,6 +94,24 @@ pub struct SampleArgs {
     pub quiet: bool,
 }
 
+/// `--sigma`: a value, or sampled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SigmaArg {
+    /// σ given, relative to S0.
+    Given(f64),
+    /// σ sampled.
+    Sampled,
+}
+
+fn parse_sigma(text: &str) -> Result<SigmaArg, String> {
+    if text == "sample" {
+        return Ok(SigmaArg::Sampled);
+    }
+    text.parse()
+        .map(SigmaArg::Given)
+        .map_err(|_| format!("{text:?} is neither a number nor `sample`"))
+}
+
 impl SampleArgs {
     fn options(&self) -> SampleOptions {
         SampleOptions {
@@ -104,7 +123,11 @@ impl SampleArgs {
                 NoiseChoice::Gaussian => NoiseKind::Gaussian,
                 NoiseChoice::Rician => NoiseKind::Rician,
             },
-            sigma: self.sigma,
+            sigma: match self.sigma {
+                Some(SigmaArg::Given(s)) => Some(s),
+                _ => None,
+            },
+            sample_sigma: self.sigma == Some(SigmaArg::Sampled),
             precondition: !self.no_precondition,
             quantiles: self.quantiles.clone(),
             ..SampleOptions::default()
@@ -166,7 +189,7 @@ pub fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<()> {
     // The draws store is started (and its target refused if it exists) before sampling.
     let mut draws = match &args.save_draws {
         Some(path) => {
-            let (names, kinds) = dmipy_bayes::public_parameters(&model);
+            let (names, kinds) = dmipy_bayes::public_parameters(&model, &options);
             let block = DrawsStore::suggested_block(&names, options.chains, options.draws as usize);
             let ijk: Vec<[usize; 3]> = dmipy_io::masked_indices(&mask)
                 .map(|v| {
@@ -350,7 +373,11 @@ fn options_json(args: &SampleArgs, options: &SampleOptions) -> serde_json::Value
         "seed": options.seed,
         "max_depth": options.max_depth,
         "noise": format!("{:?}", options.noise).to_lowercase(),
-        "sigma": options.sigma.map_or(json!("per voxel from the least-squares residuals"), |s| json!(s)),
+        "sigma": match (options.sigma, options.sample_sigma) {
+            (Some(s), _) => json!(s),
+            (None, true) => json!(format!("sampled, log-uniform on [{}, {}]", dmipy_bayes::SIGMA_RANGE.0, dmipy_bayes::SIGMA_RANGE.1)),
+            (None, false) => json!("per voxel from the least-squares residuals"),
+        },
         "precondition": options.precondition,
         "quantiles": options.quantiles,
         "threads": args.threads,

@@ -241,6 +241,26 @@ fn ball_stick_volume_is_sampled() {
     assert!(!out2.exists());
 }
 
+/// `--sigma sample` samples σ: `sigma_mean` is near the noise level of the data (SD 10 at S0
+/// 1000, so 0.01: the residual posterior's mean, within its spread of 0.01/√(2·283) ≈ 4 %, and the
+/// deterministic noise's own deviation from an SD of exactly 10), and sample.json says so.
+#[test]
+fn sigma_can_be_sampled() {
+    let dir = scratch("sigma");
+    let dwi = write_dwi(&dir);
+    let out = dir.join("out");
+    ok(sample(&dwi, &out, &["--sigma", "sample"]));
+    let sigma = read(&out.join("sigma_mean.nii.gz"));
+    for v in sigma.iter().take(3) {
+        assert!((v / 0.01 - 1.0).abs() < 0.1, "σ {v}");
+    }
+    assert!(out.join("sigma_q95.nii.gz").exists());
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("sample.json")).unwrap()).unwrap();
+    let said = report["options"]["sigma"].as_str().unwrap();
+    assert!(said.starts_with("sampled, log-uniform"), "{said}");
+}
+
 /// Bad options and priors are refused before any image is read; nothing is written.
 #[test]
 fn bad_input_writes_nothing() {
@@ -253,6 +273,8 @@ fn bad_input_writes_nothing() {
     assert!(e.contains("draws"), "{e}");
     let e = fails(sample(&dwi, &out, &["--sigma=-1"]));
     assert!(e.contains("sigma"), "{e}");
+    let e = fails(sample(&dwi, &out, &["--sigma", "some"]));
+    assert!(e.contains("neither a number nor `sample`"), "{e}");
     let priors = dir.join("priors.json");
     std::fs::write(&priors, r#"{"C1Stick_1_lambda_par": {"beta": {"a": 1}}}"#).unwrap();
     let e = fails(sample(&dwi, &out, &["--priors", priors.to_str().unwrap()]));

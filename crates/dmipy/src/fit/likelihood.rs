@@ -38,6 +38,30 @@ impl Noise {
         }
     }
 
+    /// The same distribution with σ replaced.
+    pub fn with_sigma(self, sigma: f64) -> Noise {
+        match self {
+            Noise::Gaussian { .. } => Noise::Gaussian { sigma },
+            Noise::Rician { .. } => Noise::Rician { sigma },
+        }
+    }
+
+    /// $\partial \ln p / \partial \ln\sigma$ from the data y, the signal A and the residuals
+    /// ρ that [`log_density`](Self::log_density) left. Gaussian: $\sum_i \rho_i^2/\sigma^2 - m$.
+    /// Rician: with $z_i = y_iA_i/\sigma^2$ and $y_i I_1(z_i)/I_0(z_i) = A_i - \rho_i$,
+    /// $\partial_{\ln\sigma}\big[-2\ln\sigma - (y^2 + A^2)/(2\sigma^2) + \ln I_0(z)\big]
+    /// = (y^2 - A^2 + 2A\rho)/\sigma^2 - 2$ per measurement (Sijbers et al. 1998, eq. 2;
+    /// $I_0' = I_1$, DLMF 10.29.3).
+    fn log_sigma_slope(&self, y: &[f64], a: &[f64], rho: &[f64]) -> f64 {
+        let s2 = self.sigma().powi(2);
+        match self {
+            Noise::Gaussian { .. } => rho.iter().map(|r| r * r).sum::<f64>() / s2 - y.len() as f64,
+            Noise::Rician { .. } => (y.iter().zip(a).zip(rho))
+                .map(|((y, a), r)| (y * y - a * a + 2.0 * a * r) / s2 - 2.0)
+                .sum(),
+        }
+    }
+
     /// $\ln p(y \mid A)$ for data `y` and signal `a`; overwrites `a` with $-\partial\ln p/\partial A_i$
     /// times σ² (the residual A − y for Gaussian noise, the Rician effective residual
     /// $A_i - y_i I_1(z_i)/I_0(z_i)$ otherwise; see `rician`).
@@ -70,6 +94,7 @@ pub struct VoxelLikelihood<'a, M: FitModel> {
     y: Vec<f64>,
     voxel: usize,
     signal: Vec<f64>,
+    residual: Vec<f64>,
     jacobian: Vec<f64>,
 }
 
@@ -77,13 +102,7 @@ impl<'a, M: FitModel> VoxelLikelihood<'a, M> {
     /// The likelihood of `model` on `scheme` under `noise`. Errors when σ is not positive and
     /// finite.
     pub fn new(model: &'a M, scheme: &'a AcquisitionScheme, noise: Noise) -> Result<Self, Error> {
-        let sigma = noise.sigma();
-        if !(sigma > 0.0 && sigma.is_finite()) {
-            return Err(Error::InvalidArgument {
-                what: "noise sigma".into(),
-                reason: format!("must be positive and finite, found {sigma}"),
-            });
-        }
+        check_sigma(noise.sigma())?;
         let (n, m) = (model.n_free(), scheme.len());
         // The widths the fitting engine also monomorphises: one dual pass when n ≤ 8.
         let engine: Box<dyn JacobianEngine<M> + 'a> = match n {
@@ -106,6 +125,7 @@ impl<'a, M: FitModel> VoxelLikelihood<'a, M> {
             y: vec![0.0; m],
             voxel: 0,
             signal: vec![0.0; m],
+            residual: vec![0.0; m],
             jacobian: vec![0.0; m * n.max(1)],
         })
     }
@@ -130,6 +150,14 @@ impl<'a, M: FitModel> VoxelLikelihood<'a, M> {
         self.noise
     }
 
+    /// Sets σ for the evaluations that follow (a sampler that samples σ); errors when it is not
+    /// positive and finite.
+    pub fn set_sigma(&mut self, sigma: f64) -> Result<(), Error> {
+        check_sigma(sigma)?;
+        self.noise = self.noise.with_sigma(sigma);
+        Ok(())
+    }
+
     /// $\ln p(y \mid x)$ at the free parameters `x` (SI).
     pub fn log_likelihood(&mut self, x: &[f64]) -> Result<f64, Error> {
         self.check(x)?;
@@ -146,6 +174,16 @@ impl<'a, M: FitModel> VoxelLikelihood<'a, M> {
         x: &[f64],
         gradient: &mut [f64],
     ) -> Result<f64, Error> {
+        Ok(self.log_likelihood_gradient_and_sigma_slope(x, gradient)?.0)
+    }
+
+    /// [`log_likelihood_and_gradient`](Self::log_likelihood_and_gradient), and
+    /// $\partial \ln p/\partial \ln\sigma$ at the current σ (for sampling σ).
+    pub fn log_likelihood_gradient_and_sigma_slope(
+        &mut self,
+        x: &[f64],
+        gradient: &mut [f64],
+    ) -> Result<(f64, f64), Error> {
         self.check(x)?;
         if gradient.len() != x.len() {
             return Err(Error::LengthMismatch {
@@ -157,16 +195,19 @@ impl<'a, M: FitModel> VoxelLikelihood<'a, M> {
         let n = x.len();
         let (signal, jacobian) = (&mut self.signal, &mut self.jacobian);
         (self.engine).evaluate(self.model, self.scheme, self.voxel, x, signal, jacobian, n)?;
-        let value = self.noise.log_density(&self.y, signal);
+        let residual = &mut self.residual;
+        residual.copy_from_slice(signal);
+        let value = self.noise.log_density(&self.y, residual);
+        let slope = self.noise.log_sigma_slope(&self.y, signal, residual);
         let s2 = self.noise.sigma().powi(2);
         gradient.fill(0.0);
-        for (rho, row) in signal.iter().zip(jacobian.chunks_exact(n)) {
+        for (rho, row) in residual.iter().zip(jacobian.chunks_exact(n)) {
             gradient
                 .iter_mut()
                 .zip(row)
                 .for_each(|(g, j)| *g -= rho * j / s2);
         }
-        Ok(value)
+        Ok((value, slope))
     }
 
     fn check(&self, x: &[f64]) -> Result<(), Error> {
@@ -179,6 +220,16 @@ impl<'a, M: FitModel> VoxelLikelihood<'a, M> {
             found: x.len(),
         })
     }
+}
+
+fn check_sigma(sigma: f64) -> Result<(), Error> {
+    if sigma > 0.0 && sigma.is_finite() {
+        return Ok(());
+    }
+    Err(Error::InvalidArgument {
+        what: "noise sigma".into(),
+        reason: format!("must be positive and finite, found {sigma}"),
+    })
 }
 
 #[cfg(test)]
@@ -284,6 +335,41 @@ mod tests {
         }
         for (g, r) in gradients[0].iter().zip(&gradients[1]) {
             assert!((r / g - 1.0).abs() < 1e-4, "{g} vs {r}");
+        }
+    }
+
+    /// ∂ ln p/∂ ln σ equals the central difference of ln p in ln σ (step 1e-5), for both
+    /// noises; `set_sigma` refuses σ ≤ 0.
+    #[test]
+    fn sigma_slope_matches_finite_differences() {
+        for noise in [
+            Noise::Gaussian { sigma: 0.05 },
+            Noise::Rician { sigma: 0.05 },
+        ] {
+            let (scheme, model, y, x) = setup(noise);
+            let mut likelihood = VoxelLikelihood::new(&model, &scheme, noise).unwrap();
+            likelihood.set_voxel(0, &y).unwrap();
+            let mut g = vec![0.0; x.len()];
+            let mut at = |sigma: f64| {
+                likelihood.set_sigma(sigma).unwrap();
+                likelihood
+                    .log_likelihood_gradient_and_sigma_slope(&x, &mut g)
+                    .unwrap()
+            };
+            let (value, slope) = at(0.04);
+            let h = 1e-5f64;
+            let fd = (at(0.04 * h.exp()).0 - at(0.04 * (-h).exp()).0) / (2.0 * h);
+            assert!(
+                (slope - fd).abs() < 1e-6 * slope.abs().max(1.0),
+                "{noise:?}: {slope} vs {fd}"
+            );
+            likelihood.set_sigma(0.04).unwrap();
+            let again = likelihood.log_likelihood(&x).unwrap();
+            assert!(
+                (again - value).abs() < 1e-13 * value.abs(),
+                "{again} vs {value}"
+            );
+            assert!(likelihood.set_sigma(0.0).is_err() && likelihood.set_sigma(f64::NAN).is_err());
         }
     }
 
