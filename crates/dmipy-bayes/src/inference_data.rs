@@ -152,7 +152,8 @@ impl DrawsStore {
     /// Each voxel's draws and statistics come from its posterior (NaN where it has none).
     pub fn write(&mut self, voxels: &[VoxelPosterior]) -> Result<(), dmipy_io::Error> {
         let rest = self.voxels - self.written;
-        if voxels.len() > rest || (voxels.len() % self.block != 0 && voxels.len() != rest) {
+        if voxels.len() > rest || (!voxels.len().is_multiple_of(self.block) && voxels.len() != rest)
+        {
             return Err(self.invalid(format!(
                 "{} voxels given at voxel {}: blocks are {} voxels, {rest} remain",
                 voxels.len(),

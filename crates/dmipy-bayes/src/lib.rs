@@ -53,5 +53,5 @@ pub use sampler::{
     DrawStats, NoiseKind, SampleControl, SampleOptions, SampleResult, VoxelPosterior, VoxelStatus,
     sample_voxels,
 };
-pub use summary::{OrientationSummary, ScalarDiagnostics};
+pub use summary::{OrientationSummary, ScalarDiagnostics, quantile_name};
 pub use transform::{Parametrisation, RADIAL_SD};
