@@ -53,5 +53,5 @@ pub use sampler::{
     DrawStats, NoiseKind, SIGMA_NAME, SampleControl, SampleOptions, SampleResult, VoxelPosterior,
     VoxelStatus, public_parameters, sample_voxels,
 };
-pub use summary::{OrientationSummary, ScalarDiagnostics};
+pub use summary::{OrientationSummary, ScalarDiagnostics, quantile_name};
 pub use transform::{Parametrisation, RADIAL_SD, SIGMA_RANGE};

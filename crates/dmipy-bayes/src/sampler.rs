@@ -173,6 +173,13 @@ impl VoxelStatus {
             VoxelStatus::Cancelled => 4,
         }
     }
+
+    /// The number of the `flags` map of `dmipy sample` and of Python's `model.sample`, where 0
+    /// is kept for voxels outside the mask: [`code`](Self::code) + 1 (1 sampled, 2 non-finite
+    /// data, 3 b0 ≤ 0, 4 no start, 5 cancelled).
+    pub fn flag(self) -> u8 {
+        self.code() + 1
+    }
 }
 
 /// The posterior of one voxel, summarised.

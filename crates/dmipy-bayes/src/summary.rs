@@ -62,6 +62,18 @@ pub fn scalar_summary(values: &[f64], quantiles: &[f64]) -> (f64, f64, Vec<f64>)
     )
 }
 
+/// The name of the p-quantile's outputs (the `P_qNN` maps of `dmipy sample`, the `P_qNN`
+/// arrays of Python's `model.sample`): `q` and the percentage, two digits when whole (`q05`,
+/// `q50`, `q95`, `q100`), else as written to six decimals (`q2.5`).
+pub fn quantile_name(p: f64) -> String {
+    let percent = p * 100.0;
+    if (percent - percent.round()).abs() < 1e-9 {
+        format!("q{:02}", percent.round() as i64)
+    } else {
+        format!("q{}", (percent * 1e6).round() / 1e6)
+    }
+}
+
 /// The summary of the draws of one orientation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OrientationSummary {
@@ -172,6 +184,16 @@ mod tests {
             s.mean_vector
         );
         assert!((s.cone95 - 10.0).abs() < 1e-9, "{}", s.cone95);
+    }
+
+    #[test]
+    fn quantiles_are_named_by_percentage() {
+        assert_eq!(quantile_name(0.05), "q05");
+        assert_eq!(quantile_name(0.5), "q50");
+        assert_eq!(quantile_name(0.95), "q95");
+        assert_eq!(quantile_name(0.025), "q2.5");
+        assert_eq!(quantile_name(1.0), "q100");
+        assert_eq!(quantile_name(0.0), "q00");
     }
 
     #[test]

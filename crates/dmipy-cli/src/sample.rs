@@ -12,7 +12,7 @@ use clap::Args;
 use dmipy::ParameterKind;
 use dmipy_bayes::{
     DrawsStore, NoiseKind, Priors, SampleControl, SampleOptions, SampleResult, VoxelStatus,
-    sample_voxels,
+    quantile_name, sample_voxels,
 };
 use dmipy_io::{NiftiHeader, NiftiImage, scatter};
 use serde_json::json;
@@ -147,17 +147,6 @@ const FLAG_CODES: &[(u8, &str)] = &[
     ),
     (5, "not sampled: cancelled"),
 ];
-
-/// The name of quantile p: `q` and its percentage, two digits when whole (`q05`, `q50`,
-/// `q95`), else as written (`q2.5`).
-fn quantile_name(p: f64) -> String {
-    let percent = p * 100.0;
-    if (percent - percent.round()).abs() < 1e-9 {
-        format!("q{:02}", percent.round() as i64)
-    } else {
-        format!("q{}", (percent * 1e6).round() / 1e6)
-    }
-}
 
 /// Runs `dmipy sample`; writes the summary to `out`.
 pub fn run(args: &SampleArgs, out: &mut dyn Write) -> Result<()> {
@@ -356,10 +345,7 @@ fn write_maps(
     let divergences = voxels.iter().map(|v| v.divergences as f64).collect();
     write("divergences", divergences, 1)?;
     write("sigma", voxels.iter().map(|v| v.sigma).collect(), 1)?;
-    let flags = voxels
-        .iter()
-        .map(|v| f64::from(v.status.code() + 1))
-        .collect();
+    let flags = voxels.iter().map(|v| f64::from(v.status.flag())).collect();
     write("flags", flags, 1)?;
     Ok(written)
 }
@@ -479,18 +465,4 @@ fn report(
         "flag_codes": FLAG_CODES.iter().map(|(c, m)| json!({"code": c, "meaning": m})).collect::<Vec<_>>(),
         "maps": written,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quantile_name;
-
-    #[test]
-    fn quantiles_are_named_by_percentage() {
-        assert_eq!(quantile_name(0.05), "q05");
-        assert_eq!(quantile_name(0.5), "q50");
-        assert_eq!(quantile_name(0.95), "q95");
-        assert_eq!(quantile_name(0.025), "q2.5");
-        assert_eq!(quantile_name(1.0), "q100");
-    }
 }

@@ -61,6 +61,24 @@ impl From<CoreError> for PyErr {
     }
 }
 
+/// A sampling error on its way to Python: bad options, priors or models become
+/// `ParameterError`, core errors their own exception, a sampler failure `DmipyError`.
+#[derive(Debug)]
+pub struct BayesErr(pub dmipy_bayes::BayesError);
+
+impl From<BayesErr> for PyErr {
+    fn from(BayesErr(error): BayesErr) -> Self {
+        use dmipy_bayes::BayesError as E;
+        match error {
+            E::Core(e) => CoreError(e).into(),
+            e @ (E::Prior { .. } | E::Option { .. } | E::Model { .. }) => {
+                ParameterError::new_err(e.to_string())
+            }
+            e => DmipyError::new_err(e.to_string()),
+        }
+    }
+}
+
 /// Voxels per GIL-free stretch: between stretches the GIL is retaken to check for Ctrl-C.
 const VOXELS_PER_STRETCH: usize = 1 << 16;
 
@@ -91,10 +109,12 @@ where
 /// it runs, the calling thread wakes now and then, retakes the GIL and checks for Ctrl-C; on
 /// Ctrl-C it sets the flag, waits for the worker to stop and raises `KeyboardInterrupt`. For
 /// calls that are not split into stretches of voxels (a fit cancels between its own chunks).
-pub fn cancellable<T, F>(py: Python<'_>, work: F) -> PyResult<T>
+pub fn cancellable<T, E, F>(py: Python<'_>, work: F) -> PyResult<T>
 where
     T: Send,
-    F: FnOnce(&AtomicBool) -> Result<T, dmipy::Error> + Send,
+    E: Send,
+    PyErr: From<E>,
+    F: FnOnce(&AtomicBool) -> Result<T, E> + Send,
 {
     let cancel = AtomicBool::new(false);
     std::thread::scope(|scope| {
@@ -110,7 +130,7 @@ where
             }
         }
         match worker.join() {
-            Ok(result) => result.map_err(|e| CoreError(e).into()),
+            Ok(result) => result.map_err(PyErr::from),
             Err(_) => Err(DmipyError::new_err(
                 "the computation panicked (a bug in dmipy-rs)",
             )),

@@ -142,6 +142,7 @@ pub fn fit_rows(
             Solver::Mix(mix) => fit_model_mix(model, scheme, &data, mix, &options, &control),
             Solver::Amico(amico) => fit_model_amico(model, scheme, &data, amico, &control),
         })
+        .map_err(CoreError)
     })?;
     Ok(PyModelFit {
         fit,

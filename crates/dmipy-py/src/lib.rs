@@ -29,7 +29,9 @@
 //!   `optimizers.amico_cvxpy`).
 //! - `fitting` — `MultiModel.fit` (GIL released, Ctrl-C cancels through `errors::cancellable`,
 //!   threads from `number_of_processors`) and `ModelFit`, the fitted parameters and diagnostics.
-//!
+//! - `sampling` — `MultiModel.sample`: NUTS posteriors per voxel (`dmipy_bayes::sample_voxels`,
+//!   GIL released, Ctrl-C cancels), returned as dicts of arrays named as `dmipy sample`'s maps
+//!   and draws store (`P_mean`, `P_q50`, `rhat`, …; draws (chain, draw, voxel[, card])).
 //! - `sh_model` — `sh_fit`, multi-compartment spherical deconvolution of voxels (Dmipy's
 //!   `MultiCompartmentSphericalHarmonicsModel.fit`), and `ShFit`, its FODs, fractions and
 //!   predictions.
@@ -52,6 +54,7 @@ mod fitting;
 mod model;
 mod multi;
 mod multi_extras;
+mod sampling;
 mod scheme;
 mod settings;
 mod sh_model;

@@ -4,6 +4,7 @@ use crate::distributed::PyDistributed;
 use crate::errors::{CoreError, ParameterError, over_voxels};
 use crate::fitting::{FitSettings, PyModelFit, Solver, fit_rows};
 use crate::model::{PyModel, kind_name};
+use crate::sampling::{SampleSettings, noise_kind, sample_rows};
 use crate::scheme::PyScheme;
 use dmipy::{
     AmicoOptions, Error, MixOptions, ModelComponent, MultiCompartmentModel, ParameterValue,
@@ -11,6 +12,7 @@ use dmipy::{
 };
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 /// A multi-compartment model of the core (Dmipy's `MultiCompartmentModel` and
 /// `MultiCompartmentSphericalMeanModel`). Frozen: the `with_…` methods return a changed copy, so
@@ -273,5 +275,55 @@ impl PyMultiModel {
             solver,
         };
         fit_rows(py, &self.inner, scheme, data, settings)
+    }
+
+    /// Samples the posterior of the model in every row of `data` (V, N: raw signals, b0
+    /// included) with NUTS (`dmipy_bayes::sample_voxels`): `chains` chains of `warmup` + `draws`
+    /// iterations per voxel, seeded by (`seed`, the voxel's key: `voxel_keys[v]`, default its
+    /// row), `noise` 'gaussian' or 'rician' with σ relative to S0 (`sigma`, or None for the
+    /// least-squares residual estimate; `sample_sigma` samples it), `priors` as JSON text (`{"NAME": {"normal": {"mean":
+    /// m, "sd": s}}, …}`, None: uniform). Returns a dict of dicts of arrays: `summaries`
+    /// (`P_mean`, `P_std`, `P_qNN`, `P_mean_vector`, `P_cone95`), `diagnostics` (`rhat`,
+    /// `ess_bulk`, `ess_tail`, `divergences`, `sigma`, `flags`, …) and, with `return_draws`,
+    /// `draws` and `sample_stats`. The GIL is released; Ctrl-C cancels.
+    #[pyo3(signature = (scheme, data, chains=4, warmup=300, draws=600, seed=0, noise="gaussian", sigma=None, sample_sigma=false, priors=None, quantiles=vec![0.05, 0.5, 0.95], return_draws=false, voxel_keys=None, threads=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn sample<'py>(
+        &self,
+        py: Python<'py>,
+        scheme: &Bound<'py, PyScheme>,
+        data: PyReadonlyArray2<'py, f64>,
+        chains: usize,
+        warmup: u64,
+        draws: u64,
+        seed: u64,
+        noise: &str,
+        sigma: Option<f64>,
+        sample_sigma: bool,
+        priors: Option<String>,
+        quantiles: Vec<f64>,
+        return_draws: bool,
+        voxel_keys: Option<Vec<u64>>,
+        threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let options = dmipy_bayes::SampleOptions {
+            chains,
+            warmup,
+            draws,
+            seed,
+            noise: noise_kind(noise)?,
+            sigma,
+            sample_sigma,
+            quantiles,
+            keep_draws: return_draws,
+            voxel_keys,
+            ..Default::default()
+        };
+        let settings = SampleSettings {
+            options,
+            priors,
+            threads,
+        };
+        sample_rows(py, &self.inner, scheme, data, settings)
     }
 }

@@ -55,3 +55,62 @@ def fit_dask(model, scheme, data, mask, settings):
     s0 = s0[..., 0] if s0_width == 1 else s0
     fitted_mask = packed[..., -1] > 0.5
     return FittedMultiCompartmentModel(model, scheme, s0, fitted_mask, vector)
+
+
+def _sample_block(block, selected, keys, model, scheme, settings):
+    """One block's posterior: the core's sample of its voxels in ``selected`` (flat, C order)
+    with their global seed keys ``keys``."""
+    from .posterior import _sample_rows
+
+    block = np.require(block, dtype=float, requirements=["C", "A"])
+    rows = block.reshape(-1, block.shape[-1])
+    return _sample_rows(model, scheme, rows, selected, keys, settings)
+
+
+def sample_dask(model, scheme, data, mask, settings):
+    """Samples ``model``'s posterior in the Dask array ``data`` (..., N) block by block on the
+    current Dask scheduler; returns a ``PosteriorResult`` of NumPy arrays equal to that of the
+    NumPy array: every voxel's seed key is its position among the masked voxels of the whole
+    grid in C order, whatever block it is in."""
+    import dask
+
+    from .posterior import PosteriorResult, _selection
+
+    if model._core.voxel_count is not None:
+        raise ParameterError(
+            "per-voxel fixed values or initial guesses index the whole volume; "
+            "they cannot be used with a Dask array (sample a NumPy array instead)"
+        )
+    data = data.astype(float).rechunk({data.ndim - 1: -1})
+    shape = data.shape[:-1]
+    selected = _selection(shape, None if mask is None else np.asarray(mask)).reshape(shape)
+    ordinal = (np.cumsum(selected.ravel()) - 1).reshape(shape)
+    edges = [np.cumsum((0,) + chunks) for chunks in data.chunks[:-1]]
+    blocks = data.to_delayed()
+    model_, scheme_ = dask.delayed(model), dask.delayed(scheme)
+    tasks, where = [], []
+    for index in np.ndindex(*data.numblocks[:-1]):
+        region = tuple(slice(e[i], e[i + 1]) for e, i in zip(edges, index))
+        chosen = selected[region]
+        keys = ordinal[region][chosen]
+        where.append(keys)
+        tasks.append(
+            dask.delayed(_sample_block)(
+                blocks[index + (0,)], chosen.ravel(), keys, model_, scheme_, settings
+            )
+        )
+    parts = dask.compute(*tasks)
+    n = int(np.count_nonzero(selected))
+    gathered = {}
+    for group, axis in (("summaries", 0), ("diagnostics", 0), ("draws", 2), ("sample_stats", 2)):
+        if parts[0][group] is None:
+            gathered[group] = None
+            continue
+        gathered[group] = {}
+        for name, first in parts[0][group].items():
+            shape_all = first.shape[:axis] + (n,) + first.shape[axis + 1:]
+            out = np.empty(shape_all, dtype=first.dtype)
+            for keys, part in zip(where, parts):
+                np.moveaxis(out, axis, 0)[keys] = np.moveaxis(part[group][name], axis, 0)
+            gathered[group][name] = out
+    return PosteriorResult(model, selected, **gathered)

@@ -425,6 +425,91 @@ class _MultiCompartmentBase:
         return FittedMultiCompartmentModel(self, acquisition_scheme, *parts)
 
 
+    # Posterior sampling.
+
+    def sample(
+        self,
+        acquisition_scheme,
+        data,
+        mask=None,
+        chains=4,
+        warmup=300,
+        draws=600,
+        seed=0,
+        noise="gaussian",
+        sigma=None,
+        priors=None,
+        quantiles=(0.05, 0.5, 0.95),
+        number_of_processors=None,
+        return_draws=True,
+    ):
+        """Samples the posterior of the model's parameters in every voxel of ``data`` with
+        NUTS (not in Dmipy; the engine of ``dmipy sample``, crate ``dmipy-bayes``).
+
+        Per voxel: the data are divided by the mean b0 (per echo time), the least-squares fit
+        of ``fit`` gives the start, and ``chains`` NUTS chains (Hoffman & Gelman 2014, JMLR
+        15:1593) run ``warmup`` adaptation iterations, then keep ``draws`` draws each, in an
+        unconstrained space with exact log-Jacobians, preconditioned by the Laplace
+        covariance at the start.
+
+        Parameters
+        ----------
+        acquisition_scheme : AcquisitionScheme
+            The acquisition of ``data``.
+        data : array, shape (..., N)
+            Raw signals with b0s, NumPy or Dask. A Dask array is sampled block by block on the
+            current Dask scheduler (e.g. a ``distributed.Client``), with the same numbers as
+            the NumPy array; per-voxel fixed values are then refused.
+        mask : array of bool, shape data.shape[:-1], optional
+            Voxels to sample (default: all). Voxels with NaN data or b0 ≤ 0 are flagged.
+        chains, warmup, draws : int
+            Chains per voxel (≥ 1; R-hat needs 2), warm-up iterations per chain (discarded)
+            and draws kept per chain (≥ 4).
+        seed : int
+            Seed. Chain c of voxel v draws from a stream keyed by (seed, v, c), v the voxel's
+            position among the masked voxels in C order: the numbers depend neither on the
+            thread count nor on Dask's blocks.
+        noise : {'gaussian', 'rician'}
+            Noise distribution of the likelihood.
+        sigma : float or 'sample', optional
+            Noise σ relative to S0 (e.g. 0.05 for SNR 20), or ``'sample'`` to sample it as
+            one more parameter ``sigma`` (log-uniform prior on [0.001, 1]); default: per voxel
+            from the residuals of the least-squares fit, √(RSS/(m − n)).
+        priors : dict, optional
+            Priors by parameter name (SI), e.g. ``{'C1Stick_1_lambda_par': {'normal':
+            {'mean': 1.7e-9, 'sd': 0.3e-9}}}``; also ``uniform`` {lower, upper},
+            ``lognormal`` {mu, sigma}, ``halfnormal`` {sd}. Default: uniform on the parameter
+            ranges, orientations uniform on the sphere, fractions uniform on the simplex.
+        quantiles : sequence of float
+            Quantiles (in [0, 1]) to report, as ``P_q05``, ``P_q50``, ``P_q95`` …
+        number_of_processors : int, optional
+            Threads (default: all cores); the GIL is released and Ctrl-C cancels.
+        return_draws : bool
+            Keep every draw and NUTS's per-draw statistics (``draws``, ``sample_stats``,
+            ``to_inference_data()``).
+
+        Returns
+        -------
+        PosteriorResult
+            ``summaries`` and ``diagnostics`` on the voxel grid, ``draws`` and
+            ``sample_stats`` of the masked voxels (see ``dmipy_rs.core.posterior``).
+
+        Errors (bad options, unknown or invalid priors, a model that cannot be sampled) raise
+        ``ParameterError``, a ``ValueError``, with the library's message.
+        """
+        from .posterior import _core_settings, _sample_numpy
+
+        settings = _core_settings(
+            chains, warmup, draws, seed, noise, sigma, priors, quantiles,
+            number_of_processors, return_draws,
+        )
+        if hasattr(data, "map_blocks") and hasattr(data, "chunks"):
+            from ._dask import sample_dask
+
+            return sample_dask(self, acquisition_scheme, data, mask, settings)
+        return _sample_numpy(self, acquisition_scheme, np.asarray(data, dtype=float), mask,
+                             settings)
+
 def _check_components(owner, models, spherical_mean):
     """Dmipy's refusals: one model object twice (its parameters would be shared by accident),
     and an orientation-free plane (Dmipy's 1-D plane) next to other models or in a
