@@ -265,9 +265,10 @@ def test_to_inference_data_explains_what_is_missing(ball_stick, scheme, monkeypa
     assert summaries_only.draws is None and summaries_only.sample_stats is None
     with pytest.raises(ValueError, match="return_draws=True"):
         summaries_only.to_inference_data()
+    with_draws = ball_stick.sample(scheme, data, **QUICK)
     monkeypatch.setitem(sys.modules, "arviz", None)  # import arviz now raises ImportError
     with pytest.raises(ImportError, match="needs ArviZ"):
-        summaries_only.to_inference_data()
+        with_draws.to_inference_data()
 
 
 def test_sigma_can_be_sampled(ball_stick, scheme):

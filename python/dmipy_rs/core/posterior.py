@@ -143,16 +143,16 @@ class PosteriorResult:
         dimensions ``chain``, ``draw``, ``voxel`` and ``P_dim_0`` for a vector parameter,
         coordinates ``voxel`` = 0 … n − 1 and the grid indices ``voxel_i``, ``voxel_j``, …
         along it), the layout of the store of ``dmipy sample --save-draws``. Needs ArviZ."""
+        if self.draws is None:
+            raise ValueError(
+                "no draws were kept: sample with return_draws=True to build an InferenceData"
+            )
         try:
             import arviz as az
         except ImportError as error:
             raise ImportError(
                 "PosteriorResult.to_inference_data needs ArviZ: pip install arviz"
             ) from error
-        if self.draws is None:
-            raise ValueError(
-                "no draws were kept: sample with return_draws=True to build an InferenceData"
-            )
         dims = {
             name: ["voxel"] if values.ndim == 3 else ["voxel", f"{name}_dim_0"]
             for name, values in self.draws.items()

@@ -199,7 +199,8 @@ pub(crate) fn check_zero_delta(
 /// Gradient directions: finite; unit length within 1e-3, or zero for b0 measurements. Accepted
 /// vectors are scaled to exactly unit length: a direction is a unit vector by definition, and files
 /// store it rounded (HCP's bvecs are off by up to 1.1e-6, which moves a b = 3e9 s/m² signal by
-/// ~1e-5); vectors unit to rounding ([`UNIT_NORM_ROUNDING`]) are kept. Dmipy keeps them as given; our reference fixtures feed Dmipy normalised vectors. With
+/// ~1e-5); vectors unit to rounding ([`UNIT_NORM_ROUNDING`]) are kept. Dmipy keeps them as
+/// given; our reference fixtures feed Dmipy normalised vectors. With
 /// `options.renormalize_directions` any non-zero vector is accepted and normalised.
 pub(crate) fn checked_directions(
     directions: &[[f64; 3]],
