@@ -162,26 +162,12 @@ impl DrawsStore {
             )));
         }
         let width: usize = self.names.iter().map(|n| n.1).sum();
-        let (chains, draws) = (self.chains, self.draws);
-        let total = chains * draws;
+        let total = self.chains * self.draws;
         for (b, group) in voxels.chunks(self.block).enumerate() {
             let chunk = (self.written / self.block) + b;
-            let n = group.len();
-            // Element [c, d, v, k] of a chunk is draw (c, d) of voxel v, component k.
             let mut column = 0;
             for (name, card) in &self.names {
-                let mut values = Vec::with_capacity(total * n * card);
-                for s in 0..total {
-                    for voxel in group {
-                        for k in 0..*card {
-                            let value = voxel
-                                .draws
-                                .as_ref()
-                                .and_then(|d| d.get(s * width + column + k).copied());
-                            values.push(value.unwrap_or(f64::NAN));
-                        }
-                    }
-                }
+                let values = parameter_draws(group, total, width, column..column + card);
                 let mut index = vec![0, 0, chunk];
                 if *card > 1 {
                     index.push(0);
@@ -191,48 +177,19 @@ impl DrawsStore {
                     .write_chunk(&path, &index, ChunkValues::F64(&values))?;
                 column += card;
             }
-            let stats: Vec<Option<&DrawStats>> =
-                group.iter().map(|v| v.draw_stats.as_ref()).collect();
-            let f64s = |f: fn(&DrawStats) -> &[f64]| -> Vec<f64> {
-                (0..total)
-                    .flat_map(|s| {
-                        stats
-                            .iter()
-                            .map(move |st| st.map_or(f64::NAN, |st| f(st)[s]))
-                    })
-                    .collect()
-            };
-            let i64s = |f: fn(&DrawStats) -> &[u64]| -> Vec<i64> {
-                (0..total)
-                    .flat_map(|s| {
-                        stats
-                            .iter()
-                            .map(move |st| st.map_or(0, |st| f(st)[s] as i64))
-                    })
-                    .collect()
-            };
-            let diverging: Vec<bool> = (0..total)
-                .flat_map(|s| {
-                    stats
-                        .iter()
-                        .map(move |st| st.is_some_and(|st| st.diverging[s]))
-                })
-                .collect();
+            let stats = StatsColumns::of(group, total);
             let at = [0, 0, chunk];
             let put = |stat: &str, values: ChunkValues| {
                 self.writer
                     .write_chunk(&format!("sample_stats/{stat}"), &at, values)
             };
-            put("lp", ChunkValues::F64(&f64s(|s| &s.lp)))?;
-            put("energy", ChunkValues::F64(&f64s(|s| &s.energy)))?;
-            put(
-                "acceptance_rate",
-                ChunkValues::F64(&f64s(|s| &s.acceptance_rate)),
-            )?;
-            put("step_size", ChunkValues::F64(&f64s(|s| &s.step_size)))?;
-            put("tree_depth", ChunkValues::I64(&i64s(|s| &s.tree_depth)))?;
-            put("n_steps", ChunkValues::I64(&i64s(|s| &s.n_steps)))?;
-            put("diverging", ChunkValues::Bool(&diverging))?;
+            put("lp", ChunkValues::F64(&stats.lp))?;
+            put("energy", ChunkValues::F64(&stats.energy))?;
+            put("acceptance_rate", ChunkValues::F64(&stats.acceptance_rate))?;
+            put("step_size", ChunkValues::F64(&stats.step_size))?;
+            put("tree_depth", ChunkValues::I64(&stats.tree_depth))?;
+            put("n_steps", ChunkValues::I64(&stats.n_steps))?;
+            put("diverging", ChunkValues::Bool(&stats.diverging))?;
         }
         self.written += voxels.len();
         Ok(())
@@ -277,6 +234,87 @@ pub fn write_draws(
     )?;
     store.write(&result.voxels)?;
     store.finish()
+}
+
+/// The draws of the public columns `columns` (one parameter) of every voxel in the store's C
+/// order: draw s = chain · draws + draw, then voxel, then component; NaN for a voxel without
+/// draws. `total` is chains × draws, `width` the public row's length.
+pub fn parameter_draws(
+    voxels: &[VoxelPosterior],
+    total: usize,
+    width: usize,
+    columns: std::ops::Range<usize>,
+) -> Vec<f64> {
+    let mut values = Vec::with_capacity(total * voxels.len() * columns.len());
+    for s in 0..total {
+        for voxel in voxels {
+            for j in columns.clone() {
+                let value = (voxel.draws.as_ref()).and_then(|d| d.get(s * width + j).copied());
+                values.push(value.unwrap_or(f64::NAN));
+            }
+        }
+    }
+    values
+}
+
+/// NUTS's per-draw statistics of many voxels in the store's C order (draw s = chain · draws +
+/// draw, then voxel): ArviZ's `sample_stats`; NaN, 0 or false for a voxel without them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StatsColumns {
+    /// `lp`.
+    pub lp: Vec<f64>,
+    /// `energy`.
+    pub energy: Vec<f64>,
+    /// `acceptance_rate`.
+    pub acceptance_rate: Vec<f64>,
+    /// `step_size`.
+    pub step_size: Vec<f64>,
+    /// `tree_depth`.
+    pub tree_depth: Vec<i64>,
+    /// `n_steps`.
+    pub n_steps: Vec<i64>,
+    /// `diverging`.
+    pub diverging: Vec<bool>,
+}
+
+impl StatsColumns {
+    /// The statistics of `voxels`, `total` = chains × draws each.
+    pub fn of(voxels: &[VoxelPosterior], total: usize) -> Self {
+        let stats: Vec<Option<&DrawStats>> = voxels.iter().map(|v| v.draw_stats.as_ref()).collect();
+        let floats = |f: fn(&DrawStats) -> &[f64]| -> Vec<f64> {
+            (0..total)
+                .flat_map(|s| {
+                    stats
+                        .iter()
+                        .map(move |st| st.map_or(f64::NAN, |st| f(st)[s]))
+                })
+                .collect()
+        };
+        let ints = |f: fn(&DrawStats) -> &[u64]| -> Vec<i64> {
+            (0..total)
+                .flat_map(|s| {
+                    stats
+                        .iter()
+                        .map(move |st| st.map_or(0, |st| f(st)[s] as i64))
+                })
+                .collect()
+        };
+        StatsColumns {
+            lp: floats(|s| &s.lp),
+            energy: floats(|s| &s.energy),
+            acceptance_rate: floats(|s| &s.acceptance_rate),
+            step_size: floats(|s| &s.step_size),
+            tree_depth: ints(|s| &s.tree_depth),
+            n_steps: ints(|s| &s.n_steps),
+            diverging: (0..total)
+                .flat_map(|s| {
+                    stats
+                        .iter()
+                        .map(move |st| st.is_some_and(|st| st.diverging[s]))
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The sample statistics and their element types.

@@ -5,8 +5,8 @@ use crate::fitting::{thread_pool, voxel_rows};
 use crate::scheme::PyScheme;
 use dmipy::{MultiCompartmentModel, ParameterKind};
 use dmipy_bayes::{
-    DrawStats, NoiseKind, Priors, SampleControl, SampleOptions, SampleResult, VoxelPosterior,
-    quantile_name, sample_voxels,
+    NoiseKind, Priors, SampleControl, SampleOptions, SampleResult, StatsColumns, VoxelPosterior,
+    parameter_draws, quantile_name, sample_voxels,
 };
 use numpy::{Element, PyArray1, PyArrayDyn, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -170,16 +170,7 @@ fn draws<'py>(py: Python<'py>, result: &SampleResult) -> PyResult<Bound<'py, PyD
     let out = PyDict::new(py);
     let mut column = 0;
     for (name, card) in &result.names {
-        let mut values = Vec::with_capacity(total * n * card);
-        for s in 0..total {
-            for voxel in &result.voxels {
-                for k in 0..*card {
-                    let value =
-                        (voxel.draws.as_ref()).and_then(|d| d.get(s * width + column + k).copied());
-                    values.push(value.unwrap_or(f64::NAN));
-                }
-            }
-        }
+        let values = parameter_draws(&result.voxels, total, width, column..column + card);
         let mut shape = vec![result.chains, result.draws, n];
         if *card > 1 {
             shape.push(*card);
@@ -196,44 +187,17 @@ fn draws<'py>(py: Python<'py>, result: &SampleResult) -> PyResult<Bound<'py, PyD
 fn sample_stats<'py>(py: Python<'py>, result: &SampleResult) -> PyResult<Bound<'py, PyDict>> {
     let total = result.chains * result.draws;
     let shape = vec![result.chains, result.draws, result.voxels.len()];
-    let stats: Vec<Option<&DrawStats>> = (result.voxels.iter())
-        .map(|v| v.draw_stats.as_ref())
-        .collect();
-    // Element [c, d, v] is draw c·draws + d of voxel v.
-    let f64s = |f: fn(&DrawStats) -> &[f64]| {
-        let values: Vec<f64> = (0..total)
-            .flat_map(|s| {
-                stats
-                    .iter()
-                    .map(move |st| st.map_or(f64::NAN, |st| f(st)[s]))
-            })
-            .collect();
-        array(py, values, shape.clone())
-    };
-    let i64s = |f: fn(&DrawStats) -> &[u64]| {
-        let values: Vec<i64> = (0..total)
-            .flat_map(|s| {
-                stats
-                    .iter()
-                    .map(move |st| st.map_or(0, |st| f(st)[s] as i64))
-            })
-            .collect();
-        array(py, values, shape.clone())
-    };
-    let diverging: Vec<bool> = (0..total)
-        .flat_map(|s| {
-            stats
-                .iter()
-                .map(move |st| st.is_some_and(|st| st.diverging[s]))
-        })
-        .collect();
+    let stats = StatsColumns::of(&result.voxels, total);
     let out = PyDict::new(py);
-    out.set_item("lp", f64s(|s| &s.lp)?)?;
-    out.set_item("energy", f64s(|s| &s.energy)?)?;
-    out.set_item("acceptance_rate", f64s(|s| &s.acceptance_rate)?)?;
-    out.set_item("step_size", f64s(|s| &s.step_size)?)?;
-    out.set_item("tree_depth", i64s(|s| &s.tree_depth)?)?;
-    out.set_item("n_steps", i64s(|s| &s.n_steps)?)?;
-    out.set_item("diverging", array(py, diverging, shape.clone())?)?;
+    out.set_item("lp", array(py, stats.lp, shape.clone())?)?;
+    out.set_item("energy", array(py, stats.energy, shape.clone())?)?;
+    out.set_item(
+        "acceptance_rate",
+        array(py, stats.acceptance_rate, shape.clone())?,
+    )?;
+    out.set_item("step_size", array(py, stats.step_size, shape.clone())?)?;
+    out.set_item("tree_depth", array(py, stats.tree_depth, shape.clone())?)?;
+    out.set_item("n_steps", array(py, stats.n_steps, shape.clone())?)?;
+    out.set_item("diverging", array(py, stats.diverging, shape)?)?;
     Ok(out)
 }
