@@ -113,8 +113,9 @@ pub use fit::{
 pub use model::{
     AmicoOptions, AmicoWeights, DistributedModel, Distribution, MAX_AMICO_ATOMS, MixOptions,
     ModelComponent, ModelFit, ModelParameter, ModelScratch, MultiCompartmentModel, ParameterValue,
-    SolverModel, SolverScratch, TURNKEY_NAMES, amico_weights, fit_model, fit_model_amico,
-    fit_model_mix, nested_from_fractions, nested_to_fractions, tortuous_lambda_perp,
+    SolverModel, SolverScratch, TURNKEY_NAMES, VjpScratch, amico_weights, fit_model,
+    fit_model_amico, fit_model_mix, nested_from_fractions, nested_to_fractions,
+    tortuous_lambda_perp,
 };
 pub use predict::{
     jacobian_voxels, jacobian_width, predict_voxels, simulate_voxels, spherical_mean_voxels,

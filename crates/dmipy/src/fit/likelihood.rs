@@ -9,7 +9,7 @@
 use super::FitModel;
 use super::jacobian::{JacobianEngine, ScalarJacobian, VectorJacobian};
 use super::rician::rician_residuals;
-use crate::{AcquisitionScheme, Error};
+use crate::{AcquisitionScheme, Error, VjpScratch};
 use std::f64::consts::PI;
 
 /// The distribution of normalised data around the model's signal A, with σ relative to S0.
@@ -96,6 +96,8 @@ pub struct VoxelLikelihood<'a, M: FitModel> {
     signal: Vec<f64>,
     residual: Vec<f64>,
     jacobian: Vec<f64>,
+    /// Buffers of the model's own vector–Jacobian product, when it has one.
+    vjp: Option<VjpScratch>,
 }
 
 impl<'a, M: FitModel> VoxelLikelihood<'a, M> {
@@ -127,6 +129,7 @@ impl<'a, M: FitModel> VoxelLikelihood<'a, M> {
             signal: vec![0.0; m],
             residual: vec![0.0; m],
             jacobian: vec![0.0; m * n.max(1)],
+            vjp: model.has_vjp().then(VjpScratch::default),
         })
     }
 
@@ -193,15 +196,25 @@ impl<'a, M: FitModel> VoxelLikelihood<'a, M> {
             });
         }
         let n = x.len();
-        let (signal, jacobian) = (&mut self.signal, &mut self.jacobian);
-        (self.engine).evaluate(self.model, self.scheme, self.voxel, x, signal, jacobian, n)?;
+        let signal = &mut self.signal;
+        if let Some(state) = self.vjp.as_mut() {
+            self.model.signal_for_vjp(self.voxel, x, signal, state)?;
+        } else {
+            let jacobian = &mut self.jacobian;
+            (self.engine).evaluate(self.model, self.scheme, self.voxel, x, signal, jacobian, n)?;
+        }
         let residual = &mut self.residual;
         residual.copy_from_slice(signal);
         let value = self.noise.log_density(&self.y, residual);
         let slope = self.noise.log_sigma_slope(&self.y, signal, residual);
         let s2 = self.noise.sigma().powi(2);
+        if let Some(state) = self.vjp.as_mut() {
+            self.model.vjp(residual, state, gradient);
+            gradient.iter_mut().for_each(|g| *g /= -s2);
+            return Ok((value, slope));
+        }
         gradient.fill(0.0);
-        for (rho, row) in residual.iter().zip(jacobian.chunks_exact(n)) {
+        for (rho, row) in residual.iter().zip(self.jacobian.chunks_exact(n)) {
             gradient
                 .iter_mut()
                 .zip(row)

@@ -18,7 +18,7 @@
 mod brute_force;
 mod chart;
 mod cramer_rao;
-mod jacobian;
+pub(crate) mod jacobian;
 mod layout;
 mod levenberg_marquardt;
 mod likelihood;
@@ -43,7 +43,7 @@ pub use voxels::{
     FitControl, FitOptions, FitResult, InitialGuess, S0Mode, VoxelFlag, fit_voxels, fit_voxels_with,
 };
 
-use crate::{AcquisitionScheme, Error, ParameterKind, Scalar};
+use crate::{AcquisitionScheme, Error, ParameterKind, Scalar, VjpScratch};
 
 /// A model the fitting engine can fit: a vector of free parameters in SI units with box bounds,
 /// scales and kinds, and a signal function generic over the scalar type.
@@ -102,4 +102,29 @@ pub trait FitModel: Sync {
         out: &mut [D],
         scratch: &mut Self::Scratch<D>,
     ) -> Result<(), Error>;
+
+    /// Whether the model computes $J^\top\rho$ itself ([`signal_for_vjp`](Self::signal_for_vjp)
+    /// then [`vjp`](Self::vjp)), cheaper than the forward-mode Jacobian. Default false.
+    fn has_vjp(&self) -> bool {
+        false
+    }
+
+    /// The signal at `x` (f64) into `out`, keeping in `state` what [`vjp`](Self::vjp) needs.
+    /// Only called when [`has_vjp`](Self::has_vjp); the default refuses.
+    fn signal_for_vjp(
+        &self,
+        _voxel: usize,
+        _x: &[f64],
+        _out: &mut [f64],
+        _state: &mut VjpScratch,
+    ) -> Result<(), Error> {
+        Err(Error::InvalidArgument {
+            what: "vector-Jacobian product".into(),
+            reason: "this model has none".into(),
+        })
+    }
+
+    /// $J^\top\rho$ at the `x` of the last [`signal_for_vjp`](Self::signal_for_vjp) into
+    /// `gradient` (length n).
+    fn vjp(&self, _rho: &[f64], _state: &mut VjpScratch, _gradient: &mut [f64]) {}
 }

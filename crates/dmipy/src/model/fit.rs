@@ -33,7 +33,7 @@ use super::parameters::ValueSource;
 use super::vectors::MAX_COMPONENTS;
 use crate::{
     AcquisitionScheme, Error, FitControl, FitModel, FitOptions, FitResult, InitialGuess,
-    ParameterKind, PulseTiming, Scalar, SchemeOptions, fit_voxels_with,
+    ParameterKind, PulseTiming, Scalar, SchemeOptions, VjpScratch, fit_voxels_with,
 };
 use num_dual::Dual64;
 
@@ -409,6 +409,68 @@ impl FitModel for SolverModel<'_> {
             .full_from_free(&scratch.free, voxel, &mut scratch.full)?;
         self.model
             .signal_with(self.scheme, &scratch.full, out, &mut scratch.model)
+    }
+
+    /// When every component has at most `vjp::MAX_WIDTH` parameters (see `model/vjp.rs`).
+    fn has_vjp(&self) -> bool {
+        self.model.has_component_vjp()
+    }
+
+    /// φ = F(x) in f64, ∂φ/∂x by one `Dual64` pass of F per solver variable, then the
+    /// components' signals and Jacobians (`MultiCompartmentModel::signal_for_vjp`).
+    fn signal_for_vjp(
+        &self,
+        voxel: usize,
+        x: &[f64],
+        out: &mut [f64],
+        state: &mut VjpScratch,
+    ) -> Result<(), Error> {
+        let (n, free_len, full_len) = (x.len(), self.model.free_len(), self.model.full_len());
+        let at = if self.varies { voxel } else { 0 };
+        state.free.resize(free_len, 0.0);
+        state.full.resize(full_len, 0.0);
+        self.free_from_x(x, voxel, &mut state.free);
+        self.model
+            .full_from_free(&state.free, at, &mut state.full)?;
+        let zero = Dual64::from(0.0);
+        state.x_d.resize(n, zero);
+        state.free_d.resize(free_len, zero);
+        state.full_d.resize(full_len, zero);
+        state.dfull_dx.resize(full_len * n, 0.0);
+        for k in 0..n {
+            for (j, (d, &v)) in state.x_d.iter_mut().zip(x).enumerate() {
+                *d = if j == k {
+                    Dual64::from(v).derivative()
+                } else {
+                    Dual64::from(v)
+                };
+            }
+            self.free_from_x(&state.x_d, voxel, &mut state.free_d);
+            self.model
+                .full_from_free(&state.free_d, at, &mut state.full_d)?;
+            for (r, d) in state.full_d.iter().enumerate() {
+                state.dfull_dx[r * n + k] = d.eps;
+            }
+        }
+        let full = std::mem::take(&mut state.full);
+        let result = self.model.signal_for_vjp(self.scheme, &full, out, state);
+        state.full = full;
+        result
+    }
+
+    /// $J^\top\rho = (\partial\phi/\partial x)^\top \sum_i \rho_i\,\partial S_i/\partial\phi$.
+    fn vjp(&self, rho: &[f64], state: &mut VjpScratch, gradient: &mut [f64]) {
+        let n = gradient.len();
+        let mut grad_full = std::mem::take(&mut state.grad_full);
+        grad_full.clear();
+        grad_full.resize(state.full.len(), 0.0);
+        self.model.vjp_full(&state.full, rho, state, &mut grad_full);
+        for (k, g) in gradient.iter_mut().enumerate() {
+            *g = (grad_full.iter().enumerate())
+                .map(|(r, gf)| state.dfull_dx[r * n + k] * gf)
+                .sum();
+        }
+        state.grad_full = grad_full;
     }
 }
 

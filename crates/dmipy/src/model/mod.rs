@@ -49,6 +49,7 @@ mod tests;
 mod tortuosity;
 mod turnkey;
 mod vectors;
+mod vjp;
 
 pub use amico::{AmicoOptions, AmicoWeights, MAX_AMICO_ATOMS, amico_weights, fit_model_amico};
 pub use component::ModelComponent;
@@ -63,6 +64,7 @@ pub use parameters::ModelParameter;
 pub use predict::ModelScratch;
 pub use tortuosity::tortuous_lambda_perp;
 pub use turnkey::TURNKEY_NAMES;
+pub use vjp::VjpScratch;
 
 use crate::Error;
 use links::Link;
