@@ -1,6 +1,6 @@
 //! `DeterministicMaximum`: the FOD's largest amplitude within the cone (DIPY's DeterministicMaximumDirectionGetter).
 
-use super::{DirectionGetter, cone, cone_candidates, sphere_maximum};
+use super::{ConeTable, DirectionGetter, cone_candidates, sphere_maximum};
 use crate::Rng;
 use crate::field::PmfField;
 use dmipy::Scalar;
@@ -18,6 +18,8 @@ pub struct DeterministicMaximum<P> {
     pub cos_min: f64,
     /// Relative amplitude threshold in [0, 1).
     pub relative_threshold: f64,
+    /// The cones of the sphere's vertices, built on first use.
+    cones: ConeTable,
 }
 
 impl<P> DeterministicMaximum<P> {
@@ -27,6 +29,7 @@ impl<P> DeterministicMaximum<P> {
             field,
             cos_min: max_angle_deg.to_radians().cos(),
             relative_threshold,
+            cones: ConeTable::default(),
         }
     }
 }
@@ -61,7 +64,8 @@ impl<D: Scalar, P: PmfField<D>> DirectionGetter<D> for DeterministicMaximum<P> {
     /// the exact maximum every step.
     fn direction(&self, point: &[D; 3], incoming: &[D; 3], _rng: &mut Rng) -> Option<[D; 3]> {
         let sphere = self.field.sphere();
-        let (indices, signs) = cone(sphere, &incoming.map(|x| x.re()), self.cos_min);
+        let inc = incoming.map(|x| x.re());
+        let (indices, signs) = self.cones.cone(sphere, &inc, self.cos_min);
         let mut pmf = vec![D::zero(); indices.len()];
         let bound = self.field.pmf_subset(point, &indices, &mut pmf)?;
         let mut best = None::<(usize, f64)>;

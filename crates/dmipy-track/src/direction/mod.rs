@@ -11,6 +11,9 @@ pub use probabilistic::Probabilistic;
 use crate::Rng;
 use crate::field::PmfField;
 use dmipy::Scalar;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Picks directions: at a seed (initial directions) and along a streamline (the next step).
 pub trait DirectionGetter<D: Scalar>: Sync {
@@ -46,6 +49,64 @@ pub(crate) fn cone_candidates<D: Scalar>(
             (a >= relative * max && a > 0.0 && c.abs() >= cos_min).then(|| (i, a, c.signum()))
         })
         .collect()
+}
+
+/// The cones of every sphere vertex for one angle limit, built on first use: the FOD getters
+/// step along sphere vertices, so their incoming direction is ± a vertex and its cone a lookup
+/// (by the bits of the direction) instead of a pass over the sphere. Any other direction (an
+/// RK4 blend, a seed direction from elsewhere) falls back to [`cone`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConeTable(OnceLock<Cones>);
+
+#[derive(Debug, Clone)]
+struct Cones {
+    cos_min: f64,
+    sphere_len: usize,
+    /// The cone of +vertex i at 2i and of −vertex i at 2i + 1: indices and aligning signs.
+    members: Vec<(Vec<usize>, Vec<f64>)>,
+    by_bits: HashMap<[u64; 3], usize>,
+}
+
+impl ConeTable {
+    /// The sphere directions within the cone of `incoming` (|cos| ≥ `cos_min`), in sphere
+    /// order, with the sign (±1) that aligns each with `incoming`: the same as [`cone`].
+    pub(crate) fn cone<'a>(
+        &'a self,
+        sphere: &[[f64; 3]],
+        incoming: &[f64; 3],
+        cos_min: f64,
+    ) -> (Cow<'a, [usize]>, Cow<'a, [f64]>) {
+        let cones = self.0.get_or_init(|| Cones::new(sphere, cos_min));
+        if cones.cos_min == cos_min
+            && cones.sphere_len == sphere.len()
+            && let Some(&k) = cones.by_bits.get(&incoming.map(f64::to_bits))
+        {
+            let (indices, signs) = &cones.members[k];
+            return (Cow::Borrowed(indices), Cow::Borrowed(signs));
+        }
+        let (indices, signs) = cone(sphere, incoming, cos_min);
+        (Cow::Owned(indices), Cow::Owned(signs))
+    }
+}
+
+impl Cones {
+    fn new(sphere: &[[f64; 3]], cos_min: f64) -> Self {
+        let mut members = Vec::with_capacity(2 * sphere.len());
+        let mut by_bits = HashMap::with_capacity(2 * sphere.len());
+        for (i, u) in sphere.iter().enumerate() {
+            let minus = u.map(|c| -c);
+            members.push(cone(sphere, u, cos_min));
+            members.push(cone(sphere, &minus, cos_min));
+            by_bits.entry(u.map(f64::to_bits)).or_insert(2 * i);
+            by_bits.entry(minus.map(f64::to_bits)).or_insert(2 * i + 1);
+        }
+        Cones {
+            cos_min,
+            sphere_len: sphere.len(),
+            members,
+            by_bits,
+        }
+    }
 }
 
 /// The sphere directions within the cone of `incoming` (|cos| ≥ `cos_min`), in sphere order,

@@ -1,7 +1,7 @@
 //! `Probabilistic`: a direction drawn from the FOD within the cone (DIPY's ProbabilisticDirectionGetter, MRtrix iFOD1-like).
 
 use super::maximum::pmf_peaks;
-use super::{DirectionGetter, cone, sphere_maximum};
+use super::{ConeTable, DirectionGetter, sphere_maximum};
 use crate::Rng;
 use crate::field::PmfField;
 use dmipy::Scalar;
@@ -20,6 +20,8 @@ pub struct Probabilistic<P> {
     pub cos_min: f64,
     /// Relative amplitude threshold in [0, 1).
     pub relative_threshold: f64,
+    /// The cones of the sphere's vertices, built on first use.
+    cones: ConeTable,
 }
 
 impl<P> Probabilistic<P> {
@@ -29,6 +31,7 @@ impl<P> Probabilistic<P> {
             field,
             cos_min: max_angle_deg.to_radians().cos(),
             relative_threshold,
+            cones: ConeTable::default(),
         }
     }
 }
@@ -46,7 +49,8 @@ impl<D: Scalar, P: PmfField<D>> DirectionGetter<D> for Probabilistic<P> {
     /// exact maximum every step.
     fn direction(&self, point: &[D; 3], incoming: &[D; 3], rng: &mut Rng) -> Option<[D; 3]> {
         let sphere = self.field.sphere();
-        let (indices, signs) = cone(sphere, &incoming.map(|x| x.re()), self.cos_min);
+        let inc = incoming.map(|x| x.re());
+        let (indices, signs) = self.cones.cone(sphere, &inc, self.cos_min);
         let mut pmf = vec![D::zero(); indices.len()];
         let bound = self.field.pmf_subset(point, &indices, &mut pmf)?;
         let t = self.relative_threshold;
