@@ -4,6 +4,7 @@ use super::sh_basis::{ShBasis, real_sh_basis, sh_order_of_count};
 use super::{Frame, PmfField, subset_of_whole_sphere};
 use crate::{Error, Grid};
 use dmipy::Scalar;
+use rayon::prelude::*;
 
 /// `n` nearly uniform unit directions on the upper hemisphere (z ≥ 0) by the Fibonacci lattice
 /// (González 2010, Math. Geosci. 42:49, doi:10.1007/s11004-009-9257-x, eq. 2 restricted to
@@ -121,10 +122,11 @@ impl<D: Scalar> ShField<D> {
         }
         let ns = sphere.len();
         let values = if n * ns <= limit {
+            // Voxels are independent: projected in parallel, the same numbers on any thread count.
             let mut a = vec![D::zero(); n * ns];
-            for (c, out) in coefficients.chunks(count).zip(a.chunks_mut(ns.max(1))) {
-                project(&matrix, c, out);
-            }
+            (a.par_chunks_mut(ns.max(1)))
+                .zip(coefficients.par_chunks(count))
+                .for_each(|(out, c)| project(&matrix, c, out));
             let maxima = (a.chunks(ns.max(1)))
                 .map(|v| v.iter().map(|x| x.re()).fold(0.0, f64::max))
                 .collect();

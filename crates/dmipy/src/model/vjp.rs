@@ -39,8 +39,8 @@ impl<const K: usize> Default for Duals<K> {
     }
 }
 
-/// Working memory of a component-level vector–Jacobian product, sized on first use; one per
-/// thread.
+/// Working memory of a component-level vector–Jacobian product, sized on first use; each
+/// `VoxelLikelihood` owns one.
 #[derive(Debug, Clone, Default)]
 pub struct VjpScratch {
     /// ∂φ/∂x, full_len × n, row-major.
