@@ -14,15 +14,7 @@ pub(crate) fn write_atomically(
         path: path.to_path_buf(),
         source,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let prefix = format!(".{name}.");
+    let (dir, prefix) = staging_place(path);
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".part");
     // Temporary files are private (0600) by default; the finished image should get the usual
@@ -38,6 +30,20 @@ pub(crate) fn write_atomically(
     tmp.as_file().sync_all().map_err(io_err)?;
     tmp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
+}
+
+/// Where a file or folder is staged before it is renamed to `path`: its parent folder (`.` for a
+/// bare name) and the hidden prefix `.NAME.` of the temporary sibling.
+pub(crate) fn staging_place(path: &Path) -> (&Path, String) {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (dir, format!(".{name}."))
 }
 
 /// Writes `bytes` to `path` through [`write_atomically`].

@@ -19,6 +19,7 @@
 //! and the target never appears.
 
 use crate::Error;
+use crate::atomic::staging_place;
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 
@@ -132,17 +133,10 @@ impl ZarrWriter {
                 "it already exists (remove it or choose another name)",
             )));
         }
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let (dir, prefix) = staging_place(path);
         std::fs::create_dir_all(dir).map_err(write_err)?;
         let staging = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&prefix)
             .suffix(".part")
             .tempdir_in(dir)
             .map_err(write_err)?;
