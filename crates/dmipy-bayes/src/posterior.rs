@@ -127,12 +127,19 @@ impl<'a> LogPosterior<'a> {
     /// $\ln p(u\mid y)$ (up to a constant) and its gradient with respect to u.
     pub fn log_density_u(&mut self, u: &[f64], grad_u: &mut [f64]) -> Result<f64, BayesError> {
         self.transform.to_x(u, &mut self.x);
-        if let Some(sigma) = self.transform.sigma(u) {
-            self.likelihood.set_sigma(sigma)?;
-        }
-        let (ll, slope) = self
-            .likelihood
-            .log_likelihood_gradient_and_sigma_slope(&self.x, &mut self.grad_x)?;
+        let (ll, slope) = match self.transform.sigma(u) {
+            Some(sigma) => {
+                self.likelihood.set_sigma(sigma)?;
+                (self.likelihood)
+                    .log_likelihood_gradient_and_sigma_slope(&self.x, &mut self.grad_x)?
+            }
+            // σ given: its slope is not used.
+            None => {
+                let ll =
+                    (self.likelihood).log_likelihood_and_gradient(&self.x, &mut self.grad_x)?;
+                (ll, 0.0)
+            }
+        };
         let prior = self
             .transform
             .pull_back(u, &mut self.x, (&self.grad_x, slope), grad_u);

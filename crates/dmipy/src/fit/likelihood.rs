@@ -177,7 +177,7 @@ impl<'a, M: FitModel> VoxelLikelihood<'a, M> {
         x: &[f64],
         gradient: &mut [f64],
     ) -> Result<f64, Error> {
-        Ok(self.log_likelihood_gradient_and_sigma_slope(x, gradient)?.0)
+        Ok(self.evaluate(x, gradient, false)?.0)
     }
 
     /// [`log_likelihood_and_gradient`](Self::log_likelihood_and_gradient), and
@@ -186,6 +186,16 @@ impl<'a, M: FitModel> VoxelLikelihood<'a, M> {
         &mut self,
         x: &[f64],
         gradient: &mut [f64],
+    ) -> Result<(f64, f64), Error> {
+        self.evaluate(x, gradient, true)
+    }
+
+    /// Value, gradient and, when `want_slope`, ∂ln p/∂ln σ (else 0: one pass over the data less).
+    fn evaluate(
+        &mut self,
+        x: &[f64],
+        gradient: &mut [f64],
+        want_slope: bool,
     ) -> Result<(f64, f64), Error> {
         self.check(x)?;
         if gradient.len() != x.len() {
@@ -206,7 +216,11 @@ impl<'a, M: FitModel> VoxelLikelihood<'a, M> {
         let residual = &mut self.residual;
         residual.copy_from_slice(signal);
         let value = self.noise.log_density(&self.y, residual);
-        let slope = self.noise.log_sigma_slope(&self.y, signal, residual);
+        let slope = if want_slope {
+            self.noise.log_sigma_slope(&self.y, signal, residual)
+        } else {
+            0.0
+        };
         let s2 = self.noise.sigma().powi(2);
         if let Some(state) = self.vjp.as_mut() {
             self.model.vjp(residual, state, gradient);
