@@ -19,17 +19,23 @@ def _fit_block(block, mask_block, model, scheme, settings, s0_width):
     )
 
 
+def _whole_spectra(model, data, verb):
+    """``data`` as floats with each voxel's measurements in one chunk; refuses a model with
+    per-voxel values, which index the whole volume rather than a block."""
+    if model._core.voxel_count is not None:
+        raise ParameterError(
+            "per-voxel fixed values or initial guesses index the whole volume; "
+            f"they cannot be used with a Dask array ({verb} a NumPy array instead)"
+        )
+    return data.astype(float).rechunk({data.ndim - 1: -1})
+
+
 def fit_dask(model, scheme, data, mask, settings):
     """Fits ``model`` to the Dask array ``data`` (..., N) block by block; returns a
     ``FittedMultiCompartmentModel`` of NumPy arrays."""
     import dask.array as da
 
-    if model._core.voxel_count is not None:
-        raise ParameterError(
-            "per-voxel fixed values or initial guesses index the whole volume; "
-            "they cannot be used with a Dask array (fit a NumPy array instead)"
-        )
-    data = data.astype(float).rechunk({data.ndim - 1: -1})
+    data = _whole_spectra(model, data, "fit")
     voxel_chunks = data.chunks[:-1]
     if mask is None:
         mask = da.ones(data.shape[:-1], dtype=bool, chunks=voxel_chunks)
@@ -76,12 +82,7 @@ def sample_dask(model, scheme, data, mask, settings):
 
     from .posterior import PosteriorResult, _selection
 
-    if model._core.voxel_count is not None:
-        raise ParameterError(
-            "per-voxel fixed values or initial guesses index the whole volume; "
-            "they cannot be used with a Dask array (sample a NumPy array instead)"
-        )
-    data = data.astype(float).rechunk({data.ndim - 1: -1})
+    data = _whole_spectra(model, data, "sample")
     shape = data.shape[:-1]
     selected = _selection(shape, None if mask is None else np.asarray(mask)).reshape(shape)
     ordinal = (np.cumsum(selected.ravel()) - 1).reshape(shape)
