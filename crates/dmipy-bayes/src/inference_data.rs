@@ -177,7 +177,7 @@ impl DrawsStore {
                     .write_chunk(&path, &index, ChunkValues::F64(&values))?;
                 column += card;
             }
-            let stats = StatsColumns::of(group, total);
+            let stats = DrawStats::interleaved(group, total);
             let at = [0, 0, chunk];
             let put = |stat: &str, values: ChunkValues| {
                 self.writer
@@ -187,8 +187,8 @@ impl DrawsStore {
             put("energy", ChunkValues::F64(&stats.energy))?;
             put("acceptance_rate", ChunkValues::F64(&stats.acceptance_rate))?;
             put("step_size", ChunkValues::F64(&stats.step_size))?;
-            put("tree_depth", ChunkValues::I64(&stats.tree_depth))?;
-            put("n_steps", ChunkValues::I64(&stats.n_steps))?;
+            put("tree_depth", ChunkValues::I64(&as_i64(&stats.tree_depth)))?;
+            put("n_steps", ChunkValues::I64(&as_i64(&stats.n_steps)))?;
             put("diverging", ChunkValues::Bool(&stats.diverging))?;
         }
         self.written += voxels.len();
@@ -257,64 +257,41 @@ pub fn parameter_draws(
     values
 }
 
-/// NUTS's per-draw statistics of many voxels in the store's C order (draw s = chain · draws +
-/// draw, then voxel): ArviZ's `sample_stats`; NaN, 0 or false for a voxel without them.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct StatsColumns {
-    /// `lp`.
-    pub lp: Vec<f64>,
-    /// `energy`.
-    pub energy: Vec<f64>,
-    /// `acceptance_rate`.
-    pub acceptance_rate: Vec<f64>,
-    /// `step_size`.
-    pub step_size: Vec<f64>,
-    /// `tree_depth`.
-    pub tree_depth: Vec<i64>,
-    /// `n_steps`.
-    pub n_steps: Vec<i64>,
-    /// `diverging`.
-    pub diverging: Vec<bool>,
-}
-
-impl StatsColumns {
-    /// The statistics of `voxels`, `total` = chains × draws each.
-    pub fn of(voxels: &[VoxelPosterior], total: usize) -> Self {
+impl DrawStats {
+    /// The statistics of many voxels interleaved in the store's C order (draw s = chain ·
+    /// draws + draw, then voxel): ArviZ's `sample_stats` arrays; NaN, 0 or false for a voxel
+    /// without them. `total` is chains × draws.
+    pub fn interleaved(voxels: &[VoxelPosterior], total: usize) -> Self {
         let stats: Vec<Option<&DrawStats>> = voxels.iter().map(|v| v.draw_stats.as_ref()).collect();
-        let floats = |f: fn(&DrawStats) -> &[f64]| -> Vec<f64> {
+        fn column<T: Copy>(
+            stats: &[Option<&DrawStats>],
+            total: usize,
+            missing: T,
+            f: fn(&DrawStats) -> &[T],
+        ) -> Vec<T> {
             (0..total)
                 .flat_map(|s| {
                     stats
                         .iter()
-                        .map(move |st| st.map_or(f64::NAN, |st| f(st)[s]))
+                        .map(move |st| st.map_or(missing, |st| f(st)[s]))
                 })
                 .collect()
-        };
-        let ints = |f: fn(&DrawStats) -> &[u64]| -> Vec<i64> {
-            (0..total)
-                .flat_map(|s| {
-                    stats
-                        .iter()
-                        .map(move |st| st.map_or(0, |st| f(st)[s] as i64))
-                })
-                .collect()
-        };
-        StatsColumns {
-            lp: floats(|s| &s.lp),
-            energy: floats(|s| &s.energy),
-            acceptance_rate: floats(|s| &s.acceptance_rate),
-            step_size: floats(|s| &s.step_size),
-            tree_depth: ints(|s| &s.tree_depth),
-            n_steps: ints(|s| &s.n_steps),
-            diverging: (0..total)
-                .flat_map(|s| {
-                    stats
-                        .iter()
-                        .map(move |st| st.is_some_and(|st| st.diverging[s]))
-                })
-                .collect(),
+        }
+        DrawStats {
+            lp: column(&stats, total, f64::NAN, |s| &s.lp),
+            energy: column(&stats, total, f64::NAN, |s| &s.energy),
+            acceptance_rate: column(&stats, total, f64::NAN, |s| &s.acceptance_rate),
+            step_size: column(&stats, total, f64::NAN, |s| &s.step_size),
+            tree_depth: column(&stats, total, 0, |s| &s.tree_depth),
+            n_steps: column(&stats, total, 0, |s| &s.n_steps),
+            diverging: column(&stats, total, false, |s| &s.diverging),
         }
     }
+}
+
+/// Counts as the store's and NumPy's int64.
+pub fn as_i64(values: &[u64]) -> Vec<i64> {
+    values.iter().map(|&v| v as i64).collect()
 }
 
 /// The sample statistics and their element types.

@@ -45,7 +45,7 @@ pub mod summary;
 mod transform;
 
 pub use error::BayesError;
-pub use inference_data::{DrawsStore, StatsColumns, parameter_draws, write_draws};
+pub use inference_data::{DrawsStore, as_i64, parameter_draws, write_draws};
 pub use posterior::{EvaluationError, LogPosterior, Preconditioner};
 pub use precondition::laplace_preconditioner;
 pub use prior::{PRIOR_NAMES, Prior, Priors};

@@ -5,8 +5,8 @@ use crate::fitting::{thread_pool, voxel_rows};
 use crate::scheme::PyScheme;
 use dmipy::{MultiCompartmentModel, ParameterKind};
 use dmipy_bayes::{
-    NoiseKind, Priors, SampleControl, SampleOptions, SampleResult, StatsColumns, VoxelPosterior,
-    parameter_draws, quantile_name, sample_voxels,
+    DrawStats, NoiseKind, Priors, SampleControl, SampleOptions, SampleResult, VoxelPosterior,
+    as_i64, parameter_draws, quantile_name, sample_voxels,
 };
 use numpy::{Element, PyArray1, PyArrayDyn, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -187,7 +187,7 @@ fn draws<'py>(py: Python<'py>, result: &SampleResult) -> PyResult<Bound<'py, PyD
 fn sample_stats<'py>(py: Python<'py>, result: &SampleResult) -> PyResult<Bound<'py, PyDict>> {
     let total = result.chains * result.draws;
     let shape = vec![result.chains, result.draws, result.voxels.len()];
-    let stats = StatsColumns::of(&result.voxels, total);
+    let stats = DrawStats::interleaved(&result.voxels, total);
     let out = PyDict::new(py);
     out.set_item("lp", array(py, stats.lp, shape.clone())?)?;
     out.set_item("energy", array(py, stats.energy, shape.clone())?)?;
@@ -196,8 +196,11 @@ fn sample_stats<'py>(py: Python<'py>, result: &SampleResult) -> PyResult<Bound<'
         array(py, stats.acceptance_rate, shape.clone())?,
     )?;
     out.set_item("step_size", array(py, stats.step_size, shape.clone())?)?;
-    out.set_item("tree_depth", array(py, stats.tree_depth, shape.clone())?)?;
-    out.set_item("n_steps", array(py, stats.n_steps, shape.clone())?)?;
+    out.set_item(
+        "tree_depth",
+        array(py, as_i64(&stats.tree_depth), shape.clone())?,
+    )?;
+    out.set_item("n_steps", array(py, as_i64(&stats.n_steps), shape.clone())?)?;
     out.set_item("diverging", array(py, stats.diverging, shape)?)?;
     Ok(out)
 }
