@@ -63,23 +63,23 @@ impl<D: Scalar, P: PmfField<D>> DirectionGetter<D> for DeterministicMaximum<P> {
     /// exact maximum (the whole sphere) only when that test fails: the same choice as testing
     /// the exact maximum every step.
     fn direction(&self, point: &[D; 3], incoming: &[D; 3], _rng: &mut Rng) -> Option<[D; 3]> {
-        let sphere = self.field.sphere();
         let inc = incoming.map(|x| x.re());
-        let (indices, signs) = self.cones.cone(sphere, &inc, self.cos_min);
-        let mut pmf = vec![D::zero(); indices.len()];
-        let bound = self.field.pmf_subset(point, &indices, &mut pmf)?;
-        let mut best = None::<(usize, f64)>;
-        for (k, p) in pmf.iter().enumerate() {
-            let a = p.re();
-            if !a.is_nan() && best.is_none_or(|b| a >= b.1) {
-                best = Some((k, a));
+        let choose = |indices: &[usize], signs: &[f64], pmf: &[D], bound: f64| {
+            // The last of equal maxima; NaN fails every comparison and is skipped.
+            let (mut k, mut a) = (usize::MAX, f64::NEG_INFINITY);
+            for (j, p) in pmf.iter().enumerate() {
+                if p.re() >= a {
+                    (k, a) = (j, p.re());
+                }
             }
-        }
-        let (k, a) = best?;
-        let relative = self.relative_threshold;
-        let strong = a > 0.0
-            && (a >= relative * bound || a >= relative * sphere_maximum(&self.field, point));
-        strong.then(|| sphere[indices[k]].map(|x| D::from(x * signs[k])))
+            let relative = self.relative_threshold;
+            let strong = k != usize::MAX
+                && a > 0.0
+                && (a >= relative * bound || a >= relative * sphere_maximum(&self.field, point));
+            let sphere = self.field.sphere();
+            strong.then(|| sphere[indices[k]].map(|x| D::from(x * signs[k])))
+        };
+        (self.cones).with_amplitudes(&self.field, point, &inc, self.cos_min, choose)
     }
 
     fn contains(&self, point: &[D; 3]) -> bool {

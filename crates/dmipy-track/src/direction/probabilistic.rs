@@ -48,39 +48,46 @@ impl<D: Scalar, P: PmfField<D>> DirectionGetter<D> for Probabilistic<P> {
     /// when an amplitude lies between: the same candidates, in the same order, as testing the
     /// exact maximum every step.
     fn direction(&self, point: &[D; 3], incoming: &[D; 3], rng: &mut Rng) -> Option<[D; 3]> {
-        let sphere = self.field.sphere();
         let inc = incoming.map(|x| x.re());
-        let (indices, signs) = self.cones.cone(sphere, &inc, self.cos_min);
-        let mut pmf = vec![D::zero(); indices.len()];
-        let bound = self.field.pmf_subset(point, &indices, &mut pmf)?;
         let t = self.relative_threshold;
-        let cone_max = pmf.iter().map(|p| p.re()).fold(0.0, f64::max);
-        let undecided =
-            (pmf.iter().map(|p| p.re())).any(|a| a > 0.0 && a < t * bound && a >= t * cone_max);
-        let cut = if undecided {
-            t * sphere_maximum(&self.field, point)
-        } else {
-            t * bound
+        let choose = |indices: &[usize], signs: &[f64], pmf: &[D], bound: f64| {
+            let cone_max = pmf.iter().map(|p| p.re()).fold(0.0, f64::max);
+            // One pass, without branches: the total at the bound's cut, and whether an
+            // amplitude lies between the two cuts. NaN fails every comparison and is left out.
+            let (low, high) = (t * cone_max, t * bound);
+            let (mut total, mut undecided) = (0.0, false);
+            for a in pmf.iter().map(|p| p.re()) {
+                total += if a > 0.0 && a >= high { a } else { 0.0 };
+                undecided |= a > 0.0 && a < high && a >= low;
+            }
+            let mut cut = high;
+            if undecided {
+                cut = t * sphere_maximum(&self.field, point);
+                total = (pmf.iter().map(|p| p.re()))
+                    .map(|a| if a > 0.0 && a >= cut { a } else { 0.0 })
+                    .sum();
+            }
+            if total.is_nan() || total <= 0.0 {
+                return None;
+            }
+            let sphere = self.field.sphere();
+            let direction = |k: usize| sphere[indices[k]].map(|x| D::from(x * signs[k]));
+            let mut u = rng.uniform() * total;
+            let mut last = None;
+            for (k, p) in pmf.iter().enumerate() {
+                let a = p.re();
+                if !(a > 0.0 && a >= cut) {
+                    continue;
+                }
+                if u < a {
+                    return Some(direction(k));
+                }
+                u -= a;
+                last = Some(k);
+            }
+            last.map(direction)
         };
-        let candidate = |a: f64| a > 0.0 && a >= cut;
-        let total: f64 = (pmf.iter().map(|p| p.re())).filter(|&a| candidate(a)).sum();
-        if total.is_nan() || total <= 0.0 {
-            return None;
-        }
-        let mut u = rng.uniform() * total;
-        let mut last = None;
-        for (k, p) in pmf.iter().enumerate() {
-            let a = p.re();
-            if !candidate(a) {
-                continue;
-            }
-            if u < a {
-                return Some(sphere[indices[k]].map(|x| D::from(x * signs[k])));
-            }
-            u -= a;
-            last = Some(k);
-        }
-        last.map(|k| sphere[indices[k]].map(|x| D::from(x * signs[k])))
+        (self.cones).with_amplitudes(&self.field, point, &inc, self.cos_min, choose)
     }
 
     fn contains(&self, point: &[D; 3]) -> bool {

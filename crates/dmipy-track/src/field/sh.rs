@@ -43,7 +43,7 @@ enum Values<D> {
         amplitudes: Vec<D>,
         maxima: Vec<f64>,
     },
-    /// C coefficients (voxel-major) and the |sphere| × C basis matrix, for larger fields.
+    /// C coefficients (voxel-major) and the C × |sphere| basis matrix, for larger fields.
     Coefficients {
         count: usize,
         coefficients: Vec<D>,
@@ -54,13 +54,16 @@ enum Values<D> {
 /// Largest voxels × sphere directions for which amplitudes are precomputed (512 MiB of f64).
 const PRECOMPUTED_VALUES: usize = 1 << 26;
 
-/// out = matrix · c, the amplitudes on the sphere of one coefficient vector.
-fn project<D: Scalar>(matrix: &[f64], c: &[D], out: &mut [D]) {
-    for (o, row) in out.iter_mut().zip(matrix.chunks(c.len())) {
-        *o = c
-            .iter()
-            .zip(row)
-            .fold(D::zero(), |acc, (&x, &y)| acc + x * y);
+/// out = Bᵀc, the amplitudes on the sphere of one coefficient vector, from the C × |sphere| matrix
+/// `basis` (row j: basis function j at every direction). Coefficient outermost, so the inner
+/// loop runs over independent directions and vectorises; each amplitude still sums its terms in
+/// coefficient order from zero, as a dot product per direction would.
+fn project<D: Scalar>(basis: &[f64], c: &[D], out: &mut [D]) {
+    out.fill(D::zero());
+    for (&x, row) in c.iter().zip(basis.chunks(out.len().max(1))) {
+        for (o, &y) in out.iter_mut().zip(row) {
+            *o += x * y;
+        }
     }
 }
 
@@ -112,15 +115,19 @@ impl<D: Scalar> ShField<D> {
                 coefficients[v * count + c] = volume[v + n * c];
             }
         }
-        let mut matrix = vec![0.0; sphere.len() * count];
-        for (u, row) in sphere.iter().zip(matrix.chunks_mut(count)) {
+        let ns = sphere.len();
+        let mut matrix = vec![0.0; count * ns];
+        let mut row = vec![0.0; count];
+        for (i, u) in sphere.iter().enumerate() {
             let d = match frame {
                 Frame::World => *u,
                 Frame::Voxel => grid.world_to_voxel_axes(u),
             };
-            real_sh_basis(basis, order, &d, row)?;
+            real_sh_basis(basis, order, &d, &mut row)?;
+            for (j, &y) in row.iter().enumerate() {
+                matrix[j * ns + i] = y;
+            }
         }
-        let ns = sphere.len();
         let values = if n * ns <= limit {
             // Voxels are independent: projected in parallel, the same numbers on any thread count.
             let mut a = vec![D::zero(); n * ns];
@@ -149,6 +156,29 @@ impl<D: Scalar> ShField<D> {
     }
 }
 
+/// out[k] = Σ_c w_c a_c[i_k]: the amplitudes of the sphere directions `directions` interpolated
+/// over the 8 corners.
+/// Direction outermost, so that each sum stays in registers over the corners (in corner order:
+/// the same sums as one pass per corner) instead of being stored and reloaded per corner.
+fn interpolate<D: Scalar>(
+    amplitudes: &[D],
+    ns: usize,
+    corners: &[(usize, D); 8],
+    directions: impl IntoIterator<Item = usize>,
+    out: &mut [D],
+) {
+    let rows = corners.map(|(voxel, _)| &amplitudes[voxel * ns..][..ns]);
+    for (o, i) in out.iter_mut().zip(directions) {
+        // One check instead of the 8 the compiler keeps (it does not see that the rows have one
+        // length): they were 40 % of this loop's instructions, and this is the step's hot loop.
+        assert!(i < ns, "sphere direction {i} of {ns}");
+        *o = (rows.iter().zip(corners)).fold(D::zero(), |acc, (row, &(_, w))| {
+            // SAFETY: every row has length ns (sliced above) and i < ns (asserted).
+            acc + w * unsafe { *row.get_unchecked(i) }
+        });
+    }
+}
+
 impl<D: Scalar> PmfField<D> for ShField<D> {
     fn sphere(&self) -> &[[f64; 3]] {
         &self.sphere
@@ -160,14 +190,8 @@ impl<D: Scalar> PmfField<D> for ShField<D> {
         };
         match &self.values {
             Values::Amplitudes { amplitudes, .. } => {
-                let ns = self.sphere.len();
-                out.iter_mut().for_each(|o| *o = D::zero());
-                for &(voxel, w) in &corners {
-                    let at = &amplitudes[voxel * ns..(voxel + 1) * ns];
-                    for (o, &a) in out.iter_mut().zip(at) {
-                        *o += w * a;
-                    }
-                }
+                let all = 0..self.sphere.len();
+                interpolate(amplitudes, self.sphere.len(), &corners, all, out)
             }
             Values::Coefficients {
                 count,
@@ -194,17 +218,9 @@ impl<D: Scalar> PmfField<D> for ShField<D> {
             return subset_of_whole_sphere(self, point, indices, out);
         };
         let corners = self.grid.trilinear(point)?;
-        let ns = self.sphere.len();
-        out.iter_mut().for_each(|o| *o = D::zero());
-        let mut bound = 0.0;
-        for &(voxel, w) in &corners {
-            let at = &amplitudes[voxel * ns..(voxel + 1) * ns];
-            for (o, &i) in out.iter_mut().zip(indices) {
-                *o += w * at[i];
-            }
-            bound += w.re() * maxima[voxel];
-        }
-        Some(bound)
+        let directions = indices.iter().copied();
+        interpolate(amplitudes, self.sphere.len(), &corners, directions, out);
+        Some((corners.iter()).fold(0.0, |acc, &(voxel, w)| acc + w.re() * maxima[voxel]))
     }
 
     fn contains(&self, point: &[D; 3]) -> bool {
