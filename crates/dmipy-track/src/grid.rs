@@ -118,7 +118,11 @@ impl Grid {
 
     /// Whether a world point lies inside the image (voxel coordinates in [−½, n − ½]).
     pub fn contains<D: Scalar>(&self, p: &[D; 3]) -> bool {
-        let v = self.to_voxel(p);
+        self.inside(&self.to_voxel(p))
+    }
+
+    /// Whether voxel coordinates lie in [−½, n − ½] on every axis (NaN does not).
+    fn inside<D: Scalar>(&self, v: &[D; 3]) -> bool {
         (0..3).all(|a| {
             let x = v[a].re();
             x >= -0.5 && x <= self.shape[a] as f64 - 0.5
@@ -127,12 +131,17 @@ impl Grid {
 
     /// The nearest voxel (flat index, first index fastest) of a world point inside the image.
     pub fn nearest(&self, p: &[f64; 3]) -> Option<usize> {
-        if !self.contains(p) {
+        let v = self.to_voxel(p);
+        if !self.inside(&v) {
             return None;
         }
-        let v = self.to_voxel(p);
-        let idx: [usize; 3] =
-            std::array::from_fn(|a| (v[a].round().max(0.0) as usize).min(self.shape[a] - 1));
+        // round() half away from zero, written as truncation: the same voxel for x ≥ 0 (x − ⌊x⌋
+        // is exact there), and x < 0 is 0 either way; round() is a libm call without SSE4.1.
+        let idx: [usize; 3] = std::array::from_fn(|a| {
+            let x = v[a].max(0.0);
+            let i = x as usize;
+            (i + usize::from(x - i as f64 >= 0.5)).min(self.shape[a] - 1)
+        });
         Some(self.flat(idx))
     }
 
@@ -146,10 +155,10 @@ impl Grid {
     /// (so the half-voxel border repeats the edge values, and carries no derivative there).
     /// `None` outside the image.
     pub fn trilinear<D: Scalar>(&self, p: &[D; 3]) -> Option<[(usize, D); 8]> {
-        if !self.contains(p) {
+        let v = self.to_voxel(p);
+        if !self.inside(&v) {
             return None;
         }
-        let v = self.to_voxel(p);
         let mut base = [0usize; 3];
         let mut frac = [D::zero(); 3];
         for a in 0..3 {
@@ -158,7 +167,8 @@ impl Grid {
                 continue;
             }
             let x = v[a].re();
-            let i0 = (x.floor().max(0.0) as usize).min(n - 2);
+            // Truncation is ⌊x⌋ for x ≥ 0 (x is finite and ≥ −½ here), without a libm floor().
+            let i0 = (x.max(0.0) as usize).min(n - 2);
             base[a] = i0;
             let t = v[a] - i0 as f64;
             frac[a] = if t.re() < 0.0 {

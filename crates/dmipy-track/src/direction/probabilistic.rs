@@ -51,15 +51,22 @@ impl<D: Scalar, P: PmfField<D>> DirectionGetter<D> for Probabilistic<P> {
         let inc = incoming.map(|x| x.re());
         let t = self.relative_threshold;
         let choose = |indices: &[usize], signs: &[f64], pmf: &[D], bound: f64| {
-            let cone_max = pmf.iter().map(|p| p.re()).fold(0.0, f64::max);
-            // One pass, without branches: the total at the bound's cut, and whether an
-            // amplitude lies between the two cuts. NaN fails every comparison and is left out.
-            let (low, high) = (t * cone_max, t * bound);
-            let (mut total, mut undecided) = (0.0, false);
+            // One pass, without branches: the cone's maximum, the total at the bound's cut, and
+            // the largest positive amplitude below that cut. Some amplitude lies between the two
+            // cuts exactly when that largest one reaches t × the cone's maximum. NaN fails every
+            // comparison and is left out.
+            let high = t * bound;
+            let (mut cone_max, mut total, mut below) = (0.0, 0.0, 0.0);
             for a in pmf.iter().map(|p| p.re()) {
+                cone_max = f64::max(cone_max, a);
                 total += if a > 0.0 && a >= high { a } else { 0.0 };
-                undecided |= a > 0.0 && a < high && a >= low;
+                below = if a > 0.0 && a < high {
+                    f64::max(below, a)
+                } else {
+                    below
+                };
             }
+            let undecided = below > 0.0 && below >= t * cone_max;
             let mut cut = high;
             if undecided {
                 cut = t * sphere_maximum(&self.field, point);
