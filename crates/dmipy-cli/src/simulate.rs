@@ -6,7 +6,8 @@ use clap::{Args, ValueEnum};
 use dmipy::AcquisitionScheme;
 use dmipy_io::{DataType, NiftiHeader, NiftiImage, NiftiVersion};
 use dmipy_sim::{
-    AnySubstrate, Control, Settings, SimulationResult, Start, WaveformShape, Waveforms,
+    AnySubstrate, Control, Settings, SignalDerivatives, SimulationResult, Start, WaveformShape,
+    Waveforms,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
@@ -14,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 /// Gradient waveform shapes built from the scheme's b, direction, δ and Δ.
@@ -72,6 +74,12 @@ pub struct SimulateArgs {
     /// No progress bar and no summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Also the exact derivatives of the signal with respect to the substrate's size (slab
+    /// width, radius) and diffusivity, by differentiating each walker's path (free, slab,
+    /// cylinder and sphere substrates): `d_signal_d_size`, `d_signal_d_diffusivity` and their
+    /// standard errors in the JSON output.
+    #[arg(long)]
+    pub derivatives: bool,
     /// Write the signals as JSON here (default: standard output when --nifti is not given).
     #[arg(long, value_name = "FILE.json")]
     pub out: Option<PathBuf>,
@@ -113,7 +121,7 @@ fn run_simulation(
     args: &SimulateArgs,
     substrate: &AnySubstrate,
     waveforms: &Waveforms,
-) -> Result<SimulationResult> {
+) -> Result<(SimulationResult, Option<SignalDerivatives>)> {
     let start = match args.start.as_str() {
         "everywhere" => Start::Everywhere,
         name => Start::Compartment(name.to_string()),
@@ -142,11 +150,24 @@ fn run_simulation(
         bar
     };
     let result = std::thread::scope(|scope| {
-        let job = scope
-            .spawn(|| dmipy_sim::simulate_with(substrate, waveforms, &settings, Some(&control)));
-        while !job.is_finished() {
+        // The worker says when it is done, so the command ends with the walk, not at the next tick.
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let (settings, control) = (&settings, &control);
+        let derivatives = args.derivatives;
+        let job = scope.spawn(move || {
+            let result = if derivatives {
+                dmipy_sim::simulate_any_derivatives(substrate, waveforms, settings, Some(control))
+                    .map(|d| (d.result.clone(), Some(d)))
+            } else {
+                dmipy_sim::simulate_with(substrate, waveforms, settings, Some(control))
+                    .map(|r| (r, None))
+            };
+            drop(done);
+            result
+        });
+        while let Err(RecvTimeoutError::Timeout) = finished.recv_timeout(Duration::from_millis(100))
+        {
             bar.set_position(control.walkers_done.load(Ordering::Relaxed) * steps);
-            std::thread::sleep(Duration::from_millis(100));
         }
         job.join()
     });
@@ -177,13 +198,14 @@ fn result_json(
     w: &Waveforms,
     substrate: serde_json::Value,
     r: &SimulationResult,
+    derivatives: Option<&SignalDerivatives>,
 ) -> serde_json::Value {
     let by_compartment: serde_json::Map<String, serde_json::Value> = r
         .compartments
         .iter()
         .map(|c| (c.name.clone(), json!({"walkers": c.walkers, "signal": c.signal, "std_error": c.std_error, "mean_sin": c.mean_sin})))
         .collect();
-    json!({
+    let mut value = json!({
         "signal": r.signal,
         "std_error": r.std_error,
         "mean_sin": r.mean_sin,
@@ -201,7 +223,14 @@ fn result_json(
         "profiles": w.profile_count(),
         "truncated_steps": r.truncated_steps,
         "substrate": substrate,
-    })
+    });
+    if let Some(d) = derivatives {
+        value["d_signal_d_size"] = json!(d.d_size);
+        value["d_signal_d_size_std_error"] = json!(d.d_size_std_error);
+        value["d_signal_d_diffusivity"] = json!(d.d_diffusivity);
+        value["d_signal_d_diffusivity_std_error"] = json!(d.d_diffusivity_std_error);
+    }
+    value
 }
 
 fn write_nifti(path: &Path, signal: &[f64]) -> Result<()> {
@@ -219,9 +248,17 @@ pub fn run(args: &SimulateArgs, out: &mut dyn Write) -> Result<()> {
     let scheme = args.scheme.build()?;
     let waveforms = build_waveforms(args, &scheme)?;
     let start = Instant::now();
-    let result = run_simulation(args, &substrate, &waveforms)?;
+    let (result, derivatives) = run_simulation(args, &substrate, &waveforms)
+        .with_context(|| format!("simulating {}", args.substrate.display()))?;
     let seconds = start.elapsed().as_secs_f64();
-    let value = result_json(args, &scheme, &waveforms, substrate_json, &result);
+    let value = result_json(
+        args,
+        &scheme,
+        &waveforms,
+        substrate_json,
+        &result,
+        derivatives.as_ref(),
+    );
     let text = serde_json::to_string_pretty(&value)? + "\n";
     if let Some(path) = &args.out {
         write_atomically(path, text.as_bytes())?;

@@ -53,6 +53,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod derivative;
 mod error;
 mod result;
 mod rng;
@@ -63,18 +64,25 @@ mod walk;
 mod waveform;
 
 #[cfg(test)]
+mod derivative_tests;
+#[cfg(test)]
+mod exact_tests;
+#[cfg(test)]
 mod mesh_tests;
 #[cfg(test)]
 mod restricted_tests;
 #[cfg(test)]
 mod tests;
 
+pub use derivative::{
+    SignalDerivatives, simulate_any_derivatives, simulate_derivatives, simulate_derivatives_with,
+};
 pub use error::Error;
 pub use result::{ChunkSums, CompartmentSignal, SimulationResult};
 pub use spec::{SUBSTRATE_KINDS, parse_substrate, parse_substrate_in};
 pub use substrate::{
-    AnySubstrate, Cylinder, CylinderPacking, Ellipsoid, Free, Hit, Mesh, Slab, Sphere, Substrate,
-    TriangleMesh, parse_mesh,
+    AnySubstrate, Cylinder, CylinderPacking, Differentiable, Ellipsoid, Free, Hit, Mesh, Slab,
+    Sphere, Substrate, TriangleMesh, parse_mesh,
 };
 pub use vector::Vec3;
 pub use walk::{

@@ -65,7 +65,7 @@ pub struct Control {
 }
 
 /// Walkers per chunk: chunk sums are merged in chunk order, so results do not depend on threads.
-const CHUNK: usize = 256;
+pub(crate) const CHUNK: usize = 256;
 /// Reflections per step after which the rest of the step is dropped (never reached by convex shapes).
 const MAX_BOUNCES: usize = 10_000;
 /// Rejection attempts per walker for an initial position.
@@ -164,9 +164,10 @@ pub fn final_positions<S: Substrate>(
         (0..plan.walkers)
             .into_par_iter()
             .map(|i| {
-                let (c, p0) = plan.initial(substrate, i)?;
+                let start = plan.initial(substrate, i)?;
                 let mut stream = WalkerStream::new(plan.seed, i as u64);
-                let (p, c_end, _) = plan.walk(substrate, p0, c, steps, &mut stream, |_, _| {});
+                let (p, c_end, _) =
+                    plan.walk(substrate, start, steps, &mut stream, &mut (), |_, _, _| {});
                 Ok((c_end, p))
             })
             .collect()
@@ -174,7 +175,7 @@ pub fn final_positions<S: Substrate>(
     in_pool(settings.threads, run)
 }
 
-fn in_pool<T: Send>(
+pub(crate) fn in_pool<T: Send>(
     threads: Option<usize>,
     f: impl FnOnce() -> Result<T, Error> + Send,
 ) -> Result<T, Error> {
@@ -190,21 +191,21 @@ fn in_pool<T: Send>(
 }
 
 /// What every walker shares: step lengths, node weights, start rule.
-struct Plan<'a> {
-    walkers: usize,
-    seed: u64,
+pub(crate) struct Plan<'a> {
+    pub(crate) walkers: usize,
+    pub(crate) seed: u64,
     start: &'a Start,
     start_compartment: Option<usize>,
-    step_lengths: Vec<f64>,
+    pub(crate) step_lengths: Vec<f64>,
     /// Transit probability through a permeable wall, per compartment left.
     transit: Vec<f64>,
     /// Node weights, node-major: weights[k·P + p] = dt (f_p[k−1] + f_p[k]) / 2 (f = 0 outside).
-    weights: Vec<f64>,
-    profiles: usize,
+    pub(crate) weights: Vec<f64>,
+    pub(crate) profiles: usize,
 }
 
 impl<'a> Plan<'a> {
-    fn new<S: Substrate>(
+    pub(crate) fn new<S: Substrate>(
         substrate: &S,
         w: &Waveforms,
         settings: &'a Settings,
@@ -299,7 +300,11 @@ impl<'a> Plan<'a> {
     }
 
     /// Initial compartment and position of walker `i`.
-    fn initial<S: Substrate>(&self, substrate: &S, i: usize) -> Result<(usize, Vec3), Error> {
+    pub(crate) fn initial<S: Substrate>(
+        &self,
+        substrate: &S,
+        i: usize,
+    ) -> Result<(usize, Vec3), Error> {
         if let Start::Positions(p) = self.start {
             let c = substrate
                 .compartment_of(p[i])
@@ -337,24 +342,28 @@ impl<'a> Plan<'a> {
         let m = w.len();
         let mut sums = ChunkSums::new(substrate.compartment_names().len(), m);
         let mut integral = vec![[0.0; 3]; self.profiles];
-        let gamma = GYROMAGNETIC_RATIO;
         for i in range {
             let (c, p0) = self.initial(substrate, i)?;
             let mut stream = WalkerStream::new(self.seed, i as u64);
             integral.iter_mut().for_each(|v| *v = [0.0; 3]);
             let np = self.profiles;
-            let (_, _, truncated) = self.walk(substrate, p0, c, w.steps(), &mut stream, |k, x| {
-                let wk = &self.weights[k * np..(k + 1) * np];
-                for (acc, &wt) in integral.iter_mut().zip(wk) {
-                    *acc = add_scaled(*acc, wt, x);
-                }
-            });
+            let (_, _, truncated) = self.walk(
+                substrate,
+                (c, p0),
+                w.steps(),
+                &mut stream,
+                &mut (),
+                |k, x, _| {
+                    let wk = &self.weights[k * np..(k + 1) * np];
+                    for (acc, &wt) in integral.iter_mut().zip(wk) {
+                        *acc = add_scaled(*acc, wt, x);
+                    }
+                },
+            );
             sums.truncated += truncated;
             sums.count[c] += 1;
             for (mi, terms) in w.terms().iter().enumerate() {
-                let phase: f64 =
-                    gamma * terms.iter().map(|&(p, g)| dot(g, integral[p])).sum::<f64>();
-                let (s, co) = phase.sin_cos();
+                let (s, co) = Self::phase(terms, &integral).sin_cos();
                 let idx = c * m + mi;
                 sums.cos[idx] += co;
                 sums.cos2[idx] += co * co;
@@ -364,26 +373,29 @@ impl<'a> Plan<'a> {
         Ok(sums)
     }
 
-    /// One walker's walk from `p` in `compartment` over `steps` steps, calling `visit(k, x_k)` at
+    /// One walker's walk from `(compartment, p)` over `steps` steps, calling `visit(k, x_k)` at
     /// every node k = 0…steps. A wall with a compartment beyond it is crossed with the transit
     /// probability of [`Settings::permeability`]; the rest of the step then continues straight on,
     /// its length scaled by √(D_new/D_old) so that it stays a fraction of the new compartment's
     /// step. Returns the final position, the final compartment and the number of truncated steps.
+    /// `tangent` follows the walk's derivatives ([`PathTangent`]; `&mut ()` for none) and is
+    /// handed to `visit` with each node.
     #[inline]
-    fn walk<S: Substrate>(
+    pub(crate) fn walk<S: Substrate, T: PathTangent>(
         &self,
         substrate: &S,
-        mut p: Vec3,
-        mut compartment: usize,
+        (mut compartment, mut p): (usize, Vec3),
         steps: usize,
         stream: &mut WalkerStream,
-        mut visit: impl FnMut(usize, Vec3),
+        tangent: &mut T,
+        mut visit: impl FnMut(usize, Vec3, &T),
     ) -> (Vec3, usize, u64) {
         let mut truncated = 0;
-        visit(0, p);
+        visit(0, p, tangent);
         for k in 1..=steps {
             let mut u = stream.direction();
             let mut remaining = self.step_lengths[compartment];
+            tangent.start_step();
             let mut bounces = 0;
             while let Some(hit) = substrate.first_hit(p, u, remaining, compartment) {
                 p = add_scaled(p, hit.t, u);
@@ -398,6 +410,7 @@ impl<'a> Plan<'a> {
                     remaining *= self.step_lengths[next] / self.step_lengths[compartment];
                     compartment = next;
                 } else {
+                    tangent.reflect(hit.t, u, hit.normal);
                     u = reflect(u, hit.normal);
                 }
                 bounces += 1;
@@ -407,9 +420,38 @@ impl<'a> Plan<'a> {
                     break;
                 }
             }
+            tangent.finish_step(remaining, u);
             p = add_scaled(p, remaining, u);
-            visit(k, p);
+            visit(k, p, tangent);
         }
         (p, compartment, truncated)
     }
+
+    /// The phase φ = γ Σ_m g_m·∫ f_m(t) x(t) dt of one measurement, from its terms (profile,
+    /// gradient vector) and the walker's integrals against each profile.
+    #[inline]
+    pub(crate) fn phase(terms: &[(usize, Vec3)], integral: &[Vec3]) -> f64 {
+        GYROMAGNETIC_RATIO * terms.iter().map(|&(p, g)| dot(g, integral[p])).sum::<f64>()
+    }
+}
+
+/// What the walk reports to a follower of its derivatives ([`crate::simulate_derivatives`]):
+/// a new step, each reflection (before the direction turns) and the straight rest of a step.
+/// `()` follows nothing, and the plain walk compiles as if it were not there.
+pub(crate) trait PathTangent {
+    /// A new step starts: fresh direction, full length.
+    fn start_step(&mut self);
+    /// The walker, moving along `u`, meets a wall with unit `normal` after `t` and reflects.
+    fn reflect(&mut self, t: f64, u: Vec3, normal: Vec3);
+    /// The step ends with a straight segment of length `remaining` along `u`.
+    fn finish_step(&mut self, remaining: f64, u: Vec3);
+}
+
+impl PathTangent for () {
+    #[inline(always)]
+    fn start_step(&mut self) {}
+    #[inline(always)]
+    fn reflect(&mut self, _t: f64, _u: Vec3, _normal: Vec3) {}
+    #[inline(always)]
+    fn finish_step(&mut self, _remaining: f64, _u: Vec3) {}
 }

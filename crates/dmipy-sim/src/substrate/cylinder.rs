@@ -1,6 +1,8 @@
 //! The inside of an infinite reflecting cylinder of any axis.
 
-use super::{Hit, Substrate, convex_exit, positive_length, unit_direction, valid_diffusivity};
+use super::{
+    Differentiable, Hit, Substrate, convex_exit, positive_length, unit_direction, valid_diffusivity,
+};
 use crate::Error;
 use crate::vector::{Vec3, add_scaled, dot, quadratic_roots, scale};
 
@@ -87,5 +89,15 @@ impl Substrate for Cylinder {
             (2.0 * u[1] - 1.0) * r,
             self.across[1],
         )
+    }
+}
+
+impl Differentiable for Cylinder {
+    fn size(&self) -> Option<f64> {
+        Some(self.radius)
+    }
+    /// On the circle of radius R the normal is h⊥/R, so it turns by dh⊥/R (dh is along the wall).
+    fn normal_change(&self, dh: Vec3) -> Vec3 {
+        scale(1.0 / self.radius, self.perpendicular(dh))
     }
 }

@@ -1,6 +1,6 @@
 //! Free (unrestricted) diffusion: no walls.
 
-use super::{Hit, Substrate, valid_diffusivity};
+use super::{Differentiable, Hit, Substrate, valid_diffusivity};
 use crate::Error;
 use crate::vector::Vec3;
 
@@ -35,5 +35,14 @@ impl Substrate for Free {
     }
     fn candidate(&self, _u: Vec3) -> Vec3 {
         [0.0; 3]
+    }
+}
+
+impl Differentiable for Free {
+    fn size(&self) -> Option<f64> {
+        None
+    }
+    fn normal_change(&self, _dh: Vec3) -> Vec3 {
+        [0.0; 3] // no walls are ever hit
     }
 }

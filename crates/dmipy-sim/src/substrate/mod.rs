@@ -59,6 +59,19 @@ pub trait Substrate: Sync {
     fn candidate(&self, u: Vec3) -> Vec3;
 }
 
+/// A substrate whose walk can be differentiated with respect to its size and diffusivity
+/// ([`simulate_derivatives`](crate::simulate_derivatives)): one impermeable compartment with smooth
+/// walls, and a geometry that scales with one length.
+pub trait Differentiable: Substrate {
+    /// The length that scales the geometry (m: slab width, radius), or `None` where nothing does
+    /// (free diffusion).
+    fn size(&self) -> Option<f64>;
+
+    /// How the wall's unit normal at a hit turns as the hit point moves by `dh` along the wall:
+    /// the shape operator (Weingarten map) applied to `dh`, 0 on a plane.
+    fn normal_change(&self, dh: Vec3) -> Vec3;
+}
+
 /// Checks a length (radius, width…) is finite and > 0.
 pub(crate) fn positive_length(field: &str, value: f64) -> Result<f64, Error> {
     if value.is_finite() && value > 0.0 {

@@ -1,6 +1,6 @@
 //! Two parallel reflecting planes (a slab) of any normal, walkers between them.
 
-use super::{Hit, Substrate, positive_length, unit_direction, valid_diffusivity};
+use super::{Differentiable, Hit, Substrate, positive_length, unit_direction, valid_diffusivity};
 use crate::Error;
 use crate::vector::{Vec3, dot, scale};
 
@@ -57,5 +57,14 @@ impl Substrate for Slab {
     fn candidate(&self, u: Vec3) -> Vec3 {
         // Only the position across the planes matters (translation invariance along them).
         scale((2.0 * u[0] - 1.0) * self.half_width, self.normal)
+    }
+}
+
+impl Differentiable for Slab {
+    fn size(&self) -> Option<f64> {
+        Some(self.width())
+    }
+    fn normal_change(&self, _dh: Vec3) -> Vec3 {
+        [0.0; 3] // planes
     }
 }

@@ -1,6 +1,6 @@
 //! The inside of a reflecting sphere.
 
-use super::{Hit, Substrate, convex_exit, positive_length, valid_diffusivity};
+use super::{Differentiable, Hit, Substrate, convex_exit, positive_length, valid_diffusivity};
 use crate::Error;
 use crate::vector::{Vec3, add_scaled, dot, quadratic_roots, scale};
 
@@ -50,5 +50,15 @@ impl Substrate for Sphere {
             (2.0 * u[1] - 1.0) * r,
             (2.0 * u[2] - 1.0) * r,
         ]
+    }
+}
+
+impl Differentiable for Sphere {
+    fn size(&self) -> Option<f64> {
+        Some(self.radius)
+    }
+    /// The normal is h/R, so it turns by dh/R (dh is along the wall).
+    fn normal_change(&self, dh: Vec3) -> Vec3 {
+        scale(1.0 / self.radius, dh)
     }
 }
