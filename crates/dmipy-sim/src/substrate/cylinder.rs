@@ -73,6 +73,11 @@ impl Substrate for Cylinder {
         if a == 0.0 {
             return None; // moving along the axis
         }
+        let r2 = self.radius * self.radius;
+        let end = add_scaled(pp, max_t, up);
+        if dot(end, end) < r2 && dot(pp, pp) <= r2 {
+            return None; // both ends inside the disk: so is the segment (most steps; no sqrt)
+        }
         // |p⊥ + t u⊥|² = R²; from inside the exit is the larger root.
         let (_, t_far) = quadratic_roots(a, dot(pp, up), dot(pp, pp) - self.radius * self.radius)?;
         convex_exit(t_far, max_t, |t| {

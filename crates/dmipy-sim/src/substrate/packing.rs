@@ -115,7 +115,11 @@ impl CylinderPacking {
                 ),
             ));
         }
-        let cells = ((side / (2.0 * r_max)).floor() as usize).clamp(1, 512);
+        // Cells of about the mean diameter: every disk is registered in each cell it meets, so
+        // any size is correct, and a walker's step then meets a few disks, not a largest
+        // disk's cell full of them (Gamma radii have a long tail).
+        let r_mean = radii.iter().sum::<f64>() / radii.len() as f64;
+        let cells = ((side / (2.0 * r_mean)).floor() as usize).clamp(1, 512);
         let mut p = Self {
             side,
             centres: Vec::new(),
