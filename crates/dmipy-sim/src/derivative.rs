@@ -125,7 +125,12 @@ pub fn simulate_derivatives_with<S: Differentiable>(
         let se = sum2
             .iter()
             .zip(&mean)
-            .map(|(s2, mu)| (((s2 - n * mu * mu) / (n - 1.0)).max(0.0) / n).sqrt())
+            .map(|(s2, mu)| {
+                if n < 2.0 {
+                    return f64::NAN; // as `simulate`'s standard errors
+                }
+                (((s2 - n * mu * mu) / (n - 1.0)).max(0.0) / n).sqrt()
+            })
             .collect();
         (mean, se)
     };
