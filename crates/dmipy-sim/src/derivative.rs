@@ -15,7 +15,7 @@
 //! the sample's and can understate a rare tail. Plane walls (slab) have no such tail.
 
 use crate::error::invalid_arg;
-use crate::result::ChunkSums;
+use crate::result::{ChunkSums, mean_and_std_error};
 use crate::rng::WalkerStream;
 use crate::substrate::{AnySubstrate, Differentiable};
 use crate::vector::{Vec3, add_scaled, dot, scale};
@@ -119,21 +119,7 @@ pub fn simulate_derivatives_with<S: Differentiable>(
             total.iter_mut().zip(add).for_each(|(a, b)| *a += b);
         }
     }
-    let n = plan.walkers as f64;
-    let moments = |sum: &[f64], sum2: &[f64]| -> (Vec<f64>, Vec<f64>) {
-        let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
-        let se = sum2
-            .iter()
-            .zip(&mean)
-            .map(|(s2, mu)| {
-                if n < 2.0 {
-                    return f64::NAN; // as `simulate`'s standard errors
-                }
-                (((s2 - n * mu * mu) / (n - 1.0)).max(0.0) / n).sqrt()
-            })
-            .collect();
-        (mean, se)
-    };
+    let moments = |sum: &[f64], sum2: &[f64]| mean_and_std_error(sum, sum2, plan.walkers);
     let (d_diffusivity, d_diffusivity_std_error) = moments(&d[2], &d[3]);
     let sized = substrate.size().map(|_| moments(&d[0], &d[1]));
     Ok(SignalDerivatives {
@@ -232,10 +218,7 @@ fn chunk<S: Differentiable>(
         for (mi, terms) in w.terms().iter().enumerate() {
             let phase = Plan::phase(terms, &integral);
             let d_phase = Plan::phase(terms, &d_integral); // ∂φ/∂ℓ
-            let (s, co) = phase.sin_cos();
-            sums.cos[mi] += co;
-            sums.cos2[mi] += co * co;
-            sums.sin[mi] += s;
+            let s = sums.add_phase(0, mi, phase);
             if let Some(l) = size {
                 let v = -s * (phase - ell * d_phase) / l;
                 out[0][mi] += v;

@@ -113,6 +113,17 @@ impl ChunkSums {
         })
     }
 
+    /// Adds one walker's cos φ, cos² φ and sin φ of `measurement` in `compartment`; returns sin φ.
+    #[inline]
+    pub(crate) fn add_phase(&mut self, compartment: usize, measurement: usize, phase: f64) -> f64 {
+        let (s, co) = phase.sin_cos();
+        let idx = compartment * self.measurements + measurement;
+        self.cos[idx] += co;
+        self.cos2[idx] += co * co;
+        self.sin[idx] += s;
+        s
+    }
+
     /// Adds `other` (a later chunk); done in chunk order, so the result does not depend on threads.
     pub(crate) fn merge(&mut self, other: &ChunkSums) {
         for (a, b) in [
@@ -138,23 +149,8 @@ impl ChunkSums {
     ) -> SimulationResult {
         let m = self.measurements;
         let stats = |cos: &[f64], cos2: &[f64], sin: &[f64], n: usize| {
-            let nf = n as f64;
-            let mean: Vec<f64> = cos
-                .iter()
-                .map(|c| if n > 0 { c / nf } else { f64::NAN })
-                .collect();
-            let se = cos2
-                .iter()
-                .zip(&mean)
-                .map(|(c2, mu)| {
-                    if n < 2 {
-                        return f64::NAN;
-                    }
-                    let var = ((c2 - nf * mu * mu) / (nf - 1.0)).max(0.0);
-                    (var / nf).sqrt()
-                })
-                .collect();
-            let s = sin.iter().map(|v| v / nf).collect();
+            let (mean, se) = mean_and_std_error(cos, cos2, n);
+            let s = sin.iter().map(|v| v / n as f64).collect();
             (mean, se, s)
         };
         let mut total = ChunkSums::new(1, m);
@@ -195,4 +191,26 @@ impl ChunkSums {
             truncated_steps: self.truncated,
         }
     }
+}
+
+/// Means of `n` samples from their sums, and the standard errors of those means from the sums of
+/// squares (unbiased variance); NaN where n is too small (0 for a mean, 1 for an error).
+pub(crate) fn mean_and_std_error(sum: &[f64], sum2: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
+    let nf = n as f64;
+    let mean: Vec<f64> = sum
+        .iter()
+        .map(|c| if n > 0 { c / nf } else { f64::NAN })
+        .collect();
+    let se = sum2
+        .iter()
+        .zip(&mean)
+        .map(|(c2, mu)| {
+            if n < 2 {
+                return f64::NAN;
+            }
+            let var = ((c2 - nf * mu * mu) / (nf - 1.0)).max(0.0);
+            (var / nf).sqrt()
+        })
+        .collect();
+    (mean, se)
 }

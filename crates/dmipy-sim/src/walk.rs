@@ -363,11 +363,7 @@ impl<'a> Plan<'a> {
             sums.truncated += truncated;
             sums.count[c] += 1;
             for (mi, terms) in w.terms().iter().enumerate() {
-                let (s, co) = Self::phase(terms, &integral).sin_cos();
-                let idx = c * m + mi;
-                sums.cos[idx] += co;
-                sums.cos2[idx] += co * co;
-                sums.sin[idx] += s;
+                sums.add_phase(c, mi, Self::phase(terms, &integral));
             }
         }
         Ok(sums)

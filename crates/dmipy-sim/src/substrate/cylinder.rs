@@ -73,13 +73,13 @@ impl Substrate for Cylinder {
         if a == 0.0 {
             return None; // moving along the axis
         }
-        let r2 = self.radius * self.radius;
+        let (r2, pp2) = (self.radius * self.radius, dot(pp, pp));
         let end = add_scaled(pp, max_t, up);
-        if dot(end, end) < r2 && dot(pp, pp) <= r2 {
+        if dot(end, end) < r2 && pp2 <= r2 {
             return None; // both ends inside the disk: so is the segment (most steps; no sqrt)
         }
         // |p⊥ + t u⊥|² = R²; from inside the exit is the larger root.
-        let (_, t_far) = quadratic_roots(a, dot(pp, up), dot(pp, pp) - self.radius * self.radius)?;
+        let (_, t_far) = quadratic_roots(a, dot(pp, up), pp2 - r2)?;
         convex_exit(t_far, max_t, |t| {
             scale(1.0 / self.radius, add_scaled(pp, t, up))
         })

@@ -35,12 +35,12 @@ impl Substrate for Sphere {
     }
     #[inline]
     fn first_hit(&self, p: Vec3, u: Vec3, max_t: f64, _c: usize) -> Option<Hit> {
-        let r2 = self.radius * self.radius;
+        let (r2, p2) = (self.radius * self.radius, dot(p, p));
         let end = add_scaled(p, max_t, u);
-        if dot(end, end) < r2 && dot(p, p) <= r2 {
+        if dot(end, end) < r2 && p2 <= r2 {
             return None; // both ends inside the ball: so is the segment (most steps; no sqrt)
         }
-        let (_, t_far) = quadratic_roots(1.0, dot(p, u), dot(p, p) - self.radius * self.radius)?;
+        let (_, t_far) = quadratic_roots(1.0, dot(p, u), p2 - r2)?;
         convex_exit(t_far, max_t, |t| {
             scale(1.0 / self.radius, add_scaled(p, t, u))
         })
